@@ -1,0 +1,15 @@
+/* OpenCL kernel of lp_logprod.  Buffers may start at an offset inside a
+ * larger device buffer (StarPU's sub-vectors), hence the offsets in
+ * elements.  OpenCL's double log is accurate to 3 ulp. */
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+
+__kernel void lp_logprod(__global const double *x, unsigned x_off,
+                         __global const double *y, unsigned y_off,
+                         __global const double *z, unsigned z_off,
+                         __global double *out, unsigned out_off,
+                         unsigned n)
+{
+    const unsigned i = get_global_id(0);
+    if (i < n)
+        out[out_off + i] = log(x[x_off + i]) * log(y[y_off + i]) * log(z[z_off + i]);
+}

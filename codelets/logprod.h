@@ -1,0 +1,44 @@
+/* The lp_logprod codelet: out = log(x) * log(y) * log(z) over one tile.
+ * Buffers: 0 x (R), 1 y (R), 2 z (R), 3 out (W), all StarPU vectors of
+ * float64 of the same length.  cl_arg points at an lp_tile_arg. */
+#ifndef LP_LOGPROD_H
+#define LP_LOGPROD_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct starpu_codelet;
+
+typedef struct lp_tile_arg {
+    size_t tile;   /* for error messages: which tile failed */
+} lp_tile_arg;
+
+extern struct starpu_codelet lp_logprod_cl;
+
+/* One implementation per file. */
+void lp_logprod_cpu(void *buffers[], void *cl_arg);
+void lp_logprod_cuda(void *buffers[], void *cl_arg);
+void lp_logprod_opencl(void *buffers[], void *cl_arg);
+
+/* The vectorised CPU loop itself, usable without StarPU. */
+void lp_logprod_kernel(size_t n, const double *x, const double *y,
+                       const double *z, double *out);
+
+/* OpenCL programs are built once per device at start-up. */
+int lp_logprod_opencl_load(void);
+void lp_logprod_opencl_unload(void);
+
+/* Accelerator implementations cannot return an error to StarPU, so the
+ * first failure is recorded here and the driver checks it after the tasks
+ * ended: a failed tile is reported, never a wrong checksum. */
+void lp_codelet_fail(size_t tile, const char *backend, const char *what);
+/* Returns 1 and copies the message when a codelet failed; clears it. */
+int lp_codelet_take_error(char *msg, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,57 @@
+/* The lp_logprod codelet and its performance model.
+ *
+ * The model is history-based: this map's cost is linear in the tile's rows
+ * but its constant differs per worker and per bus, and with fixed-size
+ * tiles every task hits an exact history entry, which dmda trusts once it
+ * has about ten samples per worker type (see perfmodels/README.md). */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <starpu.h>
+
+#include "logprod.h"
+
+static struct starpu_perfmodel lp_logprod_model = {
+    .type = STARPU_HISTORY_BASED,
+    .symbol = "lp_logprod",
+};
+
+struct starpu_codelet lp_logprod_cl = {
+    .name = "lp_logprod",
+    .cpu_funcs = {lp_logprod_cpu},
+    .cpu_funcs_name = {"lp_logprod_cpu"},
+#ifdef LP_HAVE_CUDA
+    .cuda_funcs = {lp_logprod_cuda},
+    .cuda_flags = {STARPU_CUDA_ASYNC},
+#endif
+#ifdef STARPU_USE_OPENCL
+    .opencl_funcs = {lp_logprod_opencl},
+    .opencl_flags = {STARPU_OPENCL_ASYNC},
+#endif
+    .nbuffers = 4,
+    .modes = {STARPU_R, STARPU_R, STARPU_R, STARPU_W},
+    .model = &lp_logprod_model,
+};
+
+static atomic_int failed;
+static char fail_msg[256];
+
+void lp_codelet_fail(size_t tile, const char *backend, const char *what)
+{
+    int expected = 0;
+    /* First failure wins; later ones are usually the same cause. */
+    if (atomic_compare_exchange_strong(&failed, &expected, 1))
+        snprintf(fail_msg, sizeof fail_msg, "%s error in tile %zu: %s", backend, tile, what);
+    else
+        return;
+    atomic_store(&failed, 2);
+}
+
+int lp_codelet_take_error(char *msg, size_t len)
+{
+    if (atomic_load(&failed) != 2)
+        return 0;
+    snprintf(msg, len, "%s", fail_msg);
+    atomic_store(&failed, 0);
+    return 1;
+}

@@ -1,0 +1,78 @@
+/* OpenCL implementation of lp_logprod.  The kernel source is compiled into
+ * the binary (lp_logprod_cl_source, generated from logprod.cl by CMake), so
+ * the tool finds it wherever it runs from, and is built once per device
+ * when StarPU starts. */
+#include <starpu.h>
+
+#include "logprod.h"
+
+#ifdef STARPU_USE_OPENCL
+#include <stdio.h>
+
+extern const char lp_logprod_cl_source[];
+
+static struct starpu_opencl_program program;
+static int loaded;
+
+int lp_logprod_opencl_load(void)
+{
+    if (loaded || starpu_opencl_worker_get_count() == 0)
+        return 0;
+    int ret = starpu_opencl_load_opencl_from_string(lp_logprod_cl_source, &program, NULL);
+    if (ret != 0)
+        return ret;
+    loaded = 1;
+    return 0;
+}
+
+void lp_logprod_opencl_unload(void)
+{
+    if (loaded)
+        starpu_opencl_unload_opencl(&program);
+    loaded = 0;
+}
+
+static void fail(const lp_tile_arg *arg, const char *what, cl_int err)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s failed with OpenCL error %d", what, (int)err);
+    lp_codelet_fail(arg ? arg->tile : 0, "OpenCL", msg);
+}
+
+void lp_logprod_opencl(void *buffers[], void *cl_arg)
+{
+    const lp_tile_arg *arg = cl_arg;
+    int devid = starpu_worker_get_devid(starpu_worker_get_id_check());
+    cl_kernel kernel;
+    cl_command_queue queue;
+    cl_int err = starpu_opencl_load_kernel(&kernel, &queue, &program, "lp_logprod", devid);
+    if (err != CL_SUCCESS) {
+        fail(arg, "loading kernel lp_logprod", err);
+        return;
+    }
+
+    cl_uint n = STARPU_VECTOR_GET_NX(buffers[0]);
+    for (int b = 0; b < 4; b++) {
+        cl_mem mem = (cl_mem)STARPU_VECTOR_GET_DEV_HANDLE(buffers[b]);
+        cl_uint off = STARPU_VECTOR_GET_OFFSET(buffers[b]) / sizeof(double);
+        err |= clSetKernelArg(kernel, 2 * b, sizeof mem, &mem);
+        err |= clSetKernelArg(kernel, 2 * b + 1, sizeof off, &off);
+    }
+    err |= clSetKernelArg(kernel, 8, sizeof n, &n);
+    if (err != CL_SUCCESS) {
+        fail(arg, "clSetKernelArg", err);
+        starpu_opencl_release_kernel(kernel);
+        return;
+    }
+
+    size_t local = 256, global = ((size_t)n + local - 1) / local * local;
+    /* Asynchronous (STARPU_OPENCL_ASYNC): StarPU waits on the queue. */
+    err = clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &global, &local, 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+        fail(arg, "clEnqueueNDRangeKernel", err);
+    starpu_opencl_release_kernel(kernel);
+}
+#else
+int lp_logprod_opencl_load(void) { return 0; }
+void lp_logprod_opencl_unload(void) {}
+#endif

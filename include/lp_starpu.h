@@ -1,0 +1,154 @@
+/* lp-starpu: out[i] = log(x[i]) * log(y[i]) * log(z[i]) as a StarPU task
+ * graph.  This is the small C API the lp-starpu tool is built on; another
+ * program can embed it (see examples/embed.c):
+ *
+ *   lp_options opt; lp_options_init(&opt);
+ *   lp_start(&opt);                       StarPU up, with opt.sched
+ *   lp_data d; lp_data_alloc(&d, rows); lp_data_fill(&d, LP_DATA_SEED, 0);
+ *   lp_report r; lp_run(&opt, &d, &r);    tiles, tasks, timing, stats
+ *   ... r.checksum, r.seconds, r.workers ...
+ *   lp_report_free(&r); lp_data_free(&d); lp_stop();
+ */
+#ifndef LP_STARPU_H
+#define LP_STARPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LP_VERSION "0.1.0"
+
+/* Exit statuses of the tool, also returned by the API. */
+enum lp_status {
+    LP_OK = 0,
+    LP_ERR_RUNTIME = 1,   /* StarPU, I/O or memory failure */
+    LP_ERR_USAGE = 2,     /* bad command line or options */
+    LP_ERR_BACKEND = 3,   /* asked-for backend has no worker */
+    LP_ERR_INPUT = 4,     /* non-positive/NaN inputs with --strict */
+    LP_ERR_VERIFY = 5     /* --verify found an error beyond tolerance */
+};
+
+typedef enum lp_backend {
+    LP_BACKEND_AUTO = 0,  /* the scheduler chooses among every worker */
+    LP_BACKEND_CPU,
+    LP_BACKEND_CUDA,
+    LP_BACKEND_OPENCL,
+    LP_BACKEND_COUNT
+} lp_backend;
+
+typedef enum lp_data_kind { LP_DATA_SEED, LP_DATA_RANDOM } lp_data_kind;
+
+typedef struct lp_options {
+    const char *sched;    /* StarPU policy name; NULL: STARPU_SCHED or dmda */
+    lp_backend backend;   /* restricts the tasks' `where` */
+    size_t tiles;         /* 0: lp_default_tiles() */
+    size_t tile_rows;     /* used when tiles == 0 and this is not 0 */
+    int repeat;           /* timed runs; the report keeps min and median */
+    int warmup;           /* untimed runs first (default 1): the first run
+                             pays one-off costs (device buffers, page
+                             faults, OpenCL kernel set-up) */
+    int quiet;            /* no notices on stderr */
+} lp_options;
+
+/* Rows as three input columns and one output column, in StarPU memory
+ * (pinned when an accelerator exists). */
+typedef struct lp_data {
+    size_t rows;
+    double *x, *y, *z, *out;
+} lp_data;
+
+typedef struct lp_worker_stats {
+    char name[96];
+    lp_backend kind;      /* CPU, CUDA or OPENCL */
+    unsigned tasks;       /* in the best run */
+    size_t rows;
+    double busy_ms;       /* codelet execution time, from StarPU profiling */
+} lp_worker_stats;
+
+typedef struct lp_bus_stats {
+    char src[32], dst[32];
+    uint64_t bytes;       /* in the best run */
+    unsigned transfers;
+} lp_bus_stats;
+
+typedef struct lp_task_record {  /* one tile's task in the best run */
+    size_t tile, first_row, rows;
+    int worker;
+    double start_us, end_us;     /* relative to the run's start */
+} lp_task_record;
+
+typedef struct lp_report {
+    size_t rows, tiles;
+    char sched[64];
+    lp_backend backend;
+    double checksum;             /* sum of out, fixed order (see lp_checksum) */
+    int repeat, warmup;
+    double seconds;              /* best of repeat */
+    double median_seconds;
+    double *run_seconds;         /* each run, in order */
+    unsigned nworkers;
+    lp_worker_stats *workers;
+    unsigned nbuses;
+    lp_bus_stats *buses;
+    lp_task_record *tasks;       /* tiles entries */
+} lp_report;
+
+void lp_options_init(lp_options *opt);
+
+/* Starts StarPU with opt->sched (which overrides STARPU_SCHED when set).
+ * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME. */
+int lp_start(const lp_options *opt);
+void lp_stop(void);
+
+/* Name of the policy StarPU runs, and whether a name is one StarPU knows. */
+const char *lp_sched_name(void);
+int lp_sched_known(const char *name);
+/* Prints each predefined policy and its description. */
+void lp_sched_list(void *file);
+
+/* Number of StarPU workers of a backend (AUTO: all). */
+unsigned lp_backend_workers(lp_backend b);
+const char *lp_backend_name(lp_backend b);
+int lp_backend_parse(const char *s, lp_backend *b);
+
+/* Default tile count for rows on the running workers (documented in
+ * README): tiles of about 256K rows, at least 4 per worker while tiles stay
+ * at or above 16K rows, never more tiles than rows. */
+size_t lp_default_tiles(size_t rows);
+
+int lp_data_alloc(lp_data *d, size_t rows);
+void lp_data_free(lp_data *d);
+/* seed: x = y = z = i+1 (the reference program's data); random: each value
+ * uniform in [0.5, 1.5), a pure function of (seed, row, column). */
+void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
+void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
+                        size_t first, size_t count);
+
+/* Runs opt->repeat timed runs on d; fills rep.  Timed: registration,
+ * partitioning, task submission and execution, and the results back in
+ * host memory (unpartition and unregister).  Returns LP_OK or an error. */
+int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
+void lp_report_free(lp_report *rep);
+
+/* Sum of out in a fixed order: a compensated sum per tile, the tile sums
+ * added in tile order, so the value does not depend on which worker or rank
+ * computed which tile. */
+double lp_checksum(const double *out, size_t rows, size_t tiles);
+
+/* The tile layout StarPU's vector block filter uses. */
+void lp_tile_range(size_t rows, size_t tiles, size_t tile,
+                   size_t *first, size_t *count);
+
+/* Scalar reference check of every row: the largest relative error. */
+double lp_max_rel_error(const lp_data *d, size_t *worst_row);
+
+/* Inputs that are not > 0 (including NaN): count and first such row. */
+size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Installs what lp-starpu needs on Debian 12 and builds StarPU 1.3.10 from
+# Debian's source package into a project-local prefix (default .deps/starpu).
+#
+# Why from source: Debian's binary StarPU has no CUDA and is capped at 4 CPU
+# workers (STARPU_MAXCPUS 4).  Idempotent: packages already present are not
+# reinstalled, and the StarPU build is skipped when the prefix carries the
+# stamp of this script version.  Environment:
+#   LP_DEPS_DIR   where sources and the prefix go (default <repo>/.deps)
+#   LP_NO_APT=1   do not call apt-get (for machines without network/root)
+#   LP_CUDA=0|1   force CUDA off/on (default: on when nvcc is found)
+set -euo pipefail
+
+BOOTSTRAP_VERSION=5
+STARPU_VERSION=1.3.10
+here=$(cd "$(dirname "$0")/.." && pwd)
+deps=${LP_DEPS_DIR:-$here/.deps}
+prefix=$deps/starpu
+stamp=$prefix/.lp-starpu-bootstrap
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+
+# ---------------------------------------------------------------- packages
+packages=(build-essential cmake pkg-config dpkg-dev file
+          hwloc libhwloc-dev openmpi-bin libopenmpi-dev
+          ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+          python3 python3-numpy)
+
+find_nvcc() {
+    if [ "${LP_CUDA:-}" = 0 ]; then return 1; fi
+    command -v nvcc 2>/dev/null && return 0
+    [ -x /usr/local/cuda/bin/nvcc ] && { echo /usr/local/cuda/bin/nvcc; return 0; }
+    return 1
+}
+
+install_packages() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        say "Debian packages: all present"
+        return
+    fi
+    if [ "${LP_NO_APT:-0}" = 1 ]; then
+        say "missing packages (LP_NO_APT=1, not installing): ${missing[*]}"
+        return
+    fi
+    say "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# A deb-src entry is needed for `apt-get source`; add one for bookworm main.
+ensure_deb_src() {
+    if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        return
+    fi
+    say "adding a deb-src entry for bookworm main"
+    cat > /etc/apt/sources.list.d/lp-starpu-deb-src.sources <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    apt-get update -qq
+}
+
+# Downloads Debian's source package once (.dsc + tarballs, kept in
+# $deps/src), then extracts a pristine tree for every build, so patches
+# always apply to clean sources.
+fresh_source() {
+    local dsc
+    dsc=$(ls "$deps"/src/starpu_"$STARPU_VERSION"*.dsc 2>/dev/null | head -n1 || true)
+    if [ -z "$dsc" ]; then
+        [ "${LP_NO_APT:-0}" = 1 ] && { say "no StarPU source in $deps/src and LP_NO_APT=1" >&2; exit 1; }
+        ensure_deb_src >&2
+        mkdir -p "$deps/src"
+        say "downloading Debian's StarPU source package" >&2
+        (cd "$deps/src" && apt-get source --download-only -qq starpu >&2 2>&1)
+        dsc=$(ls "$deps"/src/starpu_"$STARPU_VERSION"*.dsc 2>/dev/null | head -n1 || true)
+        [ -n "$dsc" ] || { say "Debian's source package is not StarPU $STARPU_VERSION" >&2; exit 1; }
+    fi
+    local tree=$deps/src/starpu-$STARPU_VERSION
+    rm -rf "$tree"
+    dpkg-source --skip-debianization -x "$dsc" "$tree" >/dev/null 2>&1 ||
+        dpkg-source -x "$dsc" "$tree" >&2
+    echo "$tree"
+}
+
+build_starpu() {
+    local nvcc cuda_flags=(--disable-cuda) want
+    if nvcc=$(find_nvcc); then
+        local cudadir
+        cudadir=$(cd "$(dirname "$nvcc")/.." && pwd)
+        cuda_flags=(--enable-cuda "--with-cuda-dir=$cudadir")
+    fi
+    want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION ${cuda_flags[*]} patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        say "StarPU already built in $prefix ($want)"
+        return
+    fi
+    local src patch
+    src=$(fresh_source)
+    say "StarPU source: $src"
+    for patch in "$here"/scripts/patches/starpu-"$STARPU_VERSION"-*.patch; do
+        say "applying $(basename "$patch")"
+        patch -d "$src" -p1 --forward --quiet < "$patch"
+    done
+    local build=$deps/build-starpu
+    rm -rf "$build" "$prefix"
+    mkdir -p "$build"
+    say "configuring StarPU (${cuda_flags[*]}, MPI, OpenCL, maxcpus 256)"
+    (cd "$build" && "$src/configure" --prefix="$prefix" \
+        "${cuda_flags[@]}" --enable-mpi --enable-opencl \
+        --enable-maxcpus=256 --disable-static \
+        --disable-build-doc --disable-build-examples --disable-build-tests \
+        --disable-fortran --disable-socl --disable-starpufft \
+        --disable-mlr --without-fxt --disable-openmp > configure.log 2>&1) \
+        || { tail -n 40 "$build/configure.log"; exit 1; }
+    say "building StarPU (make -j$(nproc)); log in $build/make.log"
+    (cd "$build" && make -j"$(nproc)" > make.log 2>&1 && make install > install.log 2>&1) \
+        || { tail -n 40 "$build/make.log"; exit 1; }
+    echo "$want" > "$stamp"
+    say "StarPU installed in $prefix"
+}
+
+install_packages
+build_starpu
+say "done"

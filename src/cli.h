@@ -1,0 +1,35 @@
+/* The command line of lp-starpu.  Parsing has no side effects (no exit, no
+ * global state), so it can be tested and fuzzed on its own. */
+#ifndef LP_CLI_H
+#define LP_CLI_H
+
+#include <stdio.h>
+#include "lp_starpu.h"
+
+typedef struct lp_cli {
+    lp_options opt;
+    unsigned long long rows;   /* default 10,000,000 */
+    int rows_set;
+    int compare, verify, strict, quiet;
+    int help, version, sched_help;
+    lp_data_kind data;
+    int data_set;
+    uint64_t seed;
+    int seed_set;
+    const char *input, *output, *json;
+} lp_cli;
+
+#define LP_DEFAULT_ROWS 10000000ull
+
+/* Returns 0, or LP_ERR_USAGE with a one-line message in err. */
+int lp_cli_parse(int argc, char *const argv[], lp_cli *cli,
+                 char *err, size_t errlen);
+
+/* Parses a count: decimal digits with an optional k, M or G suffix
+ * (x1e3, 1e6, 1e9).  Returns 0 or -1 (empty, sign, junk, overflow, > max). */
+int lp_parse_count(const char *s, unsigned long long max,
+                   unsigned long long *out);
+
+void lp_cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,293 @@
+/* lp-starpu: the command-line tool.  Parses the options, starts StarPU,
+ * makes or reads the rows, runs (or compares) and reports. */
+#include <libgen.h>
+#include <time.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <starpu.h>
+
+#include "cli.h"
+#include "internal.h"
+#include "npy.h"
+
+/* StarPU's clock only runs once StarPU has started: start-up and data
+ * generation are timed with the system's monotonic clock. */
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static void print_version(void)
+{
+    int major, minor, release;
+    starpu_get_version(&major, &minor, &release);
+    printf("lp-starpu %s\n", LP_VERSION);
+    printf("StarPU %d.%d.%d\n", major, minor, release);
+    printf("built with: CPU yes");
+#ifdef STARPU_USE_CUDA
+#ifdef LP_HAVE_CUDA
+    printf(", CUDA yes");
+#else
+    printf(", CUDA in StarPU but no CUDA kernel (built without nvcc)");
+#endif
+#else
+    printf(", CUDA no");
+#endif
+#ifdef STARPU_USE_OPENCL
+    printf(", OpenCL yes");
+#else
+    printf(", OpenCL no");
+#endif
+#ifdef STARPU_USE_MPI
+    printf(", MPI yes");
+#else
+    printf(", MPI no");
+#endif
+    printf(" (maximum %d CPU workers)\n", STARPU_MAXCPUS);
+}
+
+/* Checks that --output can be written before spending time on the run. */
+static int output_dir_ok(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return 0;
+    int ok = access(dirname(copy), W_OK) == 0;
+    free(copy);
+    return ok;
+}
+
+static int check_memory(unsigned long long rows)
+{
+    char need_s[32], avail_s[32];
+    unsigned long long need = lp_bytes_needed(rows), avail = lp_memory_available();
+    if (need == 0 && rows > 0) {
+        fprintf(stderr, "lp-starpu: %llu rows: the memory needed does not fit in 64 bits\n", rows);
+        return LP_ERR_RUNTIME;
+    }
+    if (avail && need > avail) {
+        fprintf(stderr, "lp-starpu: %llu rows need %s of host memory (4 float64 columns), "
+                "only %s is available\n", rows, lp_format_bytes((double)need, need_s, sizeof need_s),
+                lp_format_bytes((double)avail, avail_s, sizeof avail_s));
+        return LP_ERR_RUNTIME;
+    }
+    return LP_OK;
+}
+
+static const char *backend_hint(lp_backend b)
+{
+    if (b == LP_BACKEND_CUDA) {
+#ifndef LP_HAVE_CUDA
+        return "lp-starpu was built without CUDA kernels";
+#endif
+        if (getenv("STARPU_NCUDA"))
+            return "STARPU_NCUDA is set";
+        return "no CUDA device was found";
+    }
+    if (b == LP_BACKEND_OPENCL) {
+        if (getenv("STARPU_NOPENCL"))
+            return "STARPU_NOPENCL is set";
+        if (!getenv("STARPU_OPENCL_ON_CPUS"))
+            return "no OpenCL GPU was found; set STARPU_OPENCL_ON_CPUS=1 to use a CPU "
+                   "OpenCL device such as PoCL";
+        return "no OpenCL device was found";
+    }
+    return getenv("STARPU_NCPU") ? "STARPU_NCPU is set" : "no CPU worker";
+}
+
+/* Rows into d, from --input or generated; bad inputs counted. */
+static int load_data(const lp_cli *c, const lp_npy_header *h, lp_data *d,
+                     lp_report_context *ctx)
+{
+    size_t rows = c->input ? h->rows : (size_t)c->rows;
+    if (lp_data_alloc(d, rows) != LP_OK) {
+        fprintf(stderr, "lp-starpu: cannot allocate %zu rows\n", rows);
+        return LP_ERR_RUNTIME;
+    }
+    if (c->input) {
+        char err[512];
+        if (lp_npy_read_columns3(c->input, h, d->x, d->y, d->z, err, sizeof err) != 0) {
+            fprintf(stderr, "lp-starpu: %s\n", err);
+            return LP_ERR_RUNTIME;
+        }
+        ctx->bad_inputs = lp_count_bad_inputs(d, &ctx->first_bad_row);
+    } else {
+        lp_data_fill(d, c->data, c->seed);
+    }
+    return LP_OK;
+}
+
+static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
+                   lp_report_context *ctx)
+{
+    /* --compare: each single backend first, the scheduled run last, so
+     * --output and the first line of the table are the scheduled run. */
+    lp_backend order[LP_BACKEND_COUNT];
+    int n = 0;
+    if (c->compare) {
+        for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++)
+            if (lp_backend_workers((lp_backend)b) > 0)
+                order[n++] = (lp_backend)b;
+    }
+    order[n++] = c->compare ? LP_BACKEND_AUTO : c->opt.backend;
+
+    for (int i = 0; i < n; i++) {
+        lp_options opt = c->opt;
+        opt.backend = order[i];
+        int slot = c->compare ? (i + 1) % n : 0;   /* scheduled run in slot 0 */
+        int ret = lp_run(&opt, d, &runs[slot]);
+        if (ret != LP_OK)
+            return ret;
+        (*nruns)++;
+        if (c->verify) {
+            size_t worst_row = 0;
+            double err = lp_max_rel_error(d, &worst_row);
+            if (!ctx->verified || err > ctx->max_rel_error) {
+                ctx->max_rel_error = err;
+                ctx->worst_row = worst_row;
+            }
+            ctx->verified = 1;
+            if (!(err <= LP_VERIFY_TOLERANCE)) {
+                fprintf(stderr, "lp-starpu: --verify failed (backend %s): row %zu has relative "
+                        "error %.3g > %g (x=%.17g y=%.17g z=%.17g out=%.17g)\n",
+                        lp_backend_name(opt.backend), worst_row, err, LP_VERIFY_TOLERANCE,
+                        d->x[worst_row], d->y[worst_row], d->z[worst_row], d->out[worst_row]);
+                return LP_ERR_VERIFY;
+            }
+        }
+    }
+    return LP_OK;
+}
+
+static int write_reports(const lp_cli *c, const lp_report_context *ctx,
+                         const lp_report *runs, int nruns)
+{
+    if (c->quiet)
+        printf("%.17g\n", runs[0].checksum);
+    else if (!(c->json && strcmp(c->json, "-") == 0))
+        lp_report_text(stdout, ctx, runs, nruns);
+    if (!c->json)
+        return LP_OK;
+    FILE *f = strcmp(c->json, "-") == 0 ? stdout : fopen(c->json, "w");
+    if (!f || lp_report_json(f, ctx, runs, nruns) != 0 || (f != stdout && fclose(f) != 0)) {
+        fprintf(stderr, "lp-starpu: %s: cannot write the JSON report\n", c->json);
+        return LP_ERR_RUNTIME;
+    }
+    return LP_OK;
+}
+
+static void describe_data(const lp_cli *c, char *buf, size_t len)
+{
+    if (c->input)
+        snprintf(buf, len, "from %s", c->input);
+    else if (c->data == LP_DATA_SEED)
+        snprintf(buf, len, "seed data: x = y = z = i for i = 1..N");
+    else
+        snprintf(buf, len, "random data: uniform in [0.5, 1.5), seed %llu",
+                 (unsigned long long)c->seed);
+}
+
+int main(int argc, char **argv)
+{
+    lp_cli c;
+    char err[512];
+    if (lp_cli_parse(argc, argv, &c, err, sizeof err) != 0) {
+        fprintf(stderr, "lp-starpu: %s\n", err);
+        return LP_ERR_USAGE;
+    }
+    if (c.help) {
+        lp_cli_usage(stdout);
+        return LP_OK;
+    }
+    if (c.version) {
+        print_version();
+        return LP_OK;
+    }
+    if (c.sched_help) {
+        printf("StarPU scheduling policies (--sched NAME):\n");
+        lp_sched_list(stdout);
+        return LP_OK;
+    }
+
+    lp_npy_header h = {0};
+    if (c.input && lp_npy_read_header3(c.input, &h, err, sizeof err) != 0) {
+        fprintf(stderr, "lp-starpu: %s\n", err);
+        return LP_ERR_RUNTIME;
+    }
+    if (c.input && h.rows > LP_MAX_ROWS) {
+        fprintf(stderr, "lp-starpu: %s: %zu rows, more than the %llu StarPU 1.3 can hold\n",
+                c.input, h.rows, LP_MAX_ROWS);
+        return LP_ERR_RUNTIME;
+    }
+    int status = check_memory(c.input ? h.rows : c.rows);
+    if (status != LP_OK)
+        return status;
+    if (c.output && !output_dir_ok(c.output)) {
+        fprintf(stderr, "lp-starpu: %s: directory is not writable\n", c.output);
+        return LP_ERR_RUNTIME;
+    }
+
+    lp_report_context ctx = {0};
+    char data_desc[600];
+    describe_data(&c, data_desc, sizeof data_desc);
+    ctx.data_desc = data_desc;
+    ctx.sched_source = c.opt.sched ? "--sched" : getenv("STARPU_SCHED") ? "STARPU_SCHED"
+                                                                         : "default";
+    if (c.opt.sched && getenv("STARPU_SCHED") && strcmp(c.opt.sched, getenv("STARPU_SCHED")) &&
+        !c.quiet)
+        fprintf(stderr, "lp-starpu: note: --sched %s overrides STARPU_SCHED=%s\n", c.opt.sched,
+                getenv("STARPU_SCHED"));
+
+    double t = now_ms();
+    if ((status = lp_start(&c.opt)) != LP_OK)
+        return status;
+    ctx.startup_ms = now_ms() - t;
+
+    lp_data d = {0};
+    lp_report runs[LP_BACKEND_COUNT];
+    int nruns = 0;
+    memset(runs, 0, sizeof runs);
+    if (c.opt.backend != LP_BACKEND_AUTO && lp_backend_workers(c.opt.backend) == 0) {
+        fprintf(stderr, "lp-starpu: --backend %s: StarPU has no %s worker (%s)\n",
+                lp_backend_name(c.opt.backend), lp_backend_name(c.opt.backend),
+                backend_hint(c.opt.backend));
+        status = LP_ERR_BACKEND;
+        goto out;
+    }
+
+    t = now_ms();
+    if ((status = load_data(&c, &h, &d, &ctx)) != LP_OK)
+        goto out;
+    ctx.data_ms = now_ms() - t;
+    if (ctx.bad_inputs) {
+        fprintf(stderr, "lp-starpu: %s: %zu rows with a non-positive or NaN input (first: row "
+                "%zu)%s\n", c.input, ctx.bad_inputs, ctx.first_bad_row,
+                c.strict ? "" : "; their results are NaN or infinite");
+        if (c.strict) {
+            status = LP_ERR_INPUT;
+            goto out;
+        }
+    }
+    ctx.tiles_asked = c.opt.tiles;
+    if (c.opt.tiles > d.rows && !c.quiet)
+        fprintf(stderr, "lp-starpu: note: %zu tiles asked for %zu rows: using %zu tiles\n",
+                c.opt.tiles, d.rows, d.rows);
+
+    status = run_all(&c, &d, runs, &nruns, &ctx);
+    if (status == LP_OK)
+        status = write_reports(&c, &ctx, runs, nruns);
+    if (status == LP_OK && c.output &&
+        lp_npy_write_vector(c.output, d.out, d.rows, err, sizeof err) != 0) {
+        fprintf(stderr, "lp-starpu: %s\n", err);
+        status = LP_ERR_RUNTIME;
+    }
+out:
+    for (int i = 0; i < LP_BACKEND_COUNT; i++)
+        lp_report_free(&runs[i]);
+    lp_data_free(&d);
+    lp_stop();
+    return status;
+}

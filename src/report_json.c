@@ -1,0 +1,122 @@
+/* The JSON report: the text report's fields, for scripts. */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* JSON has no NaN or infinity: those become null. */
+static void json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+static void json_run(FILE *f, const lp_report *r, const char *indent)
+{
+    fprintf(f, "%s\"rows\": %zu,\n%s\"tiles\": %zu,\n%s\"sched\": ", indent, r->rows, indent,
+            r->tiles, indent);
+    json_string(f, r->sched);
+    fprintf(f, ",\n%s\"backend\": \"%s\",\n%s\"checksum\": ", indent,
+            lp_backend_name(r->backend), indent);
+    json_number(f, r->checksum);
+    fprintf(f, ",\n%s\"seconds\": ", indent);
+    json_number(f, r->seconds);
+    fprintf(f, ",\n%s\"median_seconds\": ", indent);
+    json_number(f, r->median_seconds);
+    fprintf(f, ",\n%s\"repeat\": %d,\n%s\"warmup\": %d,\n%s\"run_seconds\": [", indent,
+            r->repeat, indent, r->warmup, indent);
+    for (int i = 0; i < r->repeat; i++) {
+        fputs(i ? ", " : "", f);
+        json_number(f, r->run_seconds[i]);
+    }
+    fprintf(f, "],\n%s\"workers\": [", indent);
+    for (unsigned w = 0; w < r->nworkers; w++) {
+        const lp_worker_stats *s = &r->workers[w];
+        fprintf(f, "%s\n%s  {\"name\": ", w ? "," : "", indent);
+        json_string(f, s->name);
+        fprintf(f, ", \"kind\": \"%s\", \"tasks\": %u, \"rows\": %zu, \"busy_ms\": ",
+                lp_backend_name(s->kind), s->tasks, s->rows);
+        json_number(f, s->busy_ms);
+        fputc('}', f);
+    }
+    fprintf(f, "\n%s],\n%s\"buses\": [", indent, indent);
+    for (unsigned b = 0; b < r->nbuses; b++) {
+        const lp_bus_stats *s = &r->buses[b];
+        fprintf(f, "%s\n%s  {\"src\": ", b ? "," : "", indent);
+        json_string(f, s->src);
+        fputs(", \"dst\": ", f);
+        json_string(f, s->dst);
+        fprintf(f, ", \"bytes\": %llu, \"transfers\": %u}", (unsigned long long)s->bytes,
+                s->transfers);
+    }
+    fprintf(f, "\n%s]", indent);
+}
+
+static void json_env(FILE *f)
+{
+    int any = 0;
+    fputs("  \"env\": {", f);
+    for (char **e = environ; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (strncmp(*e, "STARPU_", 7) != 0 || !eq)
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+        fprintf(f, "%s\n    ", any++ ? "," : "");
+        json_string(f, name);
+        fputs(": ", f);
+        json_string(f, eq + 1);
+    }
+    fputs(any ? "\n  }" : "}", f);
+}
+
+int lp_report_json(FILE *f, const lp_report_context *ctx,
+                   const lp_report *runs, int nruns)
+{
+    fputs("{\n", f);
+    fprintf(f, "  \"version\": \"%s\",\n  \"data\": ", LP_VERSION);
+    json_string(f, ctx->data_desc);
+    fputs(",\n  \"sched_source\": ", f);
+    json_string(f, ctx->sched_source);
+    fprintf(f, ",\n  \"startup_ms\": %.3f,\n  \"data_ms\": %.3f,\n", ctx->startup_ms,
+            ctx->data_ms);
+    fprintf(f, "  \"bad_inputs\": %zu,\n", ctx->bad_inputs);
+    if (ctx->verified) {
+        fputs("  \"max_rel_error\": ", f);
+        json_number(f, ctx->max_rel_error);
+        fputs(",\n", f);
+    }
+    json_run(f, &runs[0], "  ");
+    fputs(",\n", f);
+    json_env(f);
+    if (nruns > 1) {
+        fputs(",\n  \"runs\": [", f);
+        for (int i = 0; i < nruns; i++) {
+            fprintf(f, "%s\n    {\n", i ? "," : "");
+            json_run(f, &runs[i], "      ");
+            fputs("\n    }", f);
+        }
+        fputs("\n  ]", f);
+    }
+    fputs("\n}\n", f);
+    return ferror(f) ? -1 : 0;
+}

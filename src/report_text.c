@@ -1,0 +1,120 @@
+/* The human-readable report. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+static double rows_per_s(const lp_report *r)
+{
+    return r->seconds > 0 ? (double)r->rows / r->seconds : 0;
+}
+
+/* Bytes the map must touch: three columns read, one written. */
+static double effective_gbs(const lp_report *r)
+{
+    return r->seconds > 0 ? (double)r->rows * 32.0 / r->seconds * 1e-9 : 0;
+}
+
+static void print_workers(FILE *f, const lp_report *r)
+{
+    fprintf(f, "\n  %-40s %-7s %7s %12s %10s %7s\n", "worker", "kind", "tasks", "rows",
+            "busy ms", "rows %");
+    for (unsigned w = 0; w < r->nworkers; w++) {
+        const lp_worker_stats *s = &r->workers[w];
+        fprintf(f, "  %-40.40s %-7s %7u %12zu %10.2f %6.1f%%\n", s->name,
+                lp_backend_name(s->kind), s->tasks, s->rows, s->busy_ms,
+                r->rows ? 100.0 * (double)s->rows / (double)r->rows : 0.0);
+    }
+}
+
+static void print_buses(FILE *f, const lp_report *r)
+{
+    int any = 0;
+    for (unsigned b = 0; b < r->nbuses; b++) {
+        const lp_bus_stats *s = &r->buses[b];
+        char buf[32];
+        if (!any++)
+            fprintf(f, "\n  %-34s %12s %10s\n", "bus", "bytes", "transfers");
+        char name[80];
+        snprintf(name, sizeof name, "%s -> %s", s->src, s->dst);
+        fprintf(f, "  %-34s %12s %10u\n", name, lp_format_bytes((double)s->bytes, buf, sizeof buf),
+                s->transfers);
+    }
+    if (!any)
+        fprintf(f, "\n  buses: none (one memory node: all workers share host RAM)\n");
+}
+
+static void print_env(FILE *f)
+{
+    int any = 0;
+    for (char **e = environ; e && *e; e++)
+        if (strncmp(*e, "STARPU_", 7) == 0) {
+            fprintf(f, "%s %s\n", any++ ? "            " : "\nenvironment", *e);
+        }
+    if (!any)
+        fprintf(f, "\nenvironment no STARPU_* variable set (StarPU's defaults)\n");
+}
+
+static void print_compare(FILE *f, const lp_report *runs, int nruns)
+{
+    fprintf(f, "\ncomparison (same data, same tiles; speed-up = this run's time / "
+               "the scheduled run's)\n");
+    fprintf(f, "  %-10s %10s %10s %12s %9s   %s\n", "run", "best ms", "median ms",
+            "Mrows/s", "sched x", "tasks per kind");
+    for (int i = 0; i < nruns; i++) {
+        const lp_report *r = &runs[i];
+        unsigned per_kind[LP_BACKEND_COUNT] = {0};
+        for (unsigned w = 0; w < r->nworkers; w++)
+            per_kind[r->workers[w].kind] += r->workers[w].tasks;
+        char kinds[96] = "";
+        for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++)
+            if (per_kind[k]) {
+                size_t n = strlen(kinds);
+                snprintf(kinds + n, sizeof kinds - n, "%s%s %u", n ? ", " : "",
+                         lp_backend_name((lp_backend)k), per_kind[k]);
+            }
+        fprintf(f, "  %-10s %10.3f %10.3f %12.1f %8.2fx   %s\n",
+                r->backend == LP_BACKEND_AUTO ? "scheduled" : lp_backend_name(r->backend),
+                r->seconds * 1e3, r->median_seconds * 1e3, rows_per_s(r) * 1e-6,
+                runs[0].seconds > 0 ? r->seconds / runs[0].seconds : 0.0, kinds);
+    }
+}
+
+void lp_report_text(FILE *f, const lp_report_context *ctx,
+                    const lp_report *runs, int nruns)
+{
+    const lp_report *r = &runs[0];
+    fprintf(f, "lp-starpu %s: out[i] = log(x[i]) * log(y[i]) * log(z[i])\n", LP_VERSION);
+    fprintf(f, "rows        %zu (%s)\n", r->rows, ctx->data_desc);
+    if (r->tiles)
+        fprintf(f, "tiles       %zu of %zu-%zu rows%s\n", r->tiles, r->rows / r->tiles,
+                (r->rows + r->tiles - 1) / r->tiles,
+                ctx->tiles_asked > r->tiles ? " (clamped: more tiles than rows were asked)" : "");
+    else
+        fprintf(f, "tiles       0 (no rows)\n");
+    fprintf(f, "scheduler   %s (from %s)\n", r->sched, ctx->sched_source);
+    fprintf(f, "backend     %s\n", r->backend == LP_BACKEND_AUTO ? "auto (every worker)"
+                                                                 : lp_backend_name(r->backend));
+    fprintf(f, "start-up    %.1f ms StarPU, %.1f ms data (not timed below)\n", ctx->startup_ms,
+            ctx->data_ms);
+    fprintf(f, "timed       registration + partition + tasks + results back in host RAM\n");
+    fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s)\n",
+            r->seconds * 1e3, r->repeat, r->median_seconds * 1e3, r->warmup,
+            r->warmup == 1 ? "" : "s");
+    fprintf(f, "throughput  %.1f Mrows/s, %.2f GB/s effective (32 bytes per row)\n",
+            rows_per_s(r) * 1e-6, effective_gbs(r));
+    fprintf(f, "checksum    %.17g\n", r->checksum);
+    if (ctx->verified)
+        fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
+                ctx->max_rel_error, ctx->worst_row, LP_VERIFY_TOLERANCE);
+    if (ctx->bad_inputs)
+        fprintf(f, "inputs      %zu rows with a non-positive or NaN input (first: row %zu)\n",
+                ctx->bad_inputs, ctx->first_bad_row);
+    print_workers(f, r);
+    print_buses(f, r);
+    if (nruns > 1)
+        print_compare(f, runs, nruns);
+    print_env(f);
+}

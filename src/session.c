@@ -1,0 +1,142 @@
+/* Starting and stopping StarPU, and what the running StarPU offers:
+ * scheduling policies and workers per backend. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <starpu.h>
+
+#include "lp_starpu.h"
+#include "logprod.h"
+
+#define LP_DEFAULT_SCHED "dmda"
+
+static struct starpu_sched_policy *find_policy(const char *name)
+{
+    struct starpu_sched_policy **p = starpu_sched_get_predefined_policies();
+    for (; *p; p++)
+        if (strcmp((*p)->policy_name, name) == 0)
+            return *p;
+    return NULL;
+}
+
+int lp_sched_known(const char *name)
+{
+    return name && find_policy(name) != NULL;
+}
+
+void lp_sched_list(void *file)
+{
+    FILE *f = file;
+    struct starpu_sched_policy **p = starpu_sched_get_predefined_policies();
+    for (; *p; p++)
+        fprintf(f, "  %-32s %s\n", (*p)->policy_name, (*p)->policy_description);
+}
+
+void lp_options_init(lp_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->backend = LP_BACKEND_AUTO;
+    opt->repeat = 1;
+    opt->warmup = 1;
+}
+
+/* StarPU lets STARPU_SCHED override any policy the application names, so a
+ * --sched flag is passed to StarPU through that variable for the duration of
+ * starpu_init, and the user's value is put back afterwards. */
+static int init_with_policy(struct starpu_conf *conf, const char *name)
+{
+    const char *env = getenv("STARPU_SCHED");
+    char *saved = env ? strdup(env) : NULL;
+    if (name)
+        setenv("STARPU_SCHED", name, 1);
+    int ret = starpu_init(conf);
+    if (saved)
+        setenv("STARPU_SCHED", saved, 1);
+    else
+        unsetenv("STARPU_SCHED");
+    free(saved);
+    return ret;
+}
+
+int lp_start(const lp_options *opt)
+{
+    /* Precedence: --sched, then STARPU_SCHED, then dmda. */
+    const char *name = opt->sched;
+    const char *env = getenv("STARPU_SCHED");
+    if (!name && !env)
+        name = LP_DEFAULT_SCHED;
+    if (!lp_sched_known(name ? name : env)) {
+        fprintf(stderr, "lp-starpu: unknown scheduler %s%s (--sched help lists them)\n",
+                name ? "" : "STARPU_SCHED=", name ? name : env);
+        return LP_ERR_USAGE;
+    }
+    struct starpu_conf conf;
+    starpu_conf_init(&conf);
+    int ret = init_with_policy(&conf, name);
+    if (ret != 0) {
+        fprintf(stderr, "lp-starpu: StarPU failed to start (%s)\n",
+                ret == -ENODEV ? "no worker available" : strerror(-ret));
+        return LP_ERR_RUNTIME;
+    }
+    starpu_profiling_status_set(STARPU_PROFILING_ENABLE);
+    if (lp_logprod_opencl_load() != 0) {
+        fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\n");
+        starpu_shutdown();
+        return LP_ERR_RUNTIME;
+    }
+    return LP_OK;
+}
+
+void lp_stop(void)
+{
+    lp_logprod_opencl_unload();
+    starpu_shutdown();
+}
+
+const char *lp_sched_name(void)
+{
+    struct starpu_sched_policy *p = starpu_sched_ctx_get_sched_policy(0);
+    return p && p->policy_name ? p->policy_name : "?";
+}
+
+static const enum starpu_worker_archtype archtype[LP_BACKEND_COUNT] = {
+    [LP_BACKEND_AUTO] = STARPU_ANY_WORKER,
+    [LP_BACKEND_CPU] = STARPU_CPU_WORKER,
+    [LP_BACKEND_CUDA] = STARPU_CUDA_WORKER,
+    [LP_BACKEND_OPENCL] = STARPU_OPENCL_WORKER,
+};
+
+static const char *const backend_names[LP_BACKEND_COUNT] = {
+    "auto", "cpu", "cuda", "opencl",
+};
+
+unsigned lp_backend_workers(lp_backend b)
+{
+    if (b == LP_BACKEND_AUTO)
+        return starpu_worker_get_count();
+    return (unsigned)starpu_worker_get_count_by_type(archtype[b]);
+}
+
+const char *lp_backend_name(lp_backend b)
+{
+    return (unsigned)b < LP_BACKEND_COUNT ? backend_names[b] : "?";
+}
+
+int lp_backend_parse(const char *s, lp_backend *b)
+{
+    for (int i = 0; i < LP_BACKEND_COUNT; i++)
+        if (strcmp(s, backend_names[i]) == 0) {
+            *b = (lp_backend)i;
+            return 0;
+        }
+    return -1;
+}
+
+lp_backend lp_worker_backend(int workerid)
+{
+    switch (starpu_worker_get_type(workerid)) {
+    case STARPU_CUDA_WORKER: return LP_BACKEND_CUDA;
+    case STARPU_OPENCL_WORKER: return LP_BACKEND_OPENCL;
+    default: return LP_BACKEND_CPU;
+    }
+}

@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""Tests of the lp-starpu command line, each a real run of the tool.
+
+    cli_test.py --list          the case names (CTest makes one test each)
+    cli_test.py BIN CASE        run one case against the lp-starpu binary BIN
+
+Exit 0: passed, 1: failed, 77: skipped (a device this machine lacks).
+Pure Python (no numpy needed): .npy files are written and read by hand.
+"""
+import json
+import math
+import os
+import resource
+import struct
+import subprocess
+import sys
+import tempfile
+
+BIN = None
+CASES = {}
+SKIP = 77
+
+
+def case(fn):
+    CASES[fn.__name__] = fn
+    return fn
+
+
+class Skip(Exception):
+    pass
+
+
+def run(*args, env=None, limit_as=None, timeout=240):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    pre = None
+    if limit_as:
+        def pre():
+            resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
+    p = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True,
+                       env=full_env, preexec_fn=pre, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def run_json(*args, env=None):
+    rc, out, err = run(*args, "--json", "-", env=env)
+    check(rc == 0, f"exit {rc}: {err}")
+    return json.loads(out), err
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def tasks_by_kind(report):
+    kinds = {}
+    for w in report["workers"]:
+        kinds[w["kind"]] = kinds.get(w["kind"], 0) + w["tasks"]
+    return kinds
+
+
+def write_npy(path, values, shape, descr="<f8", cut=0):
+    shape_s = "(%s%s)" % (", ".join(map(str, shape)), "," if len(shape) == 1 else "")
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape_s)
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * (pad % 64) + "\n"
+    fmt = {"<f8": "<%dd", "<f4": "<%df"}[descr] % len(values)
+    blob = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
+    blob += struct.pack(fmt, *values)
+    with open(path, "wb") as f:
+        f.write(blob[:len(blob) - cut] if cut else blob)
+
+
+def read_npy_vector(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    check(blob[:8] == b"\x93NUMPY\x01\x00", "output is not a .npy v1 file")
+    hlen = struct.unpack("<H", blob[8:10])[0]
+    header = blob[10:10 + hlen].decode()
+    check("'<f8'" in header and "'fortran_order': False" in header, header)
+    data = blob[10 + hlen:]
+    return list(struct.unpack("<%dd" % (len(data) // 8), data))
+
+
+def has_worker(kind, env=None):
+    rc, out, _ = run("--rows", 1, "--json", "-", env=env)
+    return rc == 0 and any(w["kind"] == kind for w in json.loads(out)["workers"])
+
+
+OPENCL = {"STARPU_OPENCL_ON_CPUS": "1"}
+
+
+def need_opencl():
+    if not has_worker("opencl", OPENCL):
+        raise Skip("StarPU found no OpenCL device (install pocl-opencl-icd)")
+
+
+def need_cuda():
+    if not has_worker("cuda"):
+        raise Skip("StarPU found no CUDA device on this machine")
+
+
+# ---------------------------------------------------------------- usage
+USAGE_ERRORS = {
+    "unknown_flag": (["--frobnicate"], "unknown option '--frobnicate'"),
+    "rows_negative": (["--rows", "-5"], "--rows '-5'"),
+    "rows_not_numeric": (["--rows", "ten"], "--rows 'ten'"),
+    "rows_overflow": (["--rows", "99999999999999999999999"], "--rows '99999999999999999999999'"),
+    "rows_over_starpu_limit": (["--rows", "4294967296"], "from 0 to 4294967295"),
+    "tiles_zero": (["--tiles", "0"], "--tiles '0'"),
+    "tile_rows_zero": (["--tile-rows", "0"], "--tile-rows '0'"),
+    "tiles_and_tile_rows": (["--tiles", "4", "--tile-rows", "8"], "choose one"),
+    "unknown_sched": (["--sched", "fastest"], "--sched 'fastest': unknown scheduler"),
+    "unknown_backend": (["--backend", "tpu"], "--backend 'tpu'"),
+    "missing_value": (["--rows"], "--rows needs a value"),
+    "repeat_zero": (["--repeat", "0"], "--repeat '0'"),
+    "bad_data": (["--data", "zeros"], "--data 'zeros'"),
+    "seed_without_random": (["--seed", "3"], "--seed only applies"),
+    "compare_with_backend": (["--compare", "--backend", "cpu"], "drop --backend"),
+    "flag_with_value": (["--verify=yes"], "--verify takes no value"),
+}
+
+
+def usage_case(name, args, message):
+    def fn():
+        rc, out, err = run(*args)
+        check(rc == 2, f"exit {rc}, expected 2; stderr: {err}")
+        check(message in err, f"stderr lacks {message!r}: {err!r}")
+        check(len(err.strip().splitlines()) == 1, f"not one line: {err!r}")
+        check("checksum" not in out, "something ran")
+    fn.__name__ = "usage_" + name
+    return fn
+
+
+for _name, (_args, _msg) in USAGE_ERRORS.items():
+    case(usage_case(_name, _args, _msg))
+
+
+@case
+def help_and_version():
+    rc, out, _ = run("--help")
+    check(rc == 0 and "--sched NAME" in out and "Exit status" in out, "help incomplete")
+    rc, out, _ = run("--version")
+    check(rc == 0 and "StarPU 1." in out and "built with: CPU yes" in out, out)
+
+
+@case
+def sched_help_lists_policies():
+    rc, out, _ = run("--sched", "help")
+    check(rc == 0, f"exit {rc}")
+    for p in ("dmda", "dmdas", "eager", "lws", "heteroprio", "modular-heft"):
+        check(f"  {p} " in out, f"{p} not listed")
+
+
+# ---------------------------------------------------------------- runs
+@case
+def seed_checksum_matches_reference():
+    report, _ = run_json("--rows", 100000, "--tiles", 7)
+    ref = math.fsum(math.log(i) ** 3 for i in range(1, 100001))
+    check(abs(report["checksum"] - ref) <= 1e-12 * ref, f"{report['checksum']} vs {ref}")
+    for key in ("rows", "tiles", "sched", "backend", "checksum", "seconds",
+                "median_seconds", "workers", "buses", "env"):
+        check(key in report, f"JSON lacks {key}")
+    check(report["rows"] == 100000 and report["tiles"] == 7, "rows/tiles wrong")
+    check(sum(w["tasks"] for w in report["workers"]) == 7, "tasks do not add up to tiles")
+    check(sum(w["rows"] for w in report["workers"]) == 100000, "rows do not add up")
+
+
+@case
+def quiet_prints_only_the_checksum():
+    rc, out, err = run("--rows", 1000, "--quiet")
+    check(rc == 0, err)
+    ref = math.fsum(math.log(i) ** 3 for i in range(1, 1001))
+    check(len(out.splitlines()) == 1, f"more than one line: {out!r}")
+    check(abs(float(out) - ref) <= 1e-12 * ref, out)
+
+
+@case
+def rows_zero_is_empty():
+    report, _ = run_json("--rows", 0)
+    check(report["rows"] == 0 and report["tiles"] == 0 and report["checksum"] == 0, report)
+
+
+@case
+def tiles_clamped_to_rows():
+    rc, out, err = run("--rows", 5, "--tiles", 64, "--json", "-")
+    check(rc == 0, err)
+    check("64 tiles asked for 5 rows: using 5 tiles" in err, err)
+    check(json.loads(out)["tiles"] == 5, out)
+
+
+@case
+def repeat_reports_min_and_median():
+    report, _ = run_json("--rows", 20000, "--repeat", 3)
+    runs = report["run_seconds"]
+    check(len(runs) == 3 and report["repeat"] == 3, report)
+    check(report["seconds"] == min(runs), "seconds is not the best run")
+    check(report["median_seconds"] == sorted(runs)[1], "median wrong")
+
+
+@case
+def random_data_verifies():
+    rc, out, err = run("--rows", 200000, "--data", "random", "--seed", 9, "--verify")
+    check(rc == 0, err)
+    check("max relative error" in out, out)
+
+
+@case
+def random_seed_changes_data():
+    a, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1)
+    b, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1)
+    c, _ = run_json("--rows", 1000, "--data", "random", "--seed", 2)
+    check(a["checksum"] == b["checksum"], "same seed, different data")
+    check(a["checksum"] != c["checksum"], "different seeds, same data")
+
+
+@case
+def backend_cpu_runs_every_task_on_cpus():
+    # With an OpenCL worker present too, forcing cpu must leave it idle.
+    report, _ = run_json("--rows", 300000, "--tiles", 12, "--backend", "cpu", env=OPENCL)
+    kinds = tasks_by_kind(report)
+    check(kinds.get("cpu") == 12, f"cpu ran {kinds.get('cpu')} of 12 tasks")
+    check(sum(kinds.values()) == 12, f"other workers ran tasks: {kinds}")
+    check(report["backend"] == "cpu", report["backend"])
+
+
+@case
+def backend_missing_exits_3():
+    rc, out, err = run("--rows", 10, "--backend", "cuda", "--output", "never.npy",
+                       env={"STARPU_NCUDA": "0"})
+    check(rc == 3, f"exit {rc}: {err}")
+    check("no cuda worker" in err and "STARPU_NCUDA" in err, err)
+    check(not os.path.exists("never.npy"), "--output written on failure")
+    rc, _, err = run("--rows", 10, "--backend", "opencl", env={"STARPU_NOPENCL": "0"})
+    check(rc == 3 and "no opencl worker" in err, f"exit {rc}: {err}")
+
+
+@case
+def env_variables_respected_and_reported():
+    report, _ = run_json("--rows", 1000, env={"STARPU_NCPU": "1", "STARPU_NOPENCL": "0"})
+    check(len(report["workers"]) == 1 and report["workers"][0]["kind"] == "cpu",
+          report["workers"])
+    check(report["env"].get("STARPU_NCPU") == "1", report["env"])
+    rc, out, _ = run("--rows", 1000, env={"STARPU_NCPU": "1"})
+    check("STARPU_NCPU=1" in out, "text report does not show STARPU_NCPU")
+
+
+@case
+def sched_flag_beats_environment():
+    report, err = run_json("--rows", 1000, env={"STARPU_SCHED": "eager"})
+    check(report["sched"] == "eager" and report["sched_source"] == "STARPU_SCHED", report)
+    report, err = run_json("--rows", 1000, "--sched", "lws", env={"STARPU_SCHED": "eager"})
+    check(report["sched"] == "lws" and report["sched_source"] == "--sched", report)
+    check("--sched lws overrides STARPU_SCHED=eager" in err, err)
+    rc, _, err = run("--rows", 10, env={"STARPU_SCHED": "bogus"})
+    check(rc == 2 and "STARPU_SCHED=bogus" in err, f"exit {rc}: {err}")
+
+
+@case
+def compare_lists_each_backend():
+    report, _ = run_json("--rows", 100000, "--tiles", 8, "--compare", "--verify")
+    names = [r["backend"] for r in report["runs"]]
+    check(names[0] == "auto" and "cpu" in names, names)
+    check(all(r["rows"] == 100000 and r["tiles"] == 8 for r in report["runs"]), names)
+    rc, out, _ = run("--rows", 1000, "--compare")
+    check("comparison" in out and "scheduled" in out, out)
+
+
+@case
+def memory_refused_before_allocating():
+    rc, out, err = run("--rows", "100M", limit_as=1 << 30)
+    check(rc == 1, f"exit {rc}: {err}")
+    check("need 3.0 GiB of host memory" in err, err)
+
+
+# ---------------------------------------------------------------- files
+@case
+def npy_round_trip():
+    with tempfile.TemporaryDirectory() as d:
+        rows = [(1.5 + i, 2.0 + 0.5 * i, 3.0 + i * i) for i in range(1001)]
+        inp, outp = os.path.join(d, "in.npy"), os.path.join(d, "out.npy")
+        write_npy(inp, [v for r in rows for v in r], (len(rows), 3))
+        rc, out, err = run("--input", inp, "--output", outp, "--tiles", 3, "--verify")
+        check(rc == 0, err)
+        got = read_npy_vector(outp)
+        check(len(got) == len(rows), f"{len(got)} values")
+        for (x, y, z), v in zip(rows, got):
+            ref = math.log(x) * math.log(y) * math.log(z)
+            check(abs(v - ref) <= 1e-13 * abs(ref), f"{v} vs {ref}")
+        check([f for f in os.listdir(d) if ".tmp" in f] == [], "temporary file left")
+
+
+@case
+def npy_bad_files_named():
+    with tempfile.TemporaryDirectory() as d:
+        p = lambda n: os.path.join(d, n)
+        write_npy(p("trunc.npy"), [1.0] * 30, (10, 3), cut=8)
+        write_npy(p("f4.npy"), [1.0] * 30, (10, 3), descr="<f4")
+        write_npy(p("shape.npy"), [1.0] * 40, (10, 4))
+        write_npy(p("vec.npy"), [1.0] * 10, (10,))
+        expect = {"missing.npy": "cannot open", "trunc.npy": "truncated",
+                  "f4.npy": "not float64", "shape.npy": "is not (N, 3)",
+                  "vec.npy": "is not (N, 3)"}
+        for name, msg in expect.items():
+            out_path = p("out-" + name)
+            rc, out, err = run("--input", p(name), "--output", out_path)
+            check(rc == 1, f"{name}: exit {rc}")
+            check(p(name) in err and msg in err, f"{name}: {err!r}")
+            check(not os.path.exists(out_path), f"{name}: --output created on failure")
+
+
+@case
+def bad_inputs_warned_or_strict():
+    with tempfile.TemporaryDirectory() as d:
+        inp = os.path.join(d, "bad.npy")
+        vals = [2.0, 2.0, 2.0, 2.0, 0.0, 2.0, -1.0, 2.0, 2.0, float("nan"), 2.0, 2.0]
+        write_npy(inp, vals, (4, 3))
+        rc, out, err = run("--input", inp, "--verify")
+        check(rc == 0, f"exit {rc}: {err}")
+        check("3 rows with a non-positive or NaN input (first: row 1)" in err, err)
+        outp = os.path.join(d, "out.npy")
+        rc, out, err = run("--input", inp, "--strict", "--output", outp)
+        check(rc == 4, f"--strict: exit {rc}")
+        check(not os.path.exists(outp), "--output written under --strict failure")
+
+
+@case
+def output_dir_missing_fails_early():
+    rc, out, err = run("--rows", 10, "--output", "/nonexistent-dir/out.npy")
+    check(rc == 1 and "not writable" in err, f"exit {rc}: {err}")
+
+
+@case
+def embed_example_matches_tool():
+    embed = os.environ.get("LP_EMBED")
+    if not embed or not os.path.exists(embed):
+        raise Skip("examples/embed not built")
+    p = subprocess.run([embed, "100000"], capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, p.stderr)
+    report, _ = run_json("--rows", 100000, "--sched", "dmda")
+    check(f"checksum {report['checksum']!r}" in p.stdout.replace("e+", "e+"),
+          f"{p.stdout!r} vs {report['checksum']!r}")
+
+
+# ---------------------------------------------------------------- OpenCL
+@case
+def opencl_backend_runs_every_task():
+    need_opencl()
+    report, _ = run_json("--rows", 200000, "--tiles", 10, "--backend", "opencl", "--verify",
+                         env=OPENCL)
+    kinds = tasks_by_kind(report)
+    check(kinds == {"opencl": 10, "cpu": 0}, kinds)
+    moved = sum(b["bytes"] for b in report["buses"])
+    check(moved >= 200000 * 32, f"only {moved} bytes crossed the buses")
+
+
+@case
+def opencl_and_cpu_both_used_by_dmda():
+    need_opencl()
+    env = dict(OPENCL, STARPU_NCPU="1")
+    # Calibrate both workers' models first, then let dmda split the tiles.
+    # PoCL's double log is about 20 times slower than the CPU worker's, so
+    # dmda gives it about 5% of the tiles: 200 tiles make that several.
+    args = ("--rows", 2000000, "--tiles", 200)
+    rc, _, err = run(*args, "--compare", "--repeat", 2, env=env)
+    check(rc == 0, err)
+    report, _ = run_json(*args, "--sched", "dmda", "--verify", env=env)
+    kinds = tasks_by_kind(report)
+    check(kinds.get("cpu", 0) > 0 and kinds.get("opencl", 0) > 0, kinds)
+    check(sum(kinds.values()) == 200, kinds)
+
+
+@case
+def opencl_compare_lists_cpu_opencl_scheduled():
+    need_opencl()
+    report, _ = run_json("--rows", 50000, "--compare", env=OPENCL)
+    check([r["backend"] for r in report["runs"]] == ["auto", "cpu", "opencl"], report["runs"])
+
+
+@case
+def opencl_memory_limit_evicts_correctly():
+    need_opencl()
+    args = ("--rows", 1000000, "--tiles", 40, "--backend", "opencl", "--verify")
+    ref, _ = run_json(*args, env=OPENCL)
+    # 32 MB of data through 8 MiB of device memory: StarPU must evict.
+    small, _ = run_json(*args, env=dict(OPENCL, STARPU_LIMIT_OPENCL_MEM="8"))
+    check(small["checksum"] == ref["checksum"], f"{small['checksum']} != {ref['checksum']}")
+
+
+# ---------------------------------------------------------------- CUDA
+@case
+def gpu_cuda_backend_verifies():
+    need_cuda()
+    report, _ = run_json("--backend", "cuda", "--verify", "--repeat", 3)
+    kinds = tasks_by_kind(report)
+    check(kinds.get("cuda") == report["tiles"], kinds)
+
+
+@case
+def gpu_compare_cpu_cuda_scheduled():
+    need_cuda()
+    report, _ = run_json("--compare", "--verify", "--repeat", 3)
+    names = [r["backend"] for r in report["runs"]]
+    check(names[0] == "auto" and "cpu" in names and "cuda" in names, names)
+
+
+@case
+def gpu_cuda_memory_limit_evicts_correctly():
+    need_cuda()
+    args = ("--backend", "cuda", "--verify")
+    ref, _ = run_json(*args)
+    small, _ = run_json(*args, env={"STARPU_LIMIT_CUDA_MEM": "64"})
+    check(small["checksum"] == ref["checksum"], f"{small['checksum']} != {ref['checksum']}")
+
+
+def main():
+    global BIN
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(CASES))
+        return 0
+    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    BIN = sys.argv[1]
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            os.chdir(d)
+            CASES[sys.argv[2]]()
+    except Skip as e:
+        print(f"SKIP: {e}")
+        return SKIP
+    except AssertionError as e:
+        print(f"FAIL: {e}")
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
