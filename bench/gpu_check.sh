@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The GPU steps of lp-starpu, end to end, for a machine with an NVIDIA GPU
+# and no network (nothing is installed or downloaded here).
+#
+# On a machine with nvcc (CUDA toolkit, no GPU needed):   make build
+# Copy the checkout with build/ and .deps/starpu/ to the GPU machine, then:
+#   bench/gpu_check.sh [RESULTS_DIR]        (default bench/results/gpu-DATE)
+#
+# It runs the gpu-labelled tests, calibrates the performance model, then
+# measures cpu-only, cuda-only and the scheduled run on the default 10M rows
+# (plus every main scheduler, and a run under STARPU_LIMIT_CUDA_MEM=64), and
+# writes the raw reports (text and JSON) and a summary.md into RESULTS_DIR.
+# Exit status is non-zero if any test or any --verify fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-bench/results/gpu-$(date +%Y-%m-%d)}
+bin=build/lp-starpu
+repeat=${LP_BENCH_REPEAT:-10}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+[ -x "$bin" ] || { echo "gpu_check: $bin not built (make build on a machine with nvcc)" >&2; exit 1; }
+# Models calibrated by this script stay with its results.
+export STARPU_HOME=${STARPU_HOME:-$out/starpu-home}
+mkdir -p "$STARPU_HOME"
+
+{
+    echo "# lp-starpu on a GPU machine, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo '```'
+    nvidia-smi --query-gpu=name,driver_version,memory.total,pcie.link.gen.max,pcie.link.width.max \
+        --format=csv 2>/dev/null || echo "nvidia-smi: not available"
+    lscpu | grep -E '^(Model name|CPU\(s\)|Socket|NUMA node\(s\))' || true
+    uname -srm
+    "$bin" --version
+    echo '```'
+} > "$out/machine.md"
+.deps/starpu/bin/starpu_machine_display > "$out/starpu_machine_display.txt" 2>&1 || true
+cat "$out/machine.md"
+
+status=0
+echo "== gpu tests"
+for c in $(python3 tests/cli_test.py --list | grep '^gpu_'); do
+    if python3 tests/cli_test.py "$bin" "$c" > "$out/test-$c.txt" 2>&1; then
+        echo "PASS $c"
+    else
+        rc=$?; echo "FAIL($rc) $c"; [ "$rc" = 77 ] || status=1
+    fi
+done
+
+run() {   # run NAME ARGS...: text and JSON reports into $out
+    local name=$1; shift
+    echo "== $name: $bin $*"
+    if ! "$bin" "$@" --json "$out/$name.json" > "$out/$name.txt" 2> "$out/$name.err"; then
+        echo "FAILED: see $out/$name.err"; cat "$out/$name.err"; status=1
+    fi
+}
+
+echo "== calibration (untimed): every backend, $repeat runs each"
+STARPU_CALIBRATE=1 "$bin" --compare --repeat "$repeat" > /dev/null 2>&1 || status=1
+run compare --compare --verify --repeat "$repeat"
+run cuda-only --backend cuda --verify --repeat "$repeat"
+run cpu-only --backend cpu --verify --repeat "$repeat"
+for s in dmda dmdas dmdar heteroprio modular-heft lws eager; do
+    run "sched-$s" --sched "$s" --verify --repeat "$repeat"
+done
+STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
+
+python3 bench/summarize.py "$out" > "$out/summary.md" || status=1
+cat "$out/summary.md"
+exit $status

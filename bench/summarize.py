@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Summarise the JSON reports in a results directory as Markdown tables:
+one row per run (time, throughput, checksum, tasks per kind of worker)."""
+import glob
+import json
+import os
+import sys
+
+
+def tasks_per_kind(run):
+    kinds = {}
+    for w in run["workers"]:
+        if w["tasks"]:
+            kinds[w["kind"]] = kinds.get(w["kind"], 0) + w["tasks"]
+    return ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+
+
+def row(name, run):
+    ms = run["seconds"] * 1e3
+    return (f"| {name} | {run['sched']} | {run['backend']} | {run['tiles']} | {ms:.3f} | "
+            f"{run['median_seconds'] * 1e3:.3f} | {run['rows'] / run['seconds'] / 1e6:.0f} | "
+            f"{run['checksum']!r} | {tasks_per_kind(run)} |")
+
+
+def main(d):
+    print("| report | scheduler | backend | tiles | best ms | median ms | Mrows/s | checksum "
+          "| tasks per kind |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
+    for path in sorted(glob.glob(os.path.join(d, "*.json"))):
+        with open(path) as f:
+            rep = json.load(f)
+        name = os.path.basename(path)[:-5]
+        runs = rep.get("runs", [rep])
+        for r in runs:
+            label = name if len(runs) == 1 else f"{name} ({r['backend']})"
+            print(row(label, r))
+    if os.path.exists(os.path.join(d, "machine.md")):
+        print()
+        print(open(os.path.join(d, "machine.md")).read())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".")
