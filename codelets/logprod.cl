@@ -7,9 +7,14 @@ __kernel void lp_logprod(__global const double *x, unsigned x_off,
                          __global const double *y, unsigned y_off,
                          __global const double *z, unsigned z_off,
                          __global double *out, unsigned out_off,
-                         unsigned n)
+                         unsigned n, unsigned intensity)
 {
     const unsigned i = get_global_id(0);
-    if (i < n)
-        out[out_off + i] = log(x[x_off + i]) * log(y[y_off + i]) * log(z[z_off + i]);
+    if (i >= n)
+        return;
+    const double xi = x[x_off + i], yi = y[y_off + i], zi = z[z_off + i];
+    double acc = log(xi) * log(yi) * log(zi);
+    for (unsigned k = 1; k < intensity; k++)
+        acc += log(xi + k) * log(yi + k) * log(zi + k);
+    out[out_off + i] = acc;
 }

@@ -13,7 +13,8 @@ extern "C" {
 struct starpu_codelet;
 
 typedef struct lp_tile_arg {
-    size_t tile;   /* for error messages: which tile failed */
+    size_t tile;          /* for error messages: which tile failed */
+    unsigned intensity;   /* K: out = sum_{k<K} log(x+k) log(y+k) log(z+k) */
 } lp_tile_arg;
 
 extern struct starpu_codelet lp_logprod_cl;
@@ -24,8 +25,8 @@ void lp_logprod_cuda(void *buffers[], void *cl_arg);
 void lp_logprod_opencl(void *buffers[], void *cl_arg);
 
 /* The vectorised CPU loop itself, usable without StarPU. */
-void lp_logprod_kernel(size_t n, const double *x, const double *y,
-                       const double *z, double *out);
+void lp_logprod_kernel(size_t n, unsigned intensity, const double *x,
+                       const double *y, const double *z, double *out);
 
 /* OpenCL programs are built once per device at start-up. */
 int lp_logprod_opencl_load(void);

@@ -11,9 +11,19 @@
 
 #include "logprod.h"
 
+/* A task's cost depends on its tile's size and on --intensity: both go
+ * into the footprint that indexes the history. */
+static uint32_t logprod_footprint(struct starpu_task *task)
+{
+    const lp_tile_arg *arg = task->cl_arg;
+    uint32_t intensity = arg ? arg->intensity : 1;
+    return starpu_hash_crc32c_be(intensity, starpu_task_data_footprint(task));
+}
+
 static struct starpu_perfmodel lp_logprod_model = {
     .type = STARPU_HISTORY_BASED,
     .symbol = "lp_logprod",
+    .footprint = logprod_footprint,
 };
 
 struct starpu_codelet lp_logprod_cl = {

@@ -6,14 +6,20 @@
 
 #include "logprod.h"
 
-static __global__ void logprod_kernel(unsigned n, const double *__restrict__ x,
+static __global__ void logprod_kernel(unsigned n, unsigned intensity,
+                                      const double *__restrict__ x,
                                       const double *__restrict__ y,
                                       const double *__restrict__ z,
                                       double *__restrict__ out)
 {
     unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n)
-        out[i] = log(x[i]) * log(y[i]) * log(z[i]);
+    if (i >= n)
+        return;
+    const double xi = x[i], yi = y[i], zi = z[i];
+    double acc = log(xi) * log(yi) * log(zi);
+    for (unsigned k = 1; k < intensity; k++)
+        acc += log(xi + k) * log(yi + k) * log(zi + k);
+    out[i] = acc;
 }
 
 extern "C" void lp_logprod_cuda(void *buffers[], void *cl_arg)
@@ -24,7 +30,7 @@ extern "C" void lp_logprod_cuda(void *buffers[], void *cl_arg)
     unsigned blocks = (n + threads - 1) / threads;
 
     logprod_kernel<<<blocks, threads, 0, starpu_cuda_get_local_stream()>>>(
-        n, (const double *)STARPU_VECTOR_GET_PTR(buffers[0]),
+        n, arg ? arg->intensity : 1u, (const double *)STARPU_VECTOR_GET_PTR(buffers[0]),
         (const double *)STARPU_VECTOR_GET_PTR(buffers[1]),
         (const double *)STARPU_VECTOR_GET_PTR(buffers[2]),
         (double *)STARPU_VECTOR_GET_PTR(buffers[3]));

@@ -58,7 +58,9 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg)
         err |= clSetKernelArg(kernel, 2 * b, sizeof mem, &mem);
         err |= clSetKernelArg(kernel, 2 * b + 1, sizeof off, &off);
     }
+    cl_uint intensity = arg ? arg->intensity : 1;
     err |= clSetKernelArg(kernel, 8, sizeof n, &n);
+    err |= clSetKernelArg(kernel, 9, sizeof intensity, &intensity);
     if (err != CL_SUCCESS) {
         fail(arg, "clSetKernelArg", err);
         starpu_opencl_release_kernel(kernel);

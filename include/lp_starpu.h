@@ -28,7 +28,9 @@ enum lp_status {
     LP_ERR_USAGE = 2,     /* bad command line or options */
     LP_ERR_BACKEND = 3,   /* asked-for backend has no worker */
     LP_ERR_INPUT = 4,     /* non-positive/NaN inputs with --strict */
-    LP_ERR_VERIFY = 5     /* --verify found an error beyond tolerance */
+    LP_ERR_VERIFY = 5,    /* --verify found an error beyond tolerance */
+    LP_ERR_INTERRUPTED = 6 /* lp_request_stop was called; the tool exits
+                             with 128 + the signal's number instead */
 };
 
 typedef enum lp_backend {
@@ -51,6 +53,12 @@ typedef struct lp_options {
                              pays one-off costs (device buffers, page
                              faults, OpenCL kernel set-up) */
     int quiet;            /* no notices on stderr */
+    unsigned intensity;   /* K >= 1: out = sum over k < K of
+                             log(x+k) * log(y+k) * log(z+k) (default 1) */
+    /* Called by lp_run after each run, warm-up runs included: `done` of
+     * `total` runs finished.  NULL: not called. */
+    void (*progress)(void *arg, int done, int total);
+    void *progress_arg;
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory
@@ -86,6 +94,7 @@ typedef struct lp_report {
     lp_backend backend;
     double checksum;             /* sum of out, fixed order (see lp_checksum) */
     int repeat, warmup;
+    unsigned intensity;
     double seconds;              /* best of repeat */
     double median_seconds;
     double *run_seconds;         /* each run, in order */
@@ -102,6 +111,13 @@ void lp_options_init(lp_options *opt);
  * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME. */
 int lp_start(const lp_options *opt);
 void lp_stop(void);
+
+/* Asks lp_run to stop early: it submits no further task, waits for the
+ * tasks already submitted, and returns LP_ERR_INTERRUPTED.  Only sets a
+ * flag, so a signal handler may call it; signo (non-zero) is remembered for
+ * the exit status.  lp_stop_requested returns it, 0 if no stop was asked. */
+void lp_request_stop(int signo);
+int lp_stop_requested(void);
 
 /* Name of the policy StarPU runs, and whether a name is one StarPU knows. */
 const char *lp_sched_name(void);
@@ -142,8 +158,9 @@ double lp_checksum(const double *out, size_t rows, size_t tiles);
 void lp_tile_range(size_t rows, size_t tiles, size_t tile,
                    size_t *first, size_t *count);
 
-/* Scalar reference check of every row: the largest relative error. */
-double lp_max_rel_error(const lp_data *d, size_t *worst_row);
+/* Scalar long-double reference check of every row at the given intensity:
+ * the largest relative error. */
+double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row);
 
 /* Inputs that are not > 0 (including NaN): count and first such row. */
 size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);

@@ -17,6 +17,9 @@ typedef struct lp_cli {
     uint64_t seed;
     int seed_set;
     const char *input, *output, *json;
+    int mpi;                   /* --mpi: one rank per process of mpirun */
+    int cyclic;                /* --distribution cyclic (default block) */
+    int distribution_set;
 } lp_cli;
 
 #define LP_DEFAULT_ROWS 10000000ull

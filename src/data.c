@@ -51,18 +51,25 @@ static double uniform(uint64_t seed, size_t row, int col)
     return 0.5 + (double)(h >> 11) * 0x1.0p-53;
 }
 
+void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
+                    uint64_t seed, size_t first, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        size_t i = first + k;
+        if (kind == LP_DATA_SEED) {
+            x[k] = y[k] = z[k] = (double)(i + 1);
+        } else {
+            x[k] = uniform(seed, i, 0);
+            y[k] = uniform(seed, i, 1);
+            z[k] = uniform(seed, i, 2);
+        }
+    }
+}
+
 void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
                         size_t first, size_t count)
 {
-    for (size_t i = first; i < first + count; i++) {
-        if (kind == LP_DATA_SEED) {
-            d->x[i] = d->y[i] = d->z[i] = (double)(i + 1);
-        } else {
-            d->x[i] = uniform(seed, i, 0);
-            d->y[i] = uniform(seed, i, 1);
-            d->z[i] = uniform(seed, i, 2);
-        }
-    }
+    lp_fill_values(d->x + first, d->y + first, d->z + first, kind, seed, first, count);
 }
 
 void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed)
@@ -93,16 +100,29 @@ static void ksum_add(ksum *k, double v)
     k->sum = t;
 }
 
+double lp_tile_sum(const double *out, size_t count)
+{
+    ksum tile = {0, 0};
+    for (size_t i = 0; i < count; i++)
+        ksum_add(&tile, out[i]);
+    return tile.sum + tile.comp;
+}
+
+double lp_combine_tile_sums(const double *sums, size_t tiles)
+{
+    ksum total = {0, 0};
+    for (size_t t = 0; t < tiles; t++)
+        ksum_add(&total, sums[t]);
+    return total.sum + total.comp;
+}
+
 double lp_checksum(const double *out, size_t rows, size_t tiles)
 {
     ksum total = {0, 0};
     for (size_t t = 0; t < tiles; t++) {
         size_t first, count;
         lp_tile_range(rows, tiles, t, &first, &count);
-        ksum tile = {0, 0};
-        for (size_t i = first; i < first + count; i++)
-            ksum_add(&tile, out[i]);
-        ksum_add(&total, tile.sum + tile.comp);
+        ksum_add(&total, lp_tile_sum(out + first, count));
     }
     return total.sum + total.comp;
 }
@@ -123,13 +143,16 @@ size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row)
     return bad;
 }
 
-double lp_max_rel_error(const lp_data *d, size_t *worst_row)
+double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
 {
     double worst = 0.0;
     for (size_t i = 0; i < d->rows; i++) {
         if (bad_value(d->x[i]) || bad_value(d->y[i]) || bad_value(d->z[i]))
             continue;   /* counted and reported as bad inputs instead */
-        long double ref = logl(d->x[i]) * logl(d->y[i]) * logl(d->z[i]);
+        long double ref = 0;
+        for (unsigned k = 0; k < intensity; k++)
+            ref += logl(d->x[i] + (long double)k) * logl(d->y[i] + (long double)k) *
+                   logl(d->z[i] + (long double)k);
         long double err = fabsl((long double)d->out[i] - ref);
         double rel = ref != 0 ? (double)(err / fabsl(ref)) : (double)err;
         if (!(rel <= worst)) {   /* NaN results count as the worst */

@@ -12,12 +12,44 @@
 
 lp_backend lp_worker_backend(int workerid);
 
+/* Pieces of a run, shared by the single-process and the MPI drivers. */
+struct starpu_task;
+size_t lp_default_tiles_for(size_t rows, unsigned nworkers);
+/* Tiles from --tiles / --tile-rows / the default, clamped to rows. */
+size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers);
+uint32_t lp_where_mask(lp_backend b);
+double lp_median(const double *v, int n);
+void lp_bus_counters_reset(void);
+void lp_bus_counters_read(lp_report *rep);
+void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0);
+int lp_report_alloc(lp_report *rep, int repeat, size_t tiles);
+
+/* Checksum in two steps, so tile sums made on different ranks combine to
+ * the very value lp_checksum gives in one process. */
+double lp_tile_sum(const double *out, size_t count);
+double lp_combine_tile_sums(const double *sums, size_t tiles);
+
+/* Generated values of rows first..first+count-1 into x, y, z[0..count). */
+void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
+                    uint64_t seed, size_t first, size_t count);
+
 /* Host bytes needed for rows (4 float64 columns); 0 on overflow. */
 unsigned long long lp_bytes_needed(unsigned long long rows);
 /* Memory the system can give us now (MemAvailable), 0 if unknown. */
 unsigned long long lp_memory_available(void);
 /* "1.2 GiB" into buf. */
 const char *lp_format_bytes(double bytes, char *buf, size_t len);
+
+/* One rank of an MPI run, as rank 0 reports it. */
+typedef struct lp_rank_stats {
+    int rank;
+    char host[64];
+    unsigned nworkers;
+    size_t tiles, tasks, rows;   /* tiles owned; tasks and rows run */
+    double busy_ms, seconds;     /* this rank's time in the best run */
+    uint64_t mpi_bytes_per_run;  /* sent by this rank in one timed run */
+    uint64_t mpi_bytes_gather;   /* sent to rank 0 for --output/--verify */
+} lp_rank_stats;
 
 /* Reports, text and JSON; `extra` are the runs of --compare (may be 0). */
 typedef struct lp_report_context {
@@ -29,7 +61,11 @@ typedef struct lp_report_context {
     double max_rel_error;
     size_t worst_row;
     size_t tiles_asked;      /* before clamping to rows, 0 if default */
+    int nranks;              /* MPI runs only: ranks[nranks] */
+    const lp_rank_stats *ranks;
+    const char *distribution;
 } lp_report_context;
+
 
 void lp_report_text(FILE *f, const lp_report_context *ctx,
                     const lp_report *runs, int nruns);

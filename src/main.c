@@ -9,6 +9,9 @@
 
 #include "cli.h"
 #include "internal.h"
+#ifdef LP_HAVE_MPI
+#include "mpi_run.h"
+#endif
 #include "npy.h"
 
 /* StarPU's clock only runs once StarPU has started: start-up and data
@@ -144,7 +147,7 @@ static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
         (*nruns)++;
         if (c->verify) {
             size_t worst_row = 0;
-            double err = lp_max_rel_error(d, &worst_row);
+            double err = lp_max_rel_error(d, opt.intensity, &worst_row);
             if (!ctx->verified || err > ctx->max_rel_error) {
                 ctx->max_rel_error = err;
                 ctx->worst_row = worst_row;
@@ -210,6 +213,15 @@ int main(int argc, char **argv)
         printf("StarPU scheduling policies (--sched NAME):\n");
         lp_sched_list(stdout);
         return LP_OK;
+    }
+
+    if (c.mpi) {
+#ifdef LP_HAVE_MPI
+        return lp_mpi_main(&c);
+#else
+        fprintf(stderr, "lp-starpu: --mpi: built without StarPU-MPI\n");
+        return LP_ERR_USAGE;
+#endif
     }
 
     lp_npy_header h = {0};

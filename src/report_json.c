@@ -42,8 +42,9 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
     json_number(f, r->seconds);
     fprintf(f, ",\n%s\"median_seconds\": ", indent);
     json_number(f, r->median_seconds);
-    fprintf(f, ",\n%s\"repeat\": %d,\n%s\"warmup\": %d,\n%s\"run_seconds\": [", indent,
-            r->repeat, indent, r->warmup, indent);
+    fprintf(f, ",\n%s\"intensity\": %u,\n%s\"repeat\": %d,\n%s\"warmup\": %d,\n"
+               "%s\"run_seconds\": [", indent, r->intensity, indent, r->repeat, indent, r->warmup,
+            indent);
     for (int i = 0; i < r->repeat; i++) {
         fputs(i ? ", " : "", f);
         json_number(f, r->run_seconds[i]);
@@ -69,6 +70,27 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
                 s->transfers);
     }
     fprintf(f, "\n%s]", indent);
+}
+
+static void json_ranks(FILE *f, const lp_report_context *ctx)
+{
+    fputs(",\n  \"distribution\": ", f);
+    json_string(f, ctx->distribution);
+    fputs(",\n  \"ranks\": [", f);
+    for (int r = 0; r < ctx->nranks; r++) {
+        const lp_rank_stats *s = &ctx->ranks[r];
+        fprintf(f, "%s\n    {\"rank\": %d, \"host\": ", r ? "," : "", s->rank);
+        json_string(f, s->host);
+        fprintf(f, ", \"workers\": %u, \"tiles\": %zu, \"tasks\": %zu, \"rows\": %zu, "
+                   "\"busy_ms\": ", s->nworkers, s->tiles, s->tasks, s->rows);
+        json_number(f, s->busy_ms);
+        fputs(", \"seconds\": ", f);
+        json_number(f, s->seconds);
+        fprintf(f, ", \"mpi_bytes_per_run\": %llu, \"mpi_bytes_gather\": %llu}",
+                (unsigned long long)s->mpi_bytes_per_run,
+                (unsigned long long)s->mpi_bytes_gather);
+    }
+    fputs("\n  ]", f);
 }
 
 static void json_env(FILE *f)
@@ -108,6 +130,8 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
     json_run(f, &runs[0], "  ");
     fputs(",\n", f);
     json_env(f);
+    if (ctx->nranks > 0 && ctx->ranks)
+        json_ranks(f, ctx);
     if (nruns > 1) {
         fputs(",\n  \"runs\": [", f);
         for (int i = 0; i < nruns; i++) {

@@ -46,6 +46,23 @@ static void print_buses(FILE *f, const lp_report *r)
         fprintf(f, "\n  buses: none (one memory node: all workers share host RAM)\n");
 }
 
+static void print_ranks(FILE *f, const lp_report_context *ctx)
+{
+    char a[32], b[32];
+    fprintf(f, "\n  MPI ranks (%s distribution; the run's time is the slowest rank's)\n",
+            ctx->distribution);
+    fprintf(f, "  %4s %-20s %7s %6s %6s %11s %10s %10s %12s %12s\n", "rank", "host", "workers",
+            "tiles", "tasks", "rows", "busy ms", "own ms", "MPI sent/run", "MPI gather");
+    for (int r = 0; r < ctx->nranks; r++) {
+        const lp_rank_stats *s = &ctx->ranks[r];
+        fprintf(f, "  %4d %-20.20s %7u %6zu %6zu %11zu %10.2f %10.3f %12s %12s%s\n", s->rank,
+                s->host, s->nworkers, s->tiles, s->tasks, s->rows, s->busy_ms, s->seconds * 1e3,
+                lp_format_bytes((double)s->mpi_bytes_per_run, a, sizeof a),
+                lp_format_bytes((double)s->mpi_bytes_gather, b, sizeof b),
+                s->tiles ? "" : "  (idle: no tile)");
+    }
+}
+
 static void print_env(FILE *f)
 {
     int any = 0;
@@ -99,12 +116,16 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                                                                  : lp_backend_name(r->backend));
     fprintf(f, "start-up    %.1f ms StarPU, %.1f ms data (not timed below)\n", ctx->startup_ms,
             ctx->data_ms);
-    fprintf(f, "timed       registration + partition + tasks + results back in host RAM\n");
+    fprintf(f, "timed       registration + %stasks + results back in host RAM\n",
+            ctx->nranks ? "" : "partition + ");
     fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s)\n",
             r->seconds * 1e3, r->repeat, r->median_seconds * 1e3, r->warmup,
             r->warmup == 1 ? "" : "s");
-    fprintf(f, "throughput  %.1f Mrows/s, %.2f GB/s effective (32 bytes per row)\n",
-            rows_per_s(r) * 1e-6, effective_gbs(r));
+    if (r->intensity > 1)
+        fprintf(f, "intensity   %u: out = sum over k < %u of log(x+k) log(y+k) log(z+k)\n",
+                r->intensity, r->intensity);
+    fprintf(f, "throughput  %.1f Mrows/s, %.2f GB/s effective (32 bytes per row), %.2f Glog/s\n",
+            rows_per_s(r) * 1e-6, effective_gbs(r), rows_per_s(r) * 3.0 * r->intensity * 1e-9);
     fprintf(f, "checksum    %.17g\n", r->checksum);
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
@@ -114,6 +135,8 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                 ctx->bad_inputs, ctx->first_bad_row);
     print_workers(f, r);
     print_buses(f, r);
+    if (ctx->nranks > 0 && ctx->ranks)
+        print_ranks(f, ctx);
     if (nruns > 1)
         print_compare(f, runs, nruns);
     print_env(f);

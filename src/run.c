@@ -14,17 +14,31 @@
 
 size_t lp_default_tiles(size_t rows)
 {
+    return lp_default_tiles_for(rows, starpu_worker_get_count());
+}
+
+size_t lp_default_tiles_for(size_t rows, unsigned nworkers)
+{
     if (rows == 0)
         return 0;
     size_t tiles = (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS;
-    size_t want = (size_t)LP_TILES_PER_WORKER * starpu_worker_get_count();
+    size_t want = (size_t)LP_TILES_PER_WORKER * nworkers;
     size_t most = rows / LP_MIN_TILE_ROWS;
     if (tiles < want)
         tiles = want < most ? want : (most > tiles ? most : tiles);
     return tiles < rows ? tiles : rows;
 }
 
-static uint32_t where_mask(lp_backend b)
+size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers)
+{
+    size_t tiles = opt->tiles;
+    if (tiles == 0)
+        tiles = opt->tile_rows ? (rows + opt->tile_rows - 1) / opt->tile_rows
+                               : lp_default_tiles_for(rows, nworkers);
+    return tiles < rows ? tiles : rows;   /* the caller says so to the user */
+}
+
+uint32_t lp_where_mask(lp_backend b)
 {
     switch (b) {
     case LP_BACKEND_CPU: return STARPU_CPU;
@@ -40,7 +54,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(const double *v, int n)
+double lp_median(const double *v, int n)
 {
     double *s = malloc((size_t)n * sizeof *s);
     if (!s)
@@ -53,14 +67,14 @@ static double median(const double *v, int n)
 }
 
 /* Reading a bus's counters resets them: done before each run. */
-static void reset_bus_counters(void)
+void lp_bus_counters_reset(void)
 {
     struct starpu_profiling_bus_info info;
     for (int b = 0; b < starpu_bus_get_count(); b++)
         starpu_bus_get_profiling_info(b, &info);
 }
 
-static void read_bus_counters(lp_report *rep)
+void lp_bus_counters_read(lp_report *rep)
 {
     for (unsigned b = 0; b < rep->nbuses; b++) {
         struct starpu_profiling_bus_info info;
@@ -73,8 +87,7 @@ static void read_bus_counters(lp_report *rep)
     }
 }
 
-static void collect_task_stats(lp_report *rep, struct starpu_task **tasks,
-                               double t0)
+void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0)
 {
     for (unsigned w = 0; w < rep->nworkers; w++) {
         lp_worker_stats *s = &rep->workers[w];
@@ -85,7 +98,8 @@ static void collect_task_stats(lp_report *rep, struct starpu_task **tasks,
         s->busy_ms = 0;
     }
     for (size_t t = 0; t < rep->tiles; t++) {
-        struct starpu_profiling_task_info *p = tasks[t]->profiling_info;
+        /* Under MPI a rank holds only the tasks it ran: others are NULL. */
+        struct starpu_profiling_task_info *p = tasks[t] ? tasks[t]->profiling_info : NULL;
         lp_task_record *r = &rep->tasks[t];
         lp_tile_range(rep->rows, rep->tiles, t, &r->first_row, &r->rows);
         r->tile = t;
@@ -127,7 +141,7 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
         for (int c = 0; c < 4; c++)
             task->handles[c] = starpu_data_get_sub_data(h[c], 1, (unsigned)t);
         if (opt->backend != LP_BACKEND_AUTO)   /* forced single backend */
-            task->where = where_mask(opt->backend);
+            task->where = lp_where_mask(opt->backend);
         task->cl_arg = &args[t];
         task->cl_arg_size = sizeof args[t];
         task->destroy = 0;   /* kept for its profiling information */
@@ -163,7 +177,7 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
     return status;
 }
 
-static int report_alloc(lp_report *rep, int repeat, size_t tiles)
+int lp_report_alloc(lp_report *rep, int repeat, size_t tiles)
 {
     rep->repeat = repeat;
     rep->nworkers = starpu_worker_get_count();
@@ -189,14 +203,9 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         return LP_ERR_BACKEND;
     }
 
-    size_t tiles = opt->tiles;
-    if (tiles == 0)
-        tiles = opt->tile_rows ? (d->rows + opt->tile_rows - 1) / opt->tile_rows
-                               : lp_default_tiles(d->rows);
-    if (tiles > d->rows)
-        tiles = d->rows;   /* the caller says so to the user */
+    size_t tiles = lp_tiles_for(opt, d->rows, starpu_worker_get_count());
     rep->tiles = tiles;
-    if (report_alloc(rep, opt->repeat, tiles) != 0) {
+    if (lp_report_alloc(rep, opt->repeat, tiles) != 0) {
         lp_report_free(rep);
         return LP_ERR_RUNTIME;
     }
@@ -210,11 +219,12 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         return LP_ERR_RUNTIME;
     }
     for (size_t t = 0; t < tiles; t++)
-        args[t].tile = t;
+        args[t] = (lp_tile_arg){.tile = t, .intensity = opt->intensity ? opt->intensity : 1};
 
     int status = LP_OK;
     double best = 0, t0, t1;
     rep->warmup = opt->warmup;
+    rep->intensity = opt->intensity ? opt->intensity : 1;
     for (int w = 0; w < opt->warmup && d->rows > 0 && status == LP_OK; w++) {
         status = run_once(opt, d, tiles, args, tasks, &t0, &t1);
         for (size_t t = 0; t < tiles && status == LP_OK; t++)
@@ -223,7 +233,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     for (int r = 0; r < opt->repeat && status == LP_OK; r++) {
         t0 = t1 = 0;
         if (d->rows > 0) {
-            reset_bus_counters();
+            lp_bus_counters_reset();
             status = run_once(opt, d, tiles, args, tasks, &t0, &t1);
             if (status != LP_OK)
                 break;
@@ -231,8 +241,8 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         rep->run_seconds[r] = (t1 - t0) * 1e-6;
         if (r == 0 || rep->run_seconds[r] < best) {
             best = rep->run_seconds[r];
-            read_bus_counters(rep);
-            collect_task_stats(rep, tasks, t0);
+            lp_bus_counters_read(rep);
+            lp_collect_task_stats(rep, tasks, t0);
         }
         for (size_t t = 0; t < tiles; t++)
             starpu_task_destroy(tasks[t]);
@@ -244,7 +254,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         return status;
     }
     rep->seconds = best;
-    rep->median_seconds = median(rep->run_seconds, opt->repeat);
+    rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
     rep->checksum = lp_checksum(d->out, d->rows, tiles);
     return LP_OK;
 }

@@ -1,5 +1,6 @@
 /* Starting and stopping StarPU, and what the running StarPU offers:
  * scheduling policies and workers per backend. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ void lp_options_init(lp_options *opt)
     opt->backend = LP_BACKEND_AUTO;
     opt->repeat = 1;
     opt->warmup = 1;
+    opt->intensity = 1;
 }
 
 /* StarPU lets STARPU_SCHED override any policy the application names, so a
@@ -91,6 +93,20 @@ void lp_stop(void)
 {
     lp_logprod_opencl_unload();
     starpu_shutdown();
+}
+
+/* Written by a signal handler, read between tasks: sig_atomic_t is the one
+ * type both may touch without a lock. */
+static volatile sig_atomic_t stop_signo;
+
+void lp_request_stop(int signo)
+{
+    stop_signo = signo;
+}
+
+int lp_stop_requested(void)
+{
+    return stop_signo;
 }
 
 const char *lp_sched_name(void)

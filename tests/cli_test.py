@@ -200,6 +200,16 @@ def repeat_reports_min_and_median():
 
 
 @case
+def intensity_sums_k_terms():
+    report, _ = run_json("--rows", 20000, "--intensity", 3, "--verify", "--tiles", 5)
+    ref = math.fsum(math.log(i + k) ** 3 for i in range(1, 20001) for k in range(3))
+    check(report["intensity"] == 3, report)
+    check(abs(report["checksum"] - ref) <= 1e-12 * ref, f"{report['checksum']} vs {ref}")
+    rc, _, err = run("--intensity", "0")
+    check(rc == 2 and "--intensity '0'" in err, f"exit {rc}: {err}")
+
+
+@case
 def random_data_verifies():
     rc, out, err = run("--rows", 200000, "--data", "random", "--seed", 9, "--verify")
     check(rc == 0, err)
@@ -269,6 +279,9 @@ def compare_lists_each_backend():
 
 @case
 def memory_refused_before_allocating():
+    if os.environ.get("LP_SANITIZED") == "1":
+        raise Skip("sanitized build: AddressSanitizer maps terabytes of shadow memory "
+                   "and cannot start under an RLIMIT_AS limit")
     rc, out, err = run("--rows", "100M", limit_as=1 << 30)
     check(rc == 1, f"exit {rc}: {err}")
     check("need 3.0 GiB of host memory" in err, err)
@@ -412,6 +425,100 @@ def gpu_cuda_memory_limit_evicts_correctly():
     ref, _ = run_json(*args)
     small, _ = run_json(*args, env={"STARPU_LIMIT_CUDA_MEM": "64"})
     check(small["checksum"] == ref["checksum"], f"{small['checksum']} != {ref['checksum']}")
+
+
+# ---------------------------------------------------------------- MPI
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OMPI_MCA_rmaps_base_oversubscribe": "1",
+           # One machine, loopback only: shared memory between ranks, and the
+           # runtime's own wire-up on lo.
+           "OMPI_MCA_btl": "self,vader", "OMPI_MCA_oob_tcp_if_include": "lo",
+           "STARPU_NCPU": "1", "STARPU_NOPENCL": "0"}
+
+
+def mpirun(ranks, *args, env=None, timeout=120):
+    import shutil
+    launcher = shutil.which("mpirun")
+    if not launcher:
+        raise Skip("mpirun not found (install openmpi-bin)")
+    full_env = dict(os.environ, **MPI_ENV)
+    full_env.update(env or {})
+    p = subprocess.run([launcher, "-np", str(ranks), BIN, "--mpi", *map(str, args)],
+                       capture_output=True, text=True, env=full_env, timeout=timeout)
+    if p.returncode == 2 and "built without StarPU-MPI" in p.stderr:
+        raise Skip("lp-starpu was built without StarPU-MPI")
+    return p.returncode, p.stdout, p.stderr
+
+
+def mpirun_json(ranks, *args, env=None):
+    rc, out, err = mpirun(ranks, *args, "--json", "-", env=env)
+    check(rc == 0, f"{ranks} ranks: exit {rc}: {err[-2000:]}")
+    return json.loads(out)
+
+
+@case
+def mpi_ranks_match_single_process():
+    args = ("--rows", 100003, "--tiles", 7, "--data", "random", "--seed", 5)
+    rc, _, err = run(*args, "--output", "single.npy", env={"STARPU_NCPU": "1"})
+    check(rc == 0, err)
+    single = open("single.npy", "rb").read()
+    ref, _ = run_json(*args, env={"STARPU_NCPU": "1"})
+    for dist in ("block", "cyclic"):
+        for ranks in (1, 2, 3, 4):
+            out = f"mpi-{dist}-{ranks}.npy"
+            rep = mpirun_json(ranks, *args, "--distribution", dist, "--output", out)
+            check(rep["checksum"] == ref["checksum"],
+                  f"{dist} {ranks} ranks: checksum {rep['checksum']!r} != {ref['checksum']!r}")
+            check(open(out, "rb").read() == single, f"{dist} {ranks} ranks: output differs")
+            check(len(rep["ranks"]) == ranks, rep["ranks"])
+            check(sum(r["tiles"] for r in rep["ranks"]) == 7, rep["ranks"])
+            check(sum(r["tasks"] for r in rep["ranks"]) == 7, rep["ranks"])
+            check(sum(w["tasks"] for w in rep["workers"]) == 7, rep["workers"])
+
+
+@case
+def mpi_input_read_by_rank0_and_sent():
+    rows = [(1.0 + i, 2.0 + i, 3.0 + i) for i in range(5000)]
+    write_npy("in.npy", [v for r in rows for v in r], (len(rows), 3))
+    rc, _, err = run("--input", "in.npy", "--tiles", 6, "--output", "single.npy")
+    check(rc == 0, err)
+    rep = mpirun_json(3, "--input", "in.npy", "--tiles", 6, "--output", "mpi.npy", "--verify")
+    check(open("mpi.npy", "rb").read() == open("single.npy", "rb").read(), "outputs differ")
+    # 6 tiles of 834, 834, 833, 833, 833, 833 rows; block: rank r owns
+    # tiles 2r and 2r+1.  Rank 0 sends x, y, z of tiles 2-5 every run, and
+    # ranks 1 and 2 send their results back once.
+    sent = [r["mpi_bytes_per_run"] for r in rep["ranks"]]
+    check(sent == [4 * 833 * 24, 0, 0], f"bytes sent per run: {sent}")
+    gathered = [r["mpi_bytes_gather"] for r in rep["ranks"]]
+    check(gathered == [0, 2 * 833 * 8, 2 * 833 * 8], f"bytes gathered: {gathered}")
+
+
+@case
+def mpi_more_ranks_than_tiles():
+    rc, out, err = mpirun(3, "--rows", 1000, "--tiles", 2, "--json", "-")
+    check(rc == 0, err)
+    check("3 ranks for 2 tiles" in err, err)
+    rep = json.loads(out)
+    check([r["tiles"] for r in rep["ranks"]] == [1, 1, 0], rep["ranks"])
+    ref = math.fsum(math.log(i) ** 3 for i in range(1, 1001))
+    check(abs(rep["checksum"] - ref) <= 1e-12 * ref, rep["checksum"])
+
+
+@case
+def mpi_bad_input_ends_every_rank():
+    import time
+    start = time.monotonic()
+    rc, out, err = mpirun(3, "--input", "missing.npy", timeout=60)
+    check(rc == 1, f"exit {rc}")
+    check(time.monotonic() - start < 20, "took too long to end")
+    check(err.count("missing.npy: cannot open") == 1, f"not reported once: {err}")
+
+
+@case
+def mpi_missing_backend_same_status():
+    rc, out, err = mpirun(2, "--rows", 100, "--backend", "opencl")
+    check(rc == 3, f"exit {rc}: {err}")
+    check("no opencl worker" in err, err)
 
 
 def main():

@@ -45,7 +45,7 @@ static void check_one(lp_data *d, size_t rows, size_t tiles, lp_data_kind kind)
     CHECK(r.tiles == expect_tiles, "rows=%zu tiles=%zu: report has %zu tiles", rows, tiles,
           r.tiles);
     size_t worst = 0;
-    double err = lp_max_rel_error(&sub, &worst);
+    double err = lp_max_rel_error(&sub, 1, &worst);
     CHECK(err <= 1e-12, "rows=%zu tiles=%zu: row %zu has relative error %g", rows, tiles,
           worst, err);
 
