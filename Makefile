@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 STAMP := .deps/starpu/.lp-starpu-bootstrap
 
-.PHONY: all run test bootstrap build clean
+.PHONY: all run test bootstrap build clean test-sanitize fuzz-smoke
 
 all: build
 
@@ -26,6 +26,41 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Reliability checks, each in its own build directory (.ci/run runs both
+# after `make test`; the valgrind test is part of `make test` itself).
+#   make test-sanitize  the whole suite under ASan + UBSan, suppressions in
+#                       tests/sanitizers/ (about 2 min on 2 cores)
+#   make fuzz-smoke     replays tests/fuzz/corpus, then fuzzes each harness
+#                       for FUZZ_SECONDS.  A longer run, keeping the corpus
+#                       in build-fuzz/corpus: see tests/fuzz/README.md, e.g.
+#                       make fuzz-smoke FUZZ_SECONDS=3600 FUZZ_FLAGS=-fork=2
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS   ?=
+FUZZERS      := npy_header cli
+
+test-sanitize: $(STAMP)
+	cmake -S . -B $(ASAN_BUILD) -DLP_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz-smoke: $(STAMP)
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DLP_FUZZ=ON -DLP_CUDA=OFF \
+	      -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZERS))
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz
+	for f in $(FUZZERS); do \
+	    log=$(FUZZ_BUILD)/fuzz-$$f.log; mkdir -p $(FUZZ_BUILD)/corpus/$$f; \
+	    echo "fuzz_$$f: $(FUZZ_SECONDS) s, log in $$log"; \
+	    if ! $(FUZZ_BUILD)/tests/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$f- $(FUZZ_FLAGS) \
+	        $(FUZZ_BUILD)/corpus/$$f tests/fuzz/corpus/$$f > $$log 2>&1; then \
+	        tail -n 80 $$log; exit 1; fi; \
+	    grep -E '^#[0-9]' $$log | tail -n 1; grep -E '^stat::(number_of_executed_units|peak_rss)' $$log; \
+	    true; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -8,8 +8,10 @@
 #
 # It runs the gpu-labelled tests, calibrates the performance model, then
 # measures cpu-only, cuda-only and the scheduled run on the default 10M rows
-# (plus every main scheduler, and a run under STARPU_LIMIT_CUDA_MEM=64), and
-# writes the raw reports (text and JSON) and a summary.md into RESULTS_DIR.
+# (plus every main scheduler, and a run under STARPU_LIMIT_CUDA_MEM=64),
+# runs bench/perf.py (the OpenMP and overlapped-CUDA baselines against
+# lp-starpu, with the performance targets), and writes the raw reports
+# (text and JSON) and a summary.md into RESULTS_DIR.
 # Exit status is non-zero if any test or any --verify fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +66,9 @@ for s in dmda dmdas dmdar heteroprio modular-heft lws eager; do
     run "sched-$s" --sched "$s" --verify --repeat "$repeat"
 done
 STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
+
+echo "== hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
+python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
 
 python3 bench/summarize.py "$out" > "$out/summary.md" || status=1
 cat "$out/summary.md"

@@ -5,6 +5,7 @@
 #define LP_LOGPROD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,14 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg);
 /* The vectorised CPU loop itself, usable without StarPU. */
 void lp_logprod_kernel(size_t n, unsigned intensity, const double *x,
                        const double *y, const double *z, double *out);
+
+/* The footprint that indexes the model's history (tile size and
+ * intensity), and the samples the history holds for it on a worker. */
+struct starpu_task;
+uint32_t lp_logprod_footprint(struct starpu_task *task);
+unsigned lp_logprod_samples(int workerid, uint32_t footprint);
+/* dmda and its kin trust a history entry from this many samples on. */
+#define LP_MODEL_MIN_SAMPLES 10
 
 /* OpenCL programs are built once per device at start-up. */
 int lp_logprod_opencl_load(void);

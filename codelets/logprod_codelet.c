@@ -13,7 +13,7 @@
 
 /* A task's cost depends on its tile's size and on --intensity: both go
  * into the footprint that indexes the history. */
-static uint32_t logprod_footprint(struct starpu_task *task)
+uint32_t lp_logprod_footprint(struct starpu_task *task)
 {
     const lp_tile_arg *arg = task->cl_arg;
     uint32_t intensity = arg ? arg->intensity : 1;
@@ -23,7 +23,7 @@ static uint32_t logprod_footprint(struct starpu_task *task)
 static struct starpu_perfmodel lp_logprod_model = {
     .type = STARPU_HISTORY_BASED,
     .symbol = "lp_logprod",
-    .footprint = logprod_footprint,
+    .footprint = lp_logprod_footprint,
 };
 
 struct starpu_codelet lp_logprod_cl = {
@@ -42,6 +42,19 @@ struct starpu_codelet lp_logprod_cl = {
     .modes = {STARPU_R, STARPU_R, STARPU_R, STARPU_W},
     .model = &lp_logprod_model,
 };
+
+unsigned lp_logprod_samples(int workerid, uint32_t footprint)
+{
+    struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(workerid, 0);
+    struct starpu_perfmodel_per_arch *per_arch =
+        arch ? starpu_perfmodel_get_model_per_arch(&lp_logprod_model, arch, 0) : NULL;
+    if (!per_arch)
+        return 0;
+    for (struct starpu_perfmodel_history_list *l = per_arch->list; l; l = l->next)
+        if (l->entry && l->entry->footprint == footprint)
+            return l->entry->nsample;
+    return 0;
+}
 
 static atomic_int failed;
 static char fail_msg[256];

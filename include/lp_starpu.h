@@ -103,6 +103,9 @@ typedef struct lp_report {
     unsigned nbuses;
     lp_bus_stats *buses;
     lp_task_record *tasks;       /* tiles entries */
+    /* Samples the performance model holds for this run's tile size, the
+     * fewest over the workers of each kind (-1: no such worker). */
+    int model_samples[LP_BACKEND_COUNT];
 } lp_report;
 
 void lp_options_init(lp_options *opt);

@@ -24,7 +24,8 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 packages=(build-essential cmake pkg-config dpkg-dev file
           hwloc libhwloc-dev openmpi-bin libopenmpi-dev
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
-          python3 python3-numpy)
+          python3 python3-numpy
+          valgrind clang libclang-rt-14-dev)   # make test's valgrind test; make fuzz-smoke
 
 find_nvcc() {
     if [ "${LP_CUDA:-}" = 0 ]; then return 1; fi
@@ -101,6 +102,7 @@ build_starpu() {
     want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION ${cuda_flags[*]} patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         say "StarPU already built in $prefix ($want)"
+        touch "$stamp"   # newer than this script: make does not run it again
         return
     fi
     local src patch

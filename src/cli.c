@@ -48,7 +48,7 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 /* Options that take a value, in --name VALUE or --name=VALUE form. */
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
-    "--data", "--seed", "--input", "--output", "--json", "--distribution", NULL,
+    "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", NULL,
 };
 
 static int takes_value(const char *name)
@@ -122,6 +122,8 @@ static int set_value(lp_cli *c, const char *name, const char *v,
         c->input = v;
     } else if (strcmp(name, "--output") == 0) {
         c->output = v;
+    } else if (strcmp(name, "--trace") == 0) {
+        c->trace = v;
     } else {
         c->json = v;
     }
@@ -134,6 +136,7 @@ static int set_flag(lp_cli *c, const char *a)
     else if (strcmp(a, "--verify") == 0) c->verify = 1;
     else if (strcmp(a, "--strict") == 0) c->strict = 1;
     else if (strcmp(a, "--mpi") == 0) c->mpi = 1;
+    else if (strcmp(a, "--calibrate") == 0) c->calibrate = 1;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) c->quiet = 1;
     else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) c->help = 1;
     else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) c->version = 1;
@@ -152,6 +155,10 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
         return fail(err, len, "--seed only applies to --data random");
     if (c->distribution_set && !c->mpi)
         return fail(err, len, "--distribution only applies with --mpi");
+    if (c->trace && c->mpi)
+        return fail(err, len, "--trace draws one process's workers: drop --mpi");
+    if (c->calibrate && (c->compare || c->mpi || c->output || c->json))
+        return fail(err, len, "--calibrate runs alone: drop --compare, --mpi, --output, --json");
     if (c->compare && c->opt.backend != LP_BACKEND_AUTO)
         return fail(err, len, "--compare runs every backend: drop --backend");
     return 0;
@@ -221,6 +228,10 @@ void lp_cli_usage(FILE *f)
 "                      only that kind of worker runs the tasks\n"
 "  --compare           the scheduled run and each available single backend,\n"
 "                      in one process, side by side\n"
+"  --calibrate         run each kind of worker alone until the performance\n"
+"                      model is trusted for these tiles, then once scheduled\n"
+"                      (models: STARPU_PERF_MODEL_DIR, STARPU_HOME, or by\n"
+"                      default ~/.cache/lp-starpu)\n"
 "  --repeat K          timed runs; report the best and the median (default 1)\n"
 "  --warmup W          untimed runs before them (default 1): the first run\n"
 "                      pays one-off costs (device allocations, page faults)\n"
@@ -233,6 +244,8 @@ void lp_cli_usage(FILE *f)
 "Output and checks:\n"
 "  --output FILE.npy   write out[] as a 1-D float64 .npy (atomically)\n"
 "  --json FILE         write the report as JSON (- for stdout)\n"
+"  --trace FILE.svg    a Gantt chart of the best run: one lane per worker,\n"
+"                      one box per task (the scheduled run with --compare)\n"
 "  --verify            check every row against a scalar long-double\n"
 "                      reference; fail beyond 1e-12 relative error\n"
 "  --strict            non-positive or NaN inputs are an error\n"

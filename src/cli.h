@@ -16,7 +16,8 @@ typedef struct lp_cli {
     int data_set;
     uint64_t seed;
     int seed_set;
-    const char *input, *output, *json;
+    const char *input, *output, *json, *trace;
+    int calibrate;             /* --calibrate */
     int mpi;                   /* --mpi: one rank per process of mpirun */
     int cyclic;                /* --distribution cyclic (default block) */
     int distribution_set;

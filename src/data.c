@@ -3,7 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <starpu.h>
 
 #include "internal.h"
@@ -162,6 +164,21 @@ double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
         }
     }
     return worst;
+}
+
+int lp_mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 unsigned long long lp_bytes_needed(unsigned long long rows)

@@ -23,6 +23,8 @@ void lp_bus_counters_reset(void);
 void lp_bus_counters_read(lp_report *rep);
 void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0);
 int lp_report_alloc(lp_report *rep, int repeat, size_t tiles);
+/* Fills rep->model_samples for the tiles whose footprints are given. */
+void lp_model_samples(lp_report *rep, const uint32_t footprints[2]);
 
 /* Checksum in two steps, so tile sums made on different ranks combine to
  * the very value lp_checksum gives in one process. */
@@ -32,6 +34,9 @@ double lp_combine_tile_sums(const double *sums, size_t tiles);
 /* Generated values of rows first..first+count-1 into x, y, z[0..count). */
 void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count);
+
+/* mkdir -p; 0 on success. */
+int lp_mkdirs(const char *path);
 
 /* Host bytes needed for rows (4 float64 columns); 0 on overflow. */
 unsigned long long lp_bytes_needed(unsigned long long rows);
@@ -51,6 +56,18 @@ typedef struct lp_rank_stats {
     uint64_t mpi_bytes_gather;   /* sent to rank 0 for --output/--verify */
 } lp_rank_stats;
 
+/* --calibrate: every kind of worker alone until the model is trusted,
+ * then one scheduled run; a summary on out. */
+int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out);
+
+/* Prints one line on stderr when the model-based policy ran on a model
+ * without enough samples for this tile size (StarPU's own warnings are
+ * silenced by default). */
+void lp_model_notice(const lp_report *r);
+
+/* --trace: the best run's tasks as an SVG Gantt chart, written atomically. */
+int lp_trace_svg(const char *path, const lp_report *r);
+
 /* Reports, text and JSON; `extra` are the runs of --compare (may be 0). */
 typedef struct lp_report_context {
     const char *data_desc;   /* "seed data: x = y = z = i" */
@@ -64,6 +81,7 @@ typedef struct lp_report_context {
     int nranks;              /* MPI runs only: ranks[nranks] */
     const lp_rank_stats *ranks;
     const char *distribution;
+    const char *env_defaults;  /* STARPU_* names lp-starpu set, or NULL */
 } lp_report_context;
 
 

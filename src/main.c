@@ -1,6 +1,8 @@
 /* lp-starpu: the command-line tool.  Parses the options, starts StarPU,
  * makes or reads the rows, runs (or compares) and reports. */
 #include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,33 @@ static int output_dir_ok(const char *path)
     return ok;
 }
 
+/* Tool defaults for StarPU's environment, each only when the user has not
+ * set it: performance models under the user's cache directory, and
+ * StarPU's own chatter off (lp-starpu prints its own notices instead).
+ * Returns the names it set, for the report. */
+static const char *environment_defaults(void)
+{
+    static char set[128];
+    set[0] = '\0';
+    if (!getenv("STARPU_HOME") && !getenv("STARPU_PERF_MODEL_DIR")) {
+        const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        char dir[4096];
+        if (cache && *cache)
+            snprintf(dir, sizeof dir, "%s/lp-starpu", cache);
+        else
+            snprintf(dir, sizeof dir, "%s/.cache/lp-starpu", home && *home ? home : "/tmp");
+        if (lp_mkdirs(dir) == 0) {
+            setenv("STARPU_PERF_MODEL_DIR", dir, 1);
+            strcat(set, "STARPU_PERF_MODEL_DIR ");
+        }
+    }
+    if (!getenv("STARPU_SILENT")) {
+        setenv("STARPU_SILENT", "1", 1);
+        strcat(set, "STARPU_SILENT ");
+    }
+    return set;
+}
+
 static int check_memory(unsigned long long rows)
 {
     char need_s[32], avail_s[32];
@@ -123,6 +152,80 @@ static int load_data(const lp_cli *c, const lp_npy_header *h, lp_data *d,
     return LP_OK;
 }
 
+/* SIGINT and SIGTERM only set a flag (lp_request_stop): the run submits no
+ * more tasks, waits for those in flight, StarPU shuts down and the tool
+ * exits with 128 + the signal.  SA_RESTART, and a handler that does nothing
+ * else, mean a file being written is always finished (and renamed) or not
+ * started: never a half-written --output or a stray temporary file. */
+static void on_stop_signal(int signo)
+{
+    lp_request_stop(signo);
+}
+
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+/* Called after lp_start: StarPU's own SIGINT handler only dumps FxT traces
+ * (this StarPU has none), and StarPU's threads, created while the signals
+ * were blocked, keep them blocked: only the main thread ever handles them,
+ * so no worker's blocking call is interrupted. */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigset_t set;
+    stop_signals(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* The progress line on a terminal: only once the runs have taken 2 s (short
+ * jobs stay silent), at most 4 times a second, erased when they end. */
+typedef struct progress {
+    double start_ms, last_ms;
+    int warmup, width;
+} progress;
+
+static void progress_begin(void *arg)
+{
+    progress *p = arg;
+    p->start_ms = p->last_ms = now_ms();
+}
+
+static void progress_show(void *arg, int done, int total)
+{
+    progress *p = arg;
+    double t = now_ms(), elapsed = (t - p->start_ms) / 1e3;
+    if (elapsed < 2.0 || t - p->last_ms < 250.0 || done >= total)
+        return;
+    p->last_ms = t;
+    char line[96];
+    int n = done <= p->warmup
+                ? snprintf(line, sizeof line, "[warm-up %d/%d] %.0f s", done, p->warmup, elapsed)
+                : snprintf(line, sizeof line, "[run %d/%d] %.0f s, about %.0f s left",
+                           done - p->warmup, total - p->warmup, elapsed,
+                           elapsed / done * (total - done));
+    if (n > p->width)
+        p->width = n < (int)sizeof line ? n : (int)sizeof line - 1;
+    fprintf(stderr, "\r%-*s", p->width, line);   /* spaces over a longer last line */
+}
+
+static void progress_end(void *arg)
+{
+    progress *p = arg;
+    if (p->width > 0)
+        fprintf(stderr, "\r%*s\r", p->width, "");
+    p->width = 0;
+}
+
 static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
                    lp_report_context *ctx)
 {
@@ -141,7 +244,11 @@ static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
         lp_options opt = c->opt;
         opt.backend = order[i];
         int slot = c->compare ? (i + 1) % n : 0;   /* scheduled run in slot 0 */
+        if (opt.progress)
+            progress_begin(opt.progress_arg);
         int ret = lp_run(&opt, d, &runs[slot]);
+        if (opt.progress)
+            progress_end(opt.progress_arg);
         if (ret != LP_OK)
             return ret;
         (*nruns)++;
@@ -253,10 +360,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "lp-starpu: note: --sched %s overrides STARPU_SCHED=%s\n", c.opt.sched,
                 getenv("STARPU_SCHED"));
 
+    sigset_t stop_set;
+    stop_signals(&stop_set);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);   /* inherited by StarPU's threads */
+    ctx.env_defaults = environment_defaults();
     double t = now_ms();
     if ((status = lp_start(&c.opt)) != LP_OK)
         return status;
     ctx.startup_ms = now_ms() - t;
+    catch_stop_signals();
+    progress prog = {.warmup = c.opt.warmup};
+    if (!c.quiet && isatty(STDERR_FILENO)) {
+        c.opt.progress = progress_show;
+        c.opt.progress_arg = &prog;
+    }
 
     lp_data d = {0};
     lp_report runs[LP_BACKEND_COUNT];
@@ -271,7 +388,7 @@ int main(int argc, char **argv)
     }
 
     t = now_ms();
-    if ((status = load_data(&c, &h, &d, &ctx)) != LP_OK)
+    if ((status = load_data(&c, &h, &d, &ctx)) != LP_OK || lp_stop_requested())
         goto out;
     ctx.data_ms = now_ms() - t;
     if (ctx.bad_inputs) {
@@ -288,10 +405,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "lp-starpu: note: %zu tiles asked for %zu rows: using %zu tiles\n",
                 c.opt.tiles, d.rows, d.rows);
 
+    if (c.calibrate) {
+        status = lp_calibrate(&c.opt, &d, stdout);
+        goto out;
+    }
     status = run_all(&c, &d, runs, &nruns, &ctx);
+    for (int i = 0; i < nruns && status == LP_OK && !c.quiet; i++)
+        lp_model_notice(&runs[i]);
     if (status == LP_OK)
         status = write_reports(&c, &ctx, runs, nruns);
-    if (status == LP_OK && c.output &&
+    if (status == LP_OK && c.trace && lp_trace_svg(c.trace, &runs[0]) != 0) {
+        fprintf(stderr, "lp-starpu: %s: cannot write the trace\n", c.trace);
+        status = LP_ERR_RUNTIME;
+    }
+    if (status == LP_OK && c.output && !lp_stop_requested() &&
         lp_npy_write_vector(c.output, d.out, d.rows, err, sizeof err) != 0) {
         fprintf(stderr, "lp-starpu: %s\n", err);
         status = LP_ERR_RUNTIME;
@@ -301,5 +428,10 @@ out:
         lp_report_free(&runs[i]);
     lp_data_free(&d);
     lp_stop();
+    int signo = lp_stop_requested();
+    if (signo) {
+        fprintf(stderr, "lp-starpu: stopped by signal %d (%s)\n", signo, strsignal(signo));
+        return 128 + signo;
+    }
     return status;
 }

@@ -224,6 +224,8 @@ static int run_backend(mpi_job *j, lp_backend backend, lp_report *rep, double *o
     rep->backend = backend;
     rep->warmup = opt->warmup;
     rep->intensity = opt->intensity;
+    for (int k = 0; k < LP_BACKEND_COUNT; k++)
+        rep->model_samples[k] = -1;   /* not tracked across ranks */
     snprintf(rep->sched, sizeof rep->sched, "%s", lp_sched_name());
     if (lp_report_alloc(rep, opt->repeat, j->tiles) != 0)
         return LP_ERR_RUNTIME;

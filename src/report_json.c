@@ -59,7 +59,12 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
         json_number(f, s->busy_ms);
         fputc('}', f);
     }
-    fprintf(f, "\n%s],\n%s\"buses\": [", indent, indent);
+    fprintf(f, "\n%s],\n%s\"model_samples\": {", indent, indent);
+    for (int k = LP_BACKEND_CPU, any = 0; k < LP_BACKEND_COUNT; k++)
+        if (r->model_samples[k] >= 0)
+            fprintf(f, "%s\"%s\": %d", any++ ? ", " : "", lp_backend_name((lp_backend)k),
+                    r->model_samples[k]);
+    fprintf(f, "},\n%s\"buses\": [", indent);
     for (unsigned b = 0; b < r->nbuses; b++) {
         const lp_bus_stats *s = &r->buses[b];
         fprintf(f, "%s\n%s  {\"src\": ", b ? "," : "", indent);

@@ -63,12 +63,22 @@ static void print_ranks(FILE *f, const lp_report_context *ctx)
     }
 }
 
-static void print_env(FILE *f)
+static int set_by_us(const char *var, const char *defaults)
+{
+    size_t n = strcspn(var, "=");
+    for (const char *p = defaults; p && *p; p += strcspn(p, " ") + (p[strcspn(p, " ")] != 0))
+        if (strncmp(p, var, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+static void print_env(FILE *f, const char *defaults)
 {
     int any = 0;
     for (char **e = environ; e && *e; e++)
         if (strncmp(*e, "STARPU_", 7) == 0) {
-            fprintf(f, "%s %s\n", any++ ? "            " : "\nenvironment", *e);
+            fprintf(f, "%s %s%s\n", any++ ? "            " : "\nenvironment", *e,
+                    set_by_us(*e, defaults) ? "  (lp-starpu's default)" : "");
         }
     if (!any)
         fprintf(f, "\nenvironment no STARPU_* variable set (StarPU's defaults)\n");
@@ -133,11 +143,20 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     if (ctx->bad_inputs)
         fprintf(f, "inputs      %zu rows with a non-positive or NaN input (first: row %zu)\n",
                 ctx->bad_inputs, ctx->first_bad_row);
+    char samples[128] = "";
+    for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++)
+        if (r->model_samples[k] >= 0) {
+            size_t n = strlen(samples);
+            snprintf(samples + n, sizeof samples - n, "%s%s %d", n ? ", " : "",
+                     lp_backend_name((lp_backend)k), r->model_samples[k]);
+        }
+    if (samples[0])
+        fprintf(f, "model       lp_logprod samples for these tiles: %s\n", samples);
     print_workers(f, r);
     print_buses(f, r);
     if (ctx->nranks > 0 && ctx->ranks)
         print_ranks(f, ctx);
     if (nruns > 1)
         print_compare(f, runs, nruns);
-    print_env(f);
+    print_env(f, ctx->env_defaults);
 }

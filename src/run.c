@@ -118,7 +118,7 @@ void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0
 /* The timed part.  Returns LP_OK, or an error with a message printed. */
 static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
                     lp_tile_arg *args, struct starpu_task **tasks,
-                    double *t0, double *t1)
+                    double *t0, double *t1, uint32_t footprints[2])
 {
     starpu_data_handle_t h[4];
     double *cols[4] = {d->x, d->y, d->z, d->out};
@@ -136,6 +136,10 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
     }
     size_t submitted = 0;
     for (size_t t = 0; t < tiles; t++) {
+        if (lp_stop_requested()) {   /* a signal: submit nothing more */
+            status = LP_ERR_INTERRUPTED;
+            break;
+        }
         struct starpu_task *task = starpu_task_create();
         task->cl = &lp_logprod_cl;
         for (int c = 0; c < 4; c++)
@@ -146,6 +150,10 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
         task->cl_arg_size = sizeof args[t];
         task->destroy = 0;   /* kept for its profiling information */
         tasks[t] = task;
+        if (t == 0)   /* tiles have at most two sizes: the first's and the last's */
+            footprints[0] = footprints[1] = lp_logprod_footprint(task);
+        else if (t + 1 == tiles)
+            footprints[1] = lp_logprod_footprint(task);
         int ret = starpu_task_submit(task);
         if (ret != 0) {
             fprintf(stderr, "lp-starpu: task of tile %zu refused: %s\n", t,
@@ -175,6 +183,22 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
             tasks[t] = NULL;
         }
     return status;
+}
+
+void lp_model_samples(lp_report *rep, const uint32_t footprints[2])
+{
+    for (int k = 0; k < LP_BACKEND_COUNT; k++)
+        rep->model_samples[k] = -1;
+    if (rep->tiles == 0)
+        return;
+    for (unsigned w = 0; w < starpu_worker_get_count(); w++) {
+        unsigned a = lp_logprod_samples((int)w, footprints[0]);
+        unsigned b = lp_logprod_samples((int)w, footprints[1]);
+        int n = (int)(a < b ? a : b);
+        int *slot = &rep->model_samples[lp_worker_backend((int)w)];
+        if (*slot < 0 || n < *slot)
+            *slot = n;
+    }
 }
 
 int lp_report_alloc(lp_report *rep, int repeat, size_t tiles)
@@ -223,18 +247,21 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
 
     int status = LP_OK;
     double best = 0, t0, t1;
+    uint32_t footprints[2] = {0, 0};
     rep->warmup = opt->warmup;
     rep->intensity = opt->intensity ? opt->intensity : 1;
     for (int w = 0; w < opt->warmup && d->rows > 0 && status == LP_OK; w++) {
-        status = run_once(opt, d, tiles, args, tasks, &t0, &t1);
+        status = run_once(opt, d, tiles, args, tasks, &t0, &t1, footprints);
         for (size_t t = 0; t < tiles && status == LP_OK; t++)
             starpu_task_destroy(tasks[t]);
+        if (status == LP_OK && opt->progress)
+            opt->progress(opt->progress_arg, w + 1, opt->warmup + opt->repeat);
     }
     for (int r = 0; r < opt->repeat && status == LP_OK; r++) {
         t0 = t1 = 0;
         if (d->rows > 0) {
             lp_bus_counters_reset();
-            status = run_once(opt, d, tiles, args, tasks, &t0, &t1);
+            status = run_once(opt, d, tiles, args, tasks, &t0, &t1, footprints);
             if (status != LP_OK)
                 break;
         }
@@ -246,6 +273,8 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         }
         for (size_t t = 0; t < tiles; t++)
             starpu_task_destroy(tasks[t]);
+        if (opt->progress)
+            opt->progress(opt->progress_arg, opt->warmup + r + 1, opt->warmup + opt->repeat);
     }
     free(args);
     free(tasks);
@@ -253,6 +282,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         lp_report_free(rep);
         return status;
     }
+    lp_model_samples(rep, footprints);
     rep->seconds = best;
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
     rep->checksum = lp_checksum(d->out, d->rows, tiles);

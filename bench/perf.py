@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""lp-starpu against the hardware limits, in one run on one machine.
+
+    bench/perf.py [--rows N] [--repeat K] [--out DIR]
+
+Measures, one after the other on the same machine and the same seed data:
+  - baseline_openmp: the map as a plain C + OpenMP loop on all cores, same
+    vectorised kernel: the CPU limit;
+  - baseline_cuda: pinned memory, copies and kernel overlapped on 8 streams:
+    the GPU limit (skipped without a CUDA device);
+  - lp-starpu cpu-only, cuda-only, opencl-only (where present) and the
+    scheduled run (dmda, dmdas), each after a calibration pass, best and
+    median of K;
+  - StarPU's overhead per task, from the same rows cut into more and more
+    tiles on the CPU workers.
+Prints a table of times and ratios, writes perf.json and perf.md to --out
+(default bench/results/perf-HOST-DATE), and exits non-zero if any result is
+wrong (checksum off the baseline's by more than 1e-12) or any run failed.
+The targets of the performance issue are reported as met or missed; they do
+not change the exit status (this is a benchmark, not a test).
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+TOOL = os.path.join(BUILD, "lp-starpu")
+
+
+def run_json(cmd, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=full_env)
+    if p.returncode == 77 or p.returncode == 3:
+        return None   # no such device or worker here
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr[-500:]}")
+    return json.loads(p.stdout)
+
+
+def tool(args, env=None):
+    return run_json([TOOL, *map(str, args), "--json", "-"], env)
+
+
+def workers_of_kind(kind, env=None):
+    rep = tool(["--rows", 1], env)
+    return sum(1 for w in rep["workers"] if w["kind"] == kind)
+
+
+def measure(rows, repeat, env_opencl):
+    results = []
+    omp = run_json([os.path.join(BUILD, "bench", "baseline_openmp"), str(rows), str(repeat)])
+    results.append(dict(omp, name="baseline OpenMP (all cores)"))
+    cuda_bin = os.path.join(BUILD, "bench", "baseline_cuda")
+    if os.path.exists(cuda_bin):
+        cuda = run_json([cuda_bin, str(rows), str(repeat)])
+        if cuda:
+            results.append(dict(cuda, name="baseline CUDA (pinned, 8 streams)"))
+
+    has_cuda = workers_of_kind("cuda") > 0
+    has_opencl = workers_of_kind("opencl", env_opencl) > 0
+    common = ["--rows", rows, "--repeat", repeat, "--warmup", 1]
+    # Calibration: every backend feeds its model before anything is timed.
+    subprocess.run([TOOL, *map(str, common), "--compare", "--quiet"], check=True,
+                   env=dict(os.environ, STARPU_CALIBRATE="1"), capture_output=True)
+    runs = [("lp-starpu cpu-only", ["--backend", "cpu"], None)]
+    if has_cuda:
+        runs.append(("lp-starpu cuda-only", ["--backend", "cuda"], None))
+    if has_opencl:
+        subprocess.run([TOOL, *map(str, common), "--compare", "--quiet"], check=True,
+                       env=dict(os.environ, STARPU_CALIBRATE="1", **env_opencl),
+                       capture_output=True)
+        runs.append(("lp-starpu opencl-only", ["--backend", "opencl"], env_opencl))
+        runs.append(("lp-starpu scheduled dmda (cpu+opencl)", ["--sched", "dmda"], env_opencl))
+    for sched in ("dmda", "dmdas"):
+        runs.append((f"lp-starpu scheduled {sched}", ["--sched", sched], None))
+    for name, args, env in runs:
+        rep = tool([*common, *args], env)
+        kinds = {}
+        for w in rep["workers"]:
+            kinds[w["kind"]] = kinds.get(w["kind"], 0) + w["tasks"]
+        results.append({"name": name, "rows": rows, "seconds": rep["seconds"],
+                        "median_seconds": rep["median_seconds"], "checksum": rep["checksum"],
+                        "tiles": rep["tiles"], "tasks_per_kind": kinds})
+    return results
+
+
+def task_overhead(rows, repeat):
+    """Time of the same rows on the CPU workers in ever smaller tiles: the
+    extra time per extra task, times the workers sharing them, is what one
+    task costs StarPU (submission, scheduling, profiling, completion)."""
+    ncpu = workers_of_kind("cpu")
+    points = []
+    for tile_rows in (1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 12, 1 << 10):
+        rep = tool(["--rows", rows, "--tile-rows", tile_rows, "--backend", "cpu",
+                    "--repeat", repeat, "--sched", "eager"])
+        points.append({"tile_rows": tile_rows, "tiles": rep["tiles"], "seconds": rep["seconds"]})
+    big, small = points[0], points[-1]
+    per_task = (small["seconds"] - big["seconds"]) * ncpu / (small["tiles"] - big["tiles"])
+    return {"cpu_workers": ncpu, "points": points, "us_per_task": per_task * 1e6}
+
+
+def machine():
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = ""
+    try:
+        gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    version = subprocess.run([TOOL, "--version"], capture_output=True, text=True).stdout
+    return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(),
+            "gpu": gpu or "none", "lp_starpu": version.strip().splitlines(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes")}
+
+
+def targets(results):
+    by = {r["name"]: r["seconds"] for r in results}
+    omp = by.get("baseline OpenMP (all cores)")
+    cuda = by.get("baseline CUDA (pinned, 8 streams)")
+    cpu, gpu = by.get("lp-starpu cpu-only"), by.get("lp-starpu cuda-only")
+    sched = min(v for k, v in by.items() if k.startswith("lp-starpu scheduled"))
+    out = [("cpu-only <= 1.15 x OpenMP baseline (2-core CI) / 1.2 x (GPU machine)",
+            cpu / omp, cpu / omp <= (1.15 if not gpu else 1.2))]
+    if gpu and cuda:
+        out.append(("cuda-only <= 1.3 x CUDA baseline", gpu / cuda, gpu / cuda <= 1.3))
+        best_single = min(cpu, gpu)
+        out.append(("scheduled <= 0.8 x min(cpu-only, cuda-only)", sched / best_single,
+                    sched / best_single <= 0.8))
+    return out
+
+
+def report(results, overhead, goals, mach, rows):
+    base = results[0]["seconds"]
+    lines = [f"# lp-starpu against the hardware limits, {rows} rows, float64",
+             "", f"Machine: {mach['cpu']}, {mach['cores']} cores, GPU: {mach['gpu']}; "
+             f"{mach['date']}", "",
+             "| run | best ms | median ms | vs OpenMP | tiles | tasks per kind |",
+             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for r in results:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(r.get("tasks_per_kind", {}).items()) if n)
+        lines.append(f"| {r['name']} | {r['seconds'] * 1e3:.3f} | {r['median_seconds'] * 1e3:.3f} "
+                     f"| {r['seconds'] / base:.2f}x | {r.get('tiles', '')} | {kinds} |")
+    lines += ["", "| target | measured | met |", "| --- | ---: | --- |"]
+    lines += [f"| {name} | {ratio:.2f} | {'yes' if ok else 'NO'} |" for name, ratio, ok in goals]
+    lines += ["", f"StarPU overhead per task: {overhead['us_per_task']:.1f} us "
+              f"({overhead['cpu_workers']} CPU workers, eager); time by tile size:", "",
+              "| rows per tile | tiles | best ms |", "| ---: | ---: | ---: |"]
+    lines += [f"| {p['tile_rows']} | {p['tiles']} | {p['seconds'] * 1e3:.3f} |"
+              for p in overhead["points"]]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    day = datetime.date.today().isoformat()
+    out = a.out or os.path.join(ROOT, "bench", "results", f"perf-{socket.gethostname()}-{day}")
+    os.makedirs(out, exist_ok=True)
+    env_opencl = {"STARPU_OPENCL_ON_CPUS": "1"}
+    os.environ.setdefault("STARPU_HOME", tempfile.mkdtemp(prefix="lp-perf-"))
+
+    mach = machine()
+    results = measure(a.rows, a.repeat, env_opencl)
+    overhead = task_overhead(a.rows, max(3, a.repeat // 2))
+    goals = targets(results)
+    ref = results[0]["checksum"]
+    wrong = [r["name"] for r in results if abs(r["checksum"] - ref) > 1e-12 * abs(ref)]
+    text = report(results, overhead, goals, mach, a.rows)
+    if wrong:
+        text += "\nWRONG RESULTS: " + ", ".join(wrong) + "\n"
+    with open(os.path.join(out, "perf.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(out, "perf.json"), "w") as f:
+        json.dump({"machine": mach, "rows": a.rows, "repeat": a.repeat, "results": results,
+                   "overhead": overhead,
+                   "targets": [{"target": n, "ratio": r, "met": ok} for n, r, ok in goals]},
+                  f, indent=2)
+    print(text)
+    print(f"written: {out}/perf.md, perf.json")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+/* --calibrate: run each kind of worker alone until the performance model
+ * holds enough samples for this tile size, so that the model-based
+ * schedulers (dmda and kin) decide by measured speed from the first timed
+ * run on. */
+#include <string.h>
+#include <starpu.h>
+
+#include "internal.h"
+#include "logprod.h"
+
+#define LP_CALIBRATE_MAX_RUNS 50
+
+static int calibrate_backend(const lp_options *base, lp_data *d, lp_backend b, FILE *out)
+{
+    lp_options opt = *base;
+    opt.backend = b;
+    opt.repeat = 1;
+    opt.warmup = 0;
+    double best = 0;
+    int samples = 0;
+    for (int run = 0; run < LP_CALIBRATE_MAX_RUNS; run++) {
+        lp_report r;
+        int status = lp_run(&opt, d, &r);
+        if (status != LP_OK)
+            return status;
+        if (run == 0 || r.seconds < best)
+            best = r.seconds;
+        samples = r.model_samples[b];
+        lp_report_free(&r);
+        if (samples >= LP_MODEL_MIN_SAMPLES)
+            break;
+    }
+    fprintf(out, "  %-8s %4d samples per tile size   whole job alone: %.3f ms%s\n",
+            lp_backend_name(b), samples, best * 1e3,
+            samples >= LP_MODEL_MIN_SAMPLES ? "" : "   (not enough: the runs are too noisy)");
+    return LP_OK;
+}
+
+int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out)
+{
+    size_t tiles = lp_tiles_for(opt, d->rows, starpu_worker_get_count());
+    const char *dir = getenv("STARPU_PERF_MODEL_DIR");
+    fprintf(out, "calibrating lp_logprod: %zu rows in %zu tiles, intensity %u; models in %s\n",
+            d->rows, tiles, opt->intensity, dir ? dir : "$STARPU_HOME/.starpu/sampling");
+    for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++) {
+        if (lp_backend_workers((lp_backend)b) == 0)
+            continue;
+        int status = calibrate_backend(opt, d, (lp_backend)b, out);
+        if (status != LP_OK)
+            return status;
+    }
+    lp_options sched = *opt;
+    sched.backend = LP_BACKEND_AUTO;
+    lp_report r;
+    int status = lp_run(&sched, d, &r);
+    if (status != LP_OK)
+        return status;
+    fprintf(out, "  then %s on every worker: %.3f ms;", r.sched, r.seconds * 1e3);
+    unsigned per_kind[LP_BACKEND_COUNT] = {0};
+    for (unsigned w = 0; w < r.nworkers; w++)
+        per_kind[r.workers[w].kind] += r.workers[w].tasks;
+    for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++)
+        if (lp_backend_workers((lp_backend)k))
+            fprintf(out, " %s %u tasks", lp_backend_name((lp_backend)k), per_kind[k]);
+    fprintf(out, "\n");
+    lp_report_free(&r);
+    return LP_OK;
+}
+
+static int model_based(const char *sched)
+{
+    return strncmp(sched, "dm", 2) == 0 || strstr(sched, "heft") || strstr(sched, "heteroprio");
+}
+
+void lp_model_notice(const lp_report *r)
+{
+    if (!model_based(r->sched) || r->tiles == 0)
+        return;
+    char kinds[128] = "";
+    for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++) {
+        int n = r->model_samples[k];
+        if (n < 0 || n >= LP_MODEL_MIN_SAMPLES ||
+            (r->backend != LP_BACKEND_AUTO && r->backend != (lp_backend)k))
+            continue;
+        size_t used = strlen(kinds);
+        snprintf(kinds + used, sizeof kinds - used, "%s%s %d", used ? ", " : "",
+                 lp_backend_name((lp_backend)k), n);
+    }
+    if (kinds[0])
+        fprintf(stderr, "lp-starpu: note: the performance model is not calibrated for these "
+                "tiles (samples: %s; %d needed), so %s placed tasks to measure them, not by "
+                "speed: run with --calibrate first, or repeat the run\n",
+                kinds, LP_MODEL_MIN_SAMPLES, r->sched);
+}
