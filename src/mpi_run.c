@@ -19,6 +19,7 @@
  * Errors: after each phase the ranks agree on the worst status
  * (MPI_Allreduce), so every rank exits with the same status and none waits
  * for a rank that gave up. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -340,46 +341,53 @@ static lp_rank_stats rank_summary(const mpi_job *j, const lp_report *rep, double
     return s;
 }
 
+/* Gathers every rank's records (n of size bytes each) at rank 0 and
+ * prefixes the name field (at offset off, len bytes) with the rank.
+ * Returns the merged array at rank 0 (count in *total), NULL elsewhere. */
+static void *gather_named(const mpi_job *j, const void *mine, unsigned n, size_t size,
+                          size_t off, size_t len, unsigned *total)
+{
+    int *counts;
+    char *all = gather_bytes(mine, (int)(n * size), j->size, j->rank, &counts);
+    *total = 0;
+    if (j->rank == 0 && all) {
+        for (int r = 0; r < j->size; r++)
+            for (unsigned k = 0; k < (unsigned)counts[r] / size; k++, (*total)++) {
+                char *name = all + *total * size + off, prefix[24];
+                size_t p = (size_t)snprintf(prefix, sizeof prefix, "rank %d: ", r);
+                if (p >= len)
+                    continue;
+                memmove(name + p, name, len - 1 - p);   /* cut the tail if need be */
+                memcpy(name, prefix, p);
+                name[len - 1] = '\0';
+            }
+    } else {
+        free(all);
+        all = NULL;
+    }
+    free(counts);
+    return all;
+}
+
 /* Rank 0 gets every rank's workers and buses, named after their rank. */
 static void merge_workers(const mpi_job *j, lp_report *rep)
 {
-    int *counts;
-    lp_worker_stats *all = gather_bytes(rep->workers, (int)(rep->nworkers * sizeof *rep->workers),
-                                        j->size, j->rank, &counts);
-    if (j->rank == 0 && all) {
-        unsigned n = 0;
-        for (int r = 0; r < j->size; r++) {
-            unsigned k = (unsigned)counts[r] / sizeof *all;
-            for (unsigned w = 0; w < k; w++, n++) {
-                char old[sizeof all->name];
-                memcpy(old, all[n].name, sizeof old);
-                snprintf(all[n].name, sizeof all[n].name, "rank %d: %.70s", r % 100000, old);
-            }
-        }
+    unsigned n;
+    lp_worker_stats *workers =
+        gather_named(j, rep->workers, rep->nworkers, sizeof *rep->workers,
+                     offsetof(lp_worker_stats, name), sizeof rep->workers->name, &n);
+    if (workers) {
         free(rep->workers);
-        rep->workers = all;
+        rep->workers = workers;
         rep->nworkers = n;
-    } else {
-        free(all);
     }
-    free(counts);
-    lp_bus_stats *buses = gather_bytes(rep->buses, (int)(rep->nbuses * sizeof *rep->buses),
-                                       j->size, j->rank, &counts);
-    if (j->rank == 0 && buses) {
-        unsigned n = 0;
-        for (int r = 0; r < j->size; r++)
-            for (unsigned b = 0; b < (unsigned)counts[r] / sizeof *buses; b++, n++) {
-                char old[sizeof buses->src];
-                memcpy(old, buses[n].src, sizeof old);
-                snprintf(buses[n].src, sizeof buses[n].src, "r%d %.20s", r % 10000, old);
-            }
+    lp_bus_stats *buses = gather_named(j, rep->buses, rep->nbuses, sizeof *rep->buses,
+                                       offsetof(lp_bus_stats, src), sizeof rep->buses->src, &n);
+    if (buses) {
         free(rep->buses);
         rep->buses = buses;
         rep->nbuses = n;
-    } else {
-        free(buses);
     }
-    free(counts);
 }
 
 /* --- the driver ------------------------------------------------------- */
