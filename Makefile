@@ -30,7 +30,7 @@ test: build
 # Reliability checks, each in its own build directory (.ci/run runs both
 # after `make test`; the valgrind test is part of `make test` itself).
 #   make test-sanitize  the whole suite under ASan + UBSan, suppressions in
-#                       tests/sanitizers/ (about 2 min on 2 cores)
+#                       tests/sanitizers/ (about 3 min on 2 cores)
 #   make fuzz-smoke     replays tests/fuzz/corpus, then fuzzes each harness
 #                       for FUZZ_SECONDS.  A longer run, keeping the corpus
 #                       in build-fuzz/corpus: see tests/fuzz/README.md, e.g.
