@@ -187,6 +187,29 @@ static void catch_stop_signals(void)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
+/* Before StarPU starts: its threads inherit the mask and keep the signals
+ * blocked, so only the main thread handles them. */
+static void block_stop_signals(void)
+{
+    sigset_t set;
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* --mpi: the whole run is the MPI driver's; input checks happen at rank 0. */
+static int run_mpi(const lp_cli *c)
+{
+#ifdef LP_HAVE_MPI
+    block_stop_signals();
+    const char *defaults = environment_defaults();
+    return lp_mpi_main(c, defaults, catch_stop_signals);
+#else
+    (void)c;
+    fprintf(stderr, "lp-starpu: --mpi: built without StarPU-MPI\n");
+    return LP_ERR_USAGE;
+#endif
+}
+
 /* The progress line on a terminal: only once the runs have taken 2 s (short
  * jobs stay silent), at most 4 times a second, erased when they end. */
 typedef struct progress {
@@ -321,15 +344,8 @@ int main(int argc, char **argv)
         lp_sched_list(stdout);
         return LP_OK;
     }
-
-    if (c.mpi) {
-#ifdef LP_HAVE_MPI
-        return lp_mpi_main(&c);
-#else
-        fprintf(stderr, "lp-starpu: --mpi: built without StarPU-MPI\n");
-        return LP_ERR_USAGE;
-#endif
-    }
+    if (c.mpi)
+        return run_mpi(&c);
 
     lp_npy_header h = {0};
     if (c.input && lp_npy_read_header3(c.input, &h, err, sizeof err) != 0) {
@@ -360,9 +376,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lp-starpu: note: --sched %s overrides STARPU_SCHED=%s\n", c.opt.sched,
                 getenv("STARPU_SCHED"));
 
-    sigset_t stop_set;
-    stop_signals(&stop_set);
-    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);   /* inherited by StarPU's threads */
+    block_stop_signals();
     ctx.env_defaults = environment_defaults();
     double t = now_ms();
     if ((status = lp_start(&c.opt)) != LP_OK)

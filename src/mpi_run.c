@@ -55,6 +55,13 @@ static int agree(int status)
     return worst;
 }
 
+/* Ranks enter each run together or not at all: a signal seen by any rank
+ * stops them all before the next run (a half-entered run would hang). */
+static int stop_agreed(void)
+{
+    return agree(lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_OK);
+}
+
 static void say(const mpi_job *j, const char *msg)
 {
     if (j->size > 1)
@@ -233,11 +240,15 @@ static int run_backend(mpi_job *j, lp_backend backend, lp_report *rep, double *o
     int status = LP_OK;
     double t0, secs, slowest;
     for (int w = 0; w < opt->warmup && j->tiles && status == LP_OK; w++) {
+        if ((status = stop_agreed()) != LP_OK)
+            break;
         status = agree(run_once(j, backend, &t0, &secs));
         destroy_tasks(j);
     }
     for (int r = 0; r < opt->repeat && status == LP_OK; r++) {
         secs = t0 = 0;
+        if ((status = stop_agreed()) != LP_OK)
+            break;
         if (j->tiles) {
             lp_bus_counters_reset();
             status = agree(run_once(j, backend, &t0, &secs));
@@ -537,7 +548,7 @@ static int write_results(const mpi_job *j, const lp_report_context *ctx, const l
     return agree(status);
 }
 
-int lp_mpi_main(const lp_cli *c)
+int lp_mpi_main(const lp_cli *c, const char *env_defaults, void (*after_start)(void))
 {
     int provided;
     MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, &provided);
@@ -569,7 +580,9 @@ int lp_mpi_main(const lp_cli *c)
         return status;
     }
     starpu_mpi_init_comm(NULL, NULL, 0, MPI_COMM_WORLD);
-    lp_report_context ctx = {0};
+    if (after_start)
+        after_start();
+    lp_report_context ctx = {.env_defaults = env_defaults};
     ctx.startup_ms = (MPI_Wtime() - t) * 1e3;
 
     unsigned workers = starpu_worker_get_count(), all_workers = 0;
@@ -612,8 +625,16 @@ int lp_mpi_main(const lp_cli *c)
     for (int i = 0; i < LP_BACKEND_COUNT; i++)
         lp_report_free(&runs[i]);
     release(&j);
+    int signo = lp_stop_requested(), any_signo = 0;
+    MPI_Allreduce(&signo, &any_signo, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     starpu_mpi_shutdown();
     lp_stop();
     MPI_Finalize();
+    if (any_signo) {
+        if (j.rank == 0)
+            fprintf(stderr, "lp-starpu: stopped by signal %d (%s)\n", any_signo,
+                    strsignal(any_signo));
+        return 128 + any_signo;
+    }
     return status;
 }

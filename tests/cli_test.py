@@ -667,6 +667,31 @@ def mpi_missing_backend_same_status():
     check("no opencl worker" in err, err)
 
 
+@case
+def mpi_sigterm_ends_every_rank():
+    import shutil
+    import signal
+    import time
+    launcher = shutil.which("mpirun")
+    if not launcher:
+        raise Skip("mpirun not found (install openmpi-bin)")
+    env = dict(os.environ, **MPI_ENV)
+    args = [launcher, "-np", "2", BIN, "--mpi", "--rows", "1000000", "--repeat", "100000",
+            "--output", "out.npy"]
+    p = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    p.send_signal(signal.SIGTERM)
+    start = time.monotonic()
+    try:
+        rc = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("mpirun did not end within 30 s of SIGTERM")
+    check(rc != 0, "exit 0 after SIGTERM")
+    check(time.monotonic() - start < 15, "took too long to stop")
+    check(not [f for f in os.listdir(".") if f.startswith("out.npy")], "output or temp file left")
+
+
 def main():
     global BIN
     if sys.argv[1:] == ["--list"]:
