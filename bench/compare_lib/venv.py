@@ -1,0 +1,100 @@
+"""bench/.venv: the pinned Python side, installed from PyPI or from a local
+wheelhouse, never into the Python that runs bench/compare. Standard library
+only: this runs before the venv exists."""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(BENCH, ".venv")
+REQUIREMENTS = os.path.join(BENCH, "requirements.txt")
+GPU_REQUIREMENTS = os.path.join(BENCH, "requirements-gpu.txt")
+STAMP = os.path.join(VENV, ".bench-installed")
+
+# Wheel tags of the x86_64 Linux machines the comparison runs on; pip needs
+# them spelled out to fetch wheels for another Python than its own.
+PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_24_x86_64",
+             "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_12_x86_64",
+             "manylinux2010_x86_64", "manylinux_2_5_x86_64", "manylinux1_x86_64"]
+
+
+def python():
+    return os.path.join(VENV, "bin", "python")
+
+
+def active():
+    return os.path.realpath(sys.prefix) == os.path.realpath(VENV)
+
+
+def has_nvidia_gpu():
+    if not shutil.which("nvidia-smi"):
+        return False
+    out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+def _fingerprint(files):
+    h = hashlib.sha256()
+    for f in files:
+        with open(f, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()
+
+
+def _create(wheelhouse):
+    try:
+        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+        return
+    except subprocess.CalledProcessError:
+        if not wheelhouse:
+            sys.exit("compare: cannot create bench/.venv (on Debian/Ubuntu: apt-get install "
+                     "python3-venv), or use --no-venv with the packages already installed")
+    # No ensurepip (python3-venv missing) but a wheelhouse: pip runs from
+    # its own wheel to install itself into a venv made without it.
+    shutil.rmtree(VENV, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", VENV], check=True)
+    wheels = [f for f in os.listdir(wheelhouse) if f.startswith("pip-") and f.endswith(".whl")]
+    if not wheels:
+        sys.exit(f"compare: no pip wheel in {wheelhouse} to bootstrap bench/.venv with")
+    subprocess.run([python(), os.path.join(wheelhouse, wheels[0], "pip"), "install", "-q",
+                    "--no-index", "--find-links", wheelhouse, "pip"], check=True)
+
+
+def ensure(wheelhouse=None):
+    """Create or update bench/.venv when the requirements changed; returns
+    its python. GPU packages only where nvidia-smi sees a GPU, and their
+    failure only costs the GPU rows (they are then skipped, with the reason)."""
+    gpu = has_nvidia_gpu()
+    files = [REQUIREMENTS] + ([GPU_REQUIREMENTS] if gpu else [])
+    wanted = _fingerprint(files)
+    if os.path.exists(STAMP) and open(STAMP).read() == wanted:
+        return python()
+    print(f"[compare] installing {', '.join(os.path.basename(f) for f in files)} into {VENV}",
+          file=sys.stderr, flush=True)
+    if not os.path.exists(python()):
+        _create(wheelhouse)
+    pip = [python(), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if wheelhouse:
+        pip += ["--no-index", "--find-links", wheelhouse]
+    subprocess.run(pip + ["-r", REQUIREMENTS], check=True)
+    if gpu and subprocess.run(pip + ["-r", GPU_REQUIREMENTS]).returncode != 0:
+        print("[compare] GPU packages did not install: CuPy and Numba CUDA rows will be skipped",
+              file=sys.stderr)
+        return python()  # no stamp: the next run tries again
+    with open(STAMP, "w") as f:
+        f.write(wanted)
+    return python()
+
+
+def download_wheels(dest, python_version):
+    """Every wheel bench/.venv needs, GPU packages and pip included, for
+    CPython `python_version` on x86_64 Linux: made where PyPI is reachable,
+    carried to a machine without network, used there with --wheelhouse."""
+    cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
+           "--only-binary=:all:", "--implementation", "cp", "--python-version", python_version,
+           "-d", dest, "-r", REQUIREMENTS, "-r", GPU_REQUIREMENTS, "pip"]
+    for p in PLATFORMS:
+        cmd += ["--platform", p]
+    return subprocess.run(cmd).returncode
