@@ -134,16 +134,23 @@ static void write_n3(const char *path, const char *dict, size_t rows,
 
 /* ---- header parsing ---- */
 
+/* Parses an exact-size heap copy of buf, so ASan catches any read past len. */
+static int parse_copy(const unsigned char *buf, size_t len, lp_npy_header *h,
+                      char *err, size_t errlen)
+{
+    unsigned char *copy = malloc(len ? len : 1);
+    memcpy(copy, buf, len);
+    int rc = lp_npy_parse_header(copy, len, h, err, errlen);
+    free(copy);
+    return rc;
+}
+
 static void expect_parse(const unsigned char *buf, size_t len, size_t rows,
                          size_t cols, int ndim, const char *what)
 {
     lp_npy_header h;
     char err[256] = "";
-    /* Exact-size heap copy so ASan catches any read past len. */
-    unsigned char *copy = malloc(len ? len : 1);
-    memcpy(copy, buf, len);
-    int rc = lp_npy_parse_header(copy, len, &h, err, sizeof err);
-    free(copy);
+    int rc = parse_copy(buf, len, &h, err, sizeof err);
     CHECK(rc == 0, "%s: rejected: %s", what, err);
     CHECK(h.rows == rows && h.cols == cols && h.ndim == ndim,
           "%s: got rows=%zu cols=%zu ndim=%d", what, h.rows, h.cols, h.ndim);
@@ -156,10 +163,7 @@ static void expect_reject(const unsigned char *buf, size_t len,
 {
     lp_npy_header h;
     char err[256] = "";
-    unsigned char *copy = malloc(len ? len : 1);
-    memcpy(copy, buf, len);
-    int rc = lp_npy_parse_header(copy, len, &h, err, sizeof err);
-    free(copy);
+    int rc = parse_copy(buf, len, &h, err, sizeof err);
     CHECK(rc == -1, "%s: accepted", what);
     CHECK(strstr(err, needle) != NULL, "%s: message '%s' lacks '%s'", what,
           err, needle);
@@ -413,25 +417,25 @@ static void test_read(void)
         expect_read_fail(p, "bad magic");
     }
 
-    path_in(p, sizeof p, "f4.npy");
-    write_n3(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }",
-             5, 0, 0);
-    expect_read_fail(p, "dtype '<f4' is not float64 ('<f8')");
-
-    path_in(p, sizeof p, "n4.npy");
-    write_n3(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 4), }",
-             14, 0, 0);
-    expect_read_fail(p, "shape (10, 4) is not (N, 3)");
-
-    path_in(p, sizeof p, "vec.npy");
-    write_n3(p, "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }",
-             4, 0, 0);
-    expect_read_fail(p, "shape (10,) is not (N, 3)");
-
-    path_in(p, sizeof p, "fortran.npy");
-    write_n3(p, "{'descr': '<f8', 'fortran_order': True, 'shape': (10, 3), }",
-             10, 0, 0);
-    expect_read_fail(p, "Fortran order is not supported");
+    /* Well-formed headers of files lp-starpu must refuse. */
+    static const struct {
+        const char *file, *dict, *message;
+        size_t rows;
+    } refused[] = {
+        {"f4.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }",
+         "dtype '<f4' is not float64 ('<f8')", 5},
+        {"n4.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 4), }",
+         "shape (10, 4) is not (N, 3)", 14},
+        {"vec.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }",
+         "shape (10,) is not (N, 3)", 4},
+        {"fortran.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (10, 3), }",
+         "Fortran order is not supported", 10},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        path_in(p, sizeof p, refused[i].file);
+        write_n3(p, refused[i].dict, refused[i].rows, 0, 0);
+        expect_read_fail(p, refused[i].message);
+    }
 
     path_in(p, sizeof p, "missing.npy");
     expect_read_fail(p, "cannot open: No such file or directory");
