@@ -10,8 +10,9 @@
 # measures cpu-only, cuda-only and the scheduled run on the default 10M rows
 # (plus every main scheduler, and a run under STARPU_LIMIT_CUDA_MEM=64),
 # runs bench/perf.py (the OpenMP and overlapped-CUDA baselines against
-# lp-starpu, with the performance targets), and writes the raw reports
-# (text and JSON) and a summary.md into RESULTS_DIR.
+# lp-starpu, with the performance targets) and bench/compare (the Python
+# approaches, CuPy and Numba CUDA included), and writes the raw reports
+# (text and JSON), the tables and charts, and a summary.md into RESULTS_DIR.
 # Exit status is non-zero if any test or any --verify fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +70,16 @@ STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
 
 echo "== hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
 python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
+
+echo "== the comparison with the Python approaches (bench/compare)"
+# No network there: the Python packages come from a wheelhouse carried along
+# (bench/compare --download-wheels bench/wheelhouse --wheel-python 3.12, run
+# where PyPI is reachable), else from what the machine's python3 has.
+if [ -d bench/wheelhouse ]; then
+    bench/compare --wheelhouse bench/wheelhouse --out "$out/compare" || status=1
+else
+    bench/compare --no-venv --out "$out/compare" || status=1
+fi
 
 python3 bench/summarize.py "$out" > "$out/summary.md" || status=1
 cat "$out/summary.md"
