@@ -66,8 +66,9 @@ static int output_dir_ok(const char *path)
 }
 
 /* Tool defaults for StarPU's environment, each only when the user has not
- * set it: performance models under the user's cache directory, and
- * StarPU's own chatter off (lp-starpu prints its own notices instead).
+ * set it: performance models under the user's cache directory, a history
+ * tolerance that suits a memory-bound task, and StarPU's own chatter off
+ * (lp-starpu prints its own notices instead).
  * Returns the names it set, for the report. */
 static const char *environment_defaults(void)
 {
@@ -84,6 +85,13 @@ static const char *environment_defaults(void)
             setenv("STARPU_PERF_MODEL_DIR", dir, 1);
             strcat(set, "STARPU_PERF_MODEL_DIR ");
         }
+    }
+    /* A tile takes twice as long when the other workers run beside it (they
+     * share the memory bus): StarPU's default 50% tolerance then flushes the
+     * history again and again, and the model never becomes trusted. */
+    if (!getenv("STARPU_HISTORY_MAX_ERROR")) {
+        setenv("STARPU_HISTORY_MAX_ERROR", "300", 1);
+        strcat(set, "STARPU_HISTORY_MAX_ERROR ");
     }
     if (!getenv("STARPU_SILENT")) {
         setenv("STARPU_SILENT", "1", 1);

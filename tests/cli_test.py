@@ -252,6 +252,17 @@ def uncalibrated_run_says_so():
 
 
 @case
+def model_converges_over_runs():
+    # Tiles run slower when both workers share the memory bus: the model must
+    # still become trusted after a few ordinary runs (no --calibrate).
+    home = {"STARPU_HOME": os.getcwd()}
+    for _ in range(3):
+        report, err = run_json("--rows", 2000000, env=home)
+    check(report["model_samples"]["cpu"] >= 10, report["model_samples"])
+    check("not calibrated" not in err, err)
+
+
+@case
 def random_data_verifies():
     rc, out, err = run("--rows", 200000, "--data", "random", "--seed", 9, "--verify")
     check(rc == 0, err)
