@@ -90,4 +90,9 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
 int lp_report_json(FILE *f, const lp_report_context *ctx,
                    const lp_report *runs, int nruns);
 
+/* The reports to where the command line asks (stdout, --json FILE). */
+struct lp_cli;
+int lp_write_reports(const struct lp_cli *c, const lp_report_context *ctx,
+                     const lp_report *runs, int nruns);
+
 #endif

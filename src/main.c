@@ -303,23 +303,6 @@ static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
     return LP_OK;
 }
 
-static int write_reports(const lp_cli *c, const lp_report_context *ctx,
-                         const lp_report *runs, int nruns)
-{
-    if (c->quiet)
-        printf("%.17g\n", runs[0].checksum);
-    else if (!(c->json && strcmp(c->json, "-") == 0))
-        lp_report_text(stdout, ctx, runs, nruns);
-    if (!c->json)
-        return LP_OK;
-    FILE *f = strcmp(c->json, "-") == 0 ? stdout : fopen(c->json, "w");
-    if (!f || lp_report_json(f, ctx, runs, nruns) != 0 || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "lp-starpu: %s: cannot write the JSON report\n", c->json);
-        return LP_ERR_RUNTIME;
-    }
-    return LP_OK;
-}
-
 static void describe_data(const lp_cli *c, char *buf, size_t len)
 {
     if (c->input)
@@ -435,7 +418,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nruns && status == LP_OK && !c.quiet; i++)
         lp_model_notice(&runs[i]);
     if (status == LP_OK)
-        status = write_reports(&c, &ctx, runs, nruns);
+        status = lp_write_reports(&c, &ctx, runs, nruns);
     if (status == LP_OK && c.trace && lp_trace_svg(c.trace, &runs[0]) != 0) {
         fprintf(stderr, "lp-starpu: %s: cannot write the trace\n", c.trace);
         status = LP_ERR_RUNTIME;

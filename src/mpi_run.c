@@ -527,17 +527,7 @@ static int write_results(const mpi_job *j, const lp_report_context *ctx, const l
     if (j->rank != 0)
         return agree(status);
     const lp_cli *c = j->c;
-    if (c->quiet)
-        printf("%.17g\n", runs[0].checksum);
-    else if (!(c->json && strcmp(c->json, "-") == 0))
-        lp_report_text(stdout, ctx, runs, nruns);
-    if (c->json) {
-        FILE *f = strcmp(c->json, "-") == 0 ? stdout : fopen(c->json, "w");
-        if (!f || lp_report_json(f, ctx, runs, nruns) != 0 || (f != stdout && fclose(f) != 0)) {
-            fprintf(stderr, "lp-starpu: %s: cannot write the JSON report\n", c->json);
-            status = LP_ERR_RUNTIME;
-        }
-    }
+    status = lp_write_reports(c, ctx, runs, nruns);
     char err[512];
     if (status == LP_OK && c->output &&
         lp_npy_write_vector(c->output, j->full.out, j->rows, err, sizeof err) != 0) {
