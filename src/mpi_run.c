@@ -93,6 +93,7 @@ static int allocate(mpi_job *j)
     if (j->has_full && lp_data_alloc(&j->full, j->rows) != LP_OK)
         return LP_ERR_RUNTIME;
     int generated = !j->c->input;
+    int fill_all = generated && j->has_full && j->c->verify;
     for (size_t t = 0; t < j->tiles; t++) {
         size_t first, count;
         lp_tile_range(j->rows, j->tiles, t, &first, &count);
@@ -109,10 +110,12 @@ static int allocate(mpi_job *j)
             else if (starpu_malloc((void **)&j->cols[t][c], count * sizeof(double)) != 0)
                 return LP_ERR_RUNTIME;
         }
-        if (generated)
+        if (generated && !fill_all)
             lp_fill_values(j->cols[t][0], j->cols[t][1], j->cols[t][2], j->c->data, j->c->seed,
                            first, count);
     }
+    if (fill_all)   /* rank 0 checks every row: it makes them all, its own too */
+        lp_data_fill(&j->full, j->c->data, j->c->seed);
     return LP_OK;
 }
 
@@ -426,11 +429,8 @@ static int read_input_header(mpi_job *j, lp_npy_header *h)
 
 static int load_input(mpi_job *j, const lp_npy_header *h, lp_report_context *ctx)
 {
-    if (!j->c->input || j->rank != 0) {
-        if (j->rank == 0 && j->c->verify)   /* rank 0 checks every row */
-            lp_data_fill(&j->full, j->c->data, j->c->seed);
-        return LP_OK;
-    }
+    if (!j->c->input || j->rank != 0)
+        return LP_OK;   /* generated rows were made in allocate() */
     char err[512];
     if (lp_npy_read_columns3(j->c->input, h, j->full.x, j->full.y, j->full.z, err, sizeof err)) {
         say(j, err);

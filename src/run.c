@@ -242,14 +242,15 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         lp_report_free(rep);
         return LP_ERR_RUNTIME;
     }
+    unsigned intensity = opt->intensity ? opt->intensity : 1;
     for (size_t t = 0; t < tiles; t++)
-        args[t] = (lp_tile_arg){.tile = t, .intensity = opt->intensity ? opt->intensity : 1};
+        args[t] = (lp_tile_arg){.tile = t, .intensity = intensity};
 
     int status = LP_OK;
     double best = 0, t0, t1;
     uint32_t footprints[2] = {0, 0};
     rep->warmup = opt->warmup;
-    rep->intensity = opt->intensity ? opt->intensity : 1;
+    rep->intensity = intensity;
     for (int w = 0; w < opt->warmup && d->rows > 0 && status == LP_OK; w++) {
         status = run_once(opt, d, tiles, args, tasks, &t0, &t1, footprints);
         for (size_t t = 0; t < tiles && status == LP_OK; t++)

@@ -626,7 +626,9 @@ def mpi_ranks_match_single_process():
     for dist in ("block", "cyclic"):
         for ranks in (1, 2, 3, 4):
             out = f"mpi-{dist}-{ranks}.npy"
-            rep = mpirun_json(ranks, *args, "--distribution", dist, "--output", out)
+            rep = mpirun_json(ranks, *args, "--distribution", dist, "--output", out,
+                              "--verify")
+            check(rep["max_rel_error"] <= 1e-12, rep["max_rel_error"])
             check(rep["checksum"] == ref["checksum"],
                   f"{dist} {ranks} ranks: checksum {rep['checksum']!r} != {ref['checksum']!r}")
             check(open(out, "rb").read() == single, f"{dist} {ranks} ranks: output differs")
