@@ -8,9 +8,11 @@
 #
 # It runs the gpu-labelled tests, calibrates the performance model, then
 # measures cpu-only, cuda-only and the scheduled run on the default 10M rows
-# (plus every main scheduler, and a run under STARPU_LIMIT_CUDA_MEM=64),
-# runs bench/perf.py (the OpenMP and overlapped-CUDA baselines against
-# lp-starpu, with the performance targets) and bench/compare (the Python
+# (plus every main scheduler and lp-starpu's own lp-eft, and a run under
+# STARPU_LIMIT_CUDA_MEM=64),
+# runs bench/perf.py --sweep (the OpenMP and overlapped-CUDA baselines
+# against lp-starpu, with the performance targets, then tile size x
+# scheduler x CUDA workers per GPU) and bench/compare (the Python
 # approaches, CuPy and Numba CUDA included), and writes the raw reports
 # (text and JSON), the tables and charts, and a summary.md into RESULTS_DIR.
 # Exit status is non-zero if any test or any --verify fails.
@@ -63,13 +65,13 @@ STARPU_CALIBRATE=1 "$bin" --compare --repeat "$repeat" > /dev/null 2>&1 || statu
 run compare --compare --verify --repeat "$repeat"
 run cuda-only --backend cuda --verify --repeat "$repeat"
 run cpu-only --backend cpu --verify --repeat "$repeat"
-for s in dmda dmdas dmdar heteroprio modular-heft lws eager; do
+for s in dmda dmdas dmdar heteroprio modular-heft lws eager lp-eft; do
     run "sched-$s" --sched "$s" --verify --repeat "$repeat"
 done
 STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
 
 echo "== hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
-python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
+python3 bench/perf.py --repeat "$repeat" --sweep --out "$out/perf" || status=1
 
 echo "== the comparison with the Python approaches (bench/compare)"
 # No network there: the Python packages come from a wheelhouse carried along

@@ -122,10 +122,13 @@ void lp_stop(void);
 void lp_request_stop(int signo);
 int lp_stop_requested(void);
 
-/* Name of the policy StarPU runs, and whether a name is one StarPU knows. */
+/* Name of the policy StarPU runs, and whether a name is one lp_start knows:
+ * StarPU's predefined policies and lp-starpu's own, "lp-eft". */
 const char *lp_sched_name(void);
 int lp_sched_known(const char *name);
-/* Prints each predefined policy and its description. */
+/* The i-th policy lp_start knows (StarPU's first), NULL past the last. */
+const char *lp_sched_nth(int i);
+/* Prints each policy lp_start knows and its description. */
 void lp_sched_list(void *file);
 
 /* Number of StarPU workers of a backend (AUTO: all). */

@@ -12,6 +12,11 @@
 
 lp_backend lp_worker_backend(int workerid);
 
+/* lp-starpu's own scheduling policy (src/sched_eft.c). */
+#define LP_EFT_POLICY_NAME "lp-eft"
+struct starpu_sched_policy;
+extern struct starpu_sched_policy lp_eft_policy;
+
 /* Pieces of a run, shared by the single-process and the MPI drivers. */
 struct starpu_task;
 size_t lp_default_tiles_for(size_t rows, unsigned nworkers);

@@ -144,6 +144,8 @@ static void register_vector(mpi_job *j, size_t t, int c, double *home, int owner
                                     (uint32_t)count, sizeof(double));
     else
         starpu_vector_data_register(&j->h[t][c], -1, 0, (uint32_t)count, sizeof(double));
+    if (home && c == 3)   /* results home as each task ends, as in run.c */
+        starpu_data_set_wt_mask(j->h[t][c], 1u << STARPU_MAIN_RAM);
     starpu_mpi_data_register(j->h[t][c], j->next_tag++, owner);
 }
 

@@ -134,6 +134,12 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
                                     (uint32_t)d->rows, sizeof(double));
         starpu_data_partition(h[c], &f);
     }
+    /* Each output tile goes home as soon as its task ends (write-through),
+     * overlapping the copies back with the work still running, instead of
+     * one after the other at unpartition. */
+    for (size_t t = 0; t < tiles; t++)
+        starpu_data_set_wt_mask(starpu_data_get_sub_data(h[3], 1, (unsigned)t),
+                                1u << STARPU_MAIN_RAM);
     size_t submitted = 0;
     for (size_t t = 0; t < tiles; t++) {
         if (lp_stop_requested()) {   /* a signal: submit nothing more */

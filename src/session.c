@@ -6,31 +6,49 @@
 #include <string.h>
 #include <starpu.h>
 
-#include "lp_starpu.h"
+#include "internal.h"
 #include "logprod.h"
 
 #define LP_DEFAULT_SCHED "dmda"
 
-static struct starpu_sched_policy *find_policy(const char *name)
+/* StarPU's predefined policies, then lp-starpu's own. */
+static struct starpu_sched_policy *nth_policy(int i)
 {
     struct starpu_sched_policy **p = starpu_sched_get_predefined_policies();
-    for (; *p; p++)
-        if (strcmp((*p)->policy_name, name) == 0)
-            return *p;
+    int n = 0;
+    while (p[n])
+        n++;
+    if (i < 0 || i > n)
+        return NULL;
+    return i < n ? p[i] : &lp_eft_policy;
+}
+
+static struct starpu_sched_policy *find_policy(const char *name)
+{
+    struct starpu_sched_policy *p;
+    for (int i = 0; name && (p = nth_policy(i)); i++)
+        if (strcmp(p->policy_name, name) == 0)
+            return p;
     return NULL;
 }
 
 int lp_sched_known(const char *name)
 {
-    return name && find_policy(name) != NULL;
+    return find_policy(name) != NULL;
+}
+
+const char *lp_sched_nth(int i)
+{
+    struct starpu_sched_policy *p = nth_policy(i);
+    return p ? p->policy_name : NULL;
 }
 
 void lp_sched_list(void *file)
 {
     FILE *f = file;
-    struct starpu_sched_policy **p = starpu_sched_get_predefined_policies();
-    for (; *p; p++)
-        fprintf(f, "  %-32s %s\n", (*p)->policy_name, (*p)->policy_description);
+    struct starpu_sched_policy *p;
+    for (int i = 0; (p = nth_policy(i)); i++)
+        fprintf(f, "  %-32s %s\n", p->policy_name, p->policy_description);
 }
 
 void lp_options_init(lp_options *opt)
@@ -44,13 +62,20 @@ void lp_options_init(lp_options *opt)
 
 /* StarPU lets STARPU_SCHED override any policy the application names, so a
  * --sched flag is passed to StarPU through that variable for the duration of
- * starpu_init, and the user's value is put back afterwards. */
+ * starpu_init, and the user's value is put back afterwards.  lp-starpu's own
+ * policy goes in conf instead, with the variable hidden meanwhile (StarPU
+ * would warn that it does not know the name). */
 static int init_with_policy(struct starpu_conf *conf, const char *name)
 {
     const char *env = getenv("STARPU_SCHED");
     char *saved = env ? strdup(env) : NULL;
-    if (name)
+    if (find_policy(name ? name : env) == &lp_eft_policy) {
+        conf->sched_policy = &lp_eft_policy;
+        conf->sched_policy_name = NULL;   /* starpu_conf_init read the variable */
+        unsetenv("STARPU_SCHED");
+    } else if (name) {
         setenv("STARPU_SCHED", name, 1);
+    }
     int ret = starpu_init(conf);
     if (saved)
         setenv("STARPU_SCHED", saved, 1);

@@ -154,8 +154,20 @@ def help_and_version():
 def sched_help_lists_policies():
     rc, out, _ = run("--sched", "help")
     check(rc == 0, f"exit {rc}")
-    for p in ("dmda", "dmdas", "eager", "lws", "heteroprio", "modular-heft"):
+    for p in ("dmda", "dmdas", "eager", "lws", "heteroprio", "modular-heft", "lp-eft"):
         check(f"  {p} " in out, f"{p} not listed")
+
+
+@case
+def own_policy_from_flag_or_environment():
+    for how in (("--sched", "lp-eft"), ()):
+        report, err = run_json("--rows", 100003, "--tiles", 9, "--verify", *how,
+                               env={"STARPU_SCHED": "lp-eft"} if not how else None)
+        check(report["sched"] == "lp-eft", report["sched"])
+        check(report["sched_source"] == ("--sched" if how else "STARPU_SCHED"),
+              report["sched_source"])
+        check(sum(tasks_by_kind(report).values()) == 9, report["workers"])
+        check("not found" not in err and "Warning" not in err, err)
 
 
 # ---------------------------------------------------------------- runs
@@ -239,6 +251,22 @@ def calibrate_then_model_trusted():
     report, err = run_json("--rows", 200000, "--tiles", 8, env=home)
     check(report["model_samples"]["cpu"] >= 10, report["model_samples"])
     check("not calibrated" not in err, err)
+
+
+@case
+def calibrate_script_covers_tile_sizes():
+    env = {"STARPU_HOME": os.getcwd(), "LP_STARPU": BIN,
+           "LP_CALIBRATE_TILE_ROWS": "16384 65536"}
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "perfmodels", "calibrate.sh")
+    p = subprocess.run([script, "--rows", "200000"], capture_output=True, text=True,
+                       env=dict(os.environ, **{k: str(v) for k, v in env.items()}),
+                       timeout=240)
+    check(p.returncode == 0, p.stderr)
+    check(p.stdout.count("calibrating lp_logprod") == 3, p.stdout)
+    for tile_rows in (16384, 65536):
+        report, err = run_json("--rows", 200000, "--tile-rows", tile_rows, env=env)
+        check(report["model_samples"]["cpu"] >= 10, (tile_rows, report["model_samples"]))
 
 
 @case
@@ -528,20 +556,30 @@ def opencl_backend_runs_every_task():
     check(moved >= 200000 * 32, f"only {moved} bytes crossed the buses")
 
 
-@case
-def opencl_and_cpu_both_used_by_dmda():
+def opencl_and_cpu_both_used_by(sched):
     need_opencl()
     env = dict(OPENCL, STARPU_NCPU="1")
-    # Calibrate both workers' models first, then let dmda split the tiles.
-    # PoCL's double log is about 20 times slower than the CPU worker's, so
-    # dmda gives it about 5% of the tiles: 200 tiles make that several.
+    # Calibrate both workers' models first, then let the policy split the
+    # tiles.  PoCL's double log is about 20 times slower than the CPU
+    # worker's, so a model-based policy gives it about 5% of the tiles: 200
+    # tiles make that several.
     args = ("--rows", 2000000, "--tiles", 200)
     rc, _, err = run(*args, "--compare", "--repeat", 2, env=env)
     check(rc == 0, err)
-    report, _ = run_json(*args, "--sched", "dmda", "--verify", env=env)
+    report, _ = run_json(*args, "--sched", sched, "--verify", env=env)
     kinds = tasks_by_kind(report)
     check(kinds.get("cpu", 0) > 0 and kinds.get("opencl", 0) > 0, kinds)
     check(sum(kinds.values()) == 200, kinds)
+
+
+@case
+def opencl_and_cpu_both_used_by_dmda():
+    opencl_and_cpu_both_used_by("dmda")
+
+
+@case
+def opencl_and_cpu_both_used_by_lp_eft():
+    opencl_and_cpu_both_used_by("lp-eft")
 
 
 @case
@@ -576,6 +614,18 @@ def gpu_compare_cpu_cuda_scheduled():
     report, _ = run_json("--compare", "--verify", "--repeat", 3)
     names = [r["backend"] for r in report["runs"]]
     check(names[0] == "auto" and "cpu" in names and "cuda" in names, names)
+
+
+@case
+def gpu_lp_eft_uses_cpu_and_cuda():
+    need_cuda()
+    # Calibrated, lp-eft gives the GPU tiles only while its link keeps up,
+    # so on a transfer-bound map both kinds of worker get tiles.
+    rc, _, err = run("--compare", "--repeat", 5, env={"STARPU_CALIBRATE": "1"})
+    check(rc == 0, err)
+    report, _ = run_json("--sched", "lp-eft", "--verify", "--repeat", 3)
+    kinds = tasks_by_kind(report)
+    check(kinds.get("cpu", 0) > 0 and kinds.get("cuda", 0) > 0, kinds)
 
 
 @case
@@ -623,11 +673,12 @@ def mpi_ranks_match_single_process():
     check(rc == 0, err)
     single = open("single.npy", "rb").read()
     ref, _ = run_json(*args, env={"STARPU_NCPU": "1"})
-    for dist in ("block", "cyclic"):
+    for dist, sched in (("block", "dmda"), ("cyclic", "lp-eft")):
         for ranks in (1, 2, 3, 4):
             out = f"mpi-{dist}-{ranks}.npy"
             rep = mpirun_json(ranks, *args, "--distribution", dist, "--output", out,
-                              "--verify")
+                              "--verify", "--sched", sched)
+            check(rep["sched"] == sched, rep["sched"])
             check(rep["max_rel_error"] <= 1e-12, rep["max_rel_error"])
             check(rep["checksum"] == ref["checksum"],
                   f"{dist} {ranks} ranks: checksum {rep['checksum']!r} != {ref['checksum']!r}")

@@ -1,8 +1,8 @@
 /* Correctness of every row against a scalar reference, for each size and
  * tile count the issue names, under one StarPU scheduling policy:
  *   test_correctness POLICY     run the checks under POLICY
- *   test_correctness --list     print every policy StarPU has (CTest makes
- *                               one test per line) */
+ *   test_correctness --list     print every policy lp-starpu can run: StarPU's
+ *                               and its own (CTest makes one test per line) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +77,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (strcmp(argv[1], "--list") == 0) {
-        struct starpu_sched_policy **p = starpu_sched_get_predefined_policies();
-        for (; *p; p++)
-            printf("%s\n", (*p)->policy_name);
+        const char *name;
+        for (int i = 0; (name = lp_sched_nth(i)); i++)
+            printf("%s\n", name);
         return 0;
     }
 
