@@ -194,6 +194,9 @@ def sweep_report(points):
         lines.append(f"| {p['tile_rows']} | {p['tiles']} | {p['sched']}{mark} | "
                      f"{p['nworker_per_cuda'] or '-'} | {p['seconds'] * 1e3:.3f} | "
                      f"{p['median_seconds'] * 1e3:.3f} | {kinds_text(p['tasks_per_kind'])} |")
+    env = f"STARPU_NWORKER_PER_CUDA={best['nworker_per_cuda']} " if best["nworker_per_cuda"] else ""
+    lines += ["", f"Fastest here: `{env}lp-starpu --tile-rows {best['tile_rows']} "
+              f"--sched {best['sched']}` ({best['seconds'] * 1e3:.3f} ms)."]
     return lines
 
 

@@ -69,7 +69,8 @@ int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out)
 
 static int model_based(const char *sched)
 {
-    return strncmp(sched, "dm", 2) == 0 || strstr(sched, "heft") || strstr(sched, "heteroprio");
+    return strncmp(sched, "dm", 2) == 0 || strstr(sched, "heft") || strstr(sched, "heteroprio") ||
+           strcmp(sched, LP_EFT_POLICY_NAME) == 0;
 }
 
 void lp_model_notice(const lp_report *r)

@@ -277,6 +277,9 @@ def uncalibrated_run_says_so():
     check(report["model_samples"]["cpu"] < 10, report["model_samples"])
     check("the performance model is not calibrated for these tiles" in err, err)
     check(len([l for l in err.splitlines() if l.strip()]) == 1, f"more than one line: {err!r}")
+    _, err = run_json("--rows", 50000, "--tiles", 4, "--warmup", 0, "--sched", "lp-eft",
+                      env={"STARPU_HOME": os.getcwd()})
+    check("so lp-eft placed tasks to measure them" in err, err)
 
 
 @case

@@ -5,6 +5,8 @@
 
 Fails on any memory error outside tests/sanitizers/valgrind.supp, on a
 definite leak, or on a wrong checksum.  Exit 77 (skipped) without valgrind.
+It runs under lp-starpu's own policy, lp-eft, so that memcheck sees the
+policy's code as well as the tool's.
 """
 import math
 import os
@@ -28,7 +30,8 @@ def main():
     cmd = [valgrind, "--error-exitcode=99", "--leak-check=full",
            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
            "--num-callers=30", f"--suppressions={supp}",
-           sys.argv[1], "--rows", str(ROWS), "--tiles", "4", "--backend", "cpu", "--quiet"]
+           sys.argv[1], "--rows", str(ROWS), "--tiles", "4", "--backend", "cpu", "--quiet",
+           "--sched", "lp-eft"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         print(p.stderr[-20000:])
