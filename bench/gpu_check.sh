@@ -12,7 +12,7 @@
 # STARPU_LIMIT_CUDA_MEM=64),
 # runs bench/perf.py --sweep (the OpenMP and overlapped-CUDA baselines
 # against lp-starpu, with the performance targets, then tile size x
-# scheduler x CUDA workers per GPU) and bench/compare (the Python
+# scheduler x CUDA workers per GPU and pipeline depth) and bench/compare (the Python
 # approaches, CuPy and Numba CUDA included), and writes the raw reports
 # (text and JSON), the tables and charts, and a summary.md into RESULTS_DIR.
 # Exit status is non-zero if any test or any --verify fails.

@@ -13,9 +13,10 @@ Measures, one after the other on the same machine and the same seed data:
     after a calibration pass, best and median of K;
   - StarPU's overhead per task, from the same rows cut into more and more
     tiles on the CPU workers;
-  - with --sweep, the tuning: every tile size x scheduler (x CUDA workers
-    per GPU, STARPU_NWORKER_PER_CUDA = 1, 2, where there is a GPU), each
-    calibrated for its tile size, and the fastest configuration.
+  - with --sweep, the tuning: every tile size x scheduler (x, where there
+    is a GPU, StarPU's default driving, STARPU_NWORKER_PER_CUDA=2 and
+    STARPU_CUDA_PIPELINE=4), each calibrated for its tile size, and the
+    fastest configuration.
 Prints a table of times and ratios, writes perf.json and perf.md to --out
 (default bench/results/perf-HOST-DATE), and exits non-zero if any result is
 wrong (checksum off the baseline's by more than 1e-12) or any run failed.
@@ -38,6 +39,9 @@ TOOL = os.path.join(BUILD, "lp-starpu")
 SCHEDULERS = ("dmda", "dmdas", "heteroprio", "lp-eft")
 SWEEP_TILE_ROWS = (1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20)
 SWEEP_SCHEDULERS = ("dmda", "dmdas", "lp-eft")
+# How the GPU is driven: StarPU's default (one worker, 2 tasks in flight),
+# two workers sharing the GPU, a deeper pipeline.
+SWEEP_CUDA_ENVS = ({}, {"STARPU_NWORKER_PER_CUDA": "2"}, {"STARPU_CUDA_PIPELINE": "4"})
 
 
 def run_json(cmd, env=None):
@@ -119,11 +123,10 @@ def tasks_per_kind(rep):
 
 
 def sweep(rows, repeat, has_cuda):
-    """Tile size x scheduler (x CUDA workers per GPU): each tile size is a
+    """Tile size x scheduler (x how the GPU is driven): each tile size is a
     new footprint for the history model, so each is calibrated first."""
     points = []
-    for per_cuda in ((1, 2) if has_cuda else (None,)):
-        env = {"STARPU_NWORKER_PER_CUDA": str(per_cuda)} if per_cuda else {}
+    for env in (SWEEP_CUDA_ENVS if has_cuda else ({},)):
         for tile_rows in SWEEP_TILE_ROWS:
             common = ["--rows", rows, "--tile-rows", tile_rows, "--warmup", 1]
             subprocess.run([TOOL, *map(str, [*common, "--repeat", repeat]), "--compare", "--quiet"],
@@ -132,7 +135,7 @@ def sweep(rows, repeat, has_cuda):
             for sched in SWEEP_SCHEDULERS:
                 rep = tool([*common, "--repeat", repeat, "--sched", sched], env)
                 points.append({"tile_rows": tile_rows, "sched": sched,
-                               "nworker_per_cuda": per_cuda, "tiles": rep["tiles"],
+                               "env": env, "tiles": rep["tiles"],
                                "seconds": rep["seconds"],
                                "median_seconds": rep["median_seconds"],
                                "checksum": rep["checksum"],
@@ -184,17 +187,21 @@ def kinds_text(counts):
     return ", ".join(f"{k} {n}" for k, n in sorted(counts.items()) if n)
 
 
+def env_text(env):
+    return " ".join(f"{k}={v}" for k, v in sorted(env.items()))
+
+
 def sweep_report(points):
     best = min(points, key=lambda p: p["seconds"])
     lines = ["", "Tuning sweep (each tile size calibrated first; best of K):", "",
-             "| rows per tile | tiles | scheduler | CUDA workers per GPU | best ms | median ms "
+             "| rows per tile | tiles | scheduler | environment | best ms | median ms "
              "| tasks per kind |", "| ---: | ---: | --- | ---: | ---: | ---: | --- |"]
     for p in points:
         mark = " **fastest**" if p is best else ""
         lines.append(f"| {p['tile_rows']} | {p['tiles']} | {p['sched']}{mark} | "
-                     f"{p['nworker_per_cuda'] or '-'} | {p['seconds'] * 1e3:.3f} | "
+                     f"{env_text(p['env']) or '-'} | {p['seconds'] * 1e3:.3f} | "
                      f"{p['median_seconds'] * 1e3:.3f} | {kinds_text(p['tasks_per_kind'])} |")
-    env = f"STARPU_NWORKER_PER_CUDA={best['nworker_per_cuda']} " if best["nworker_per_cuda"] else ""
+    env = env_text(best["env"]) + " " if best["env"] else ""
     lines += ["", f"Fastest here: `{env}lp-starpu --tile-rows {best['tile_rows']} "
               f"--sched {best['sched']}` ({best['seconds'] * 1e3:.3f} ms)."]
     return lines
@@ -229,7 +236,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=10)
     ap.add_argument("--out", default=None)
     ap.add_argument("--sweep", action="store_true",
-                    help="also sweep tile size x scheduler (x CUDA workers per GPU)")
+                    help="also sweep tile size x scheduler (x CUDA workers per GPU, pipeline)")
     a = ap.parse_args()
     day = datetime.date.today().isoformat()
     out = a.out or os.path.join(ROOT, "bench", "results", f"perf-{socket.gethostname()}-{day}")

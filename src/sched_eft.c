@@ -18,7 +18,8 @@
  * split between kinds is the model's, the balance within a kind is the
  * hardware's).  While a worker type's model has no sample for a task's
  * size, the task goes to the least loaded uncalibrated worker, as dmda
- * does, so a few runs calibrate every kind. */
+ * does, so a few runs calibrate every kind.  Task priorities are not used:
+ * lp-starpu's tasks have none. */
 #include <math.h>
 #include <stdlib.h>
 #include <starpu.h>
@@ -81,7 +82,7 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
         if (isnan(len)) {
             if (calib.worker < 0 || q->ntasks + q->booked <
                                         d->workers[calib.worker].ntasks + d->workers[calib.worker].booked)
-                calib = (eft_choice){.worker = (int)w};
+                calib = (eft_choice){.worker = (int)w, .length = NAN};
             continue;
         }
         double xfer = starpu_task_expected_data_transfer_time_for(task, w);
@@ -176,10 +177,15 @@ static struct starpu_task *eft_pop(unsigned ctx)
         int v = eft_victim(d, self, ctx);
         if (v >= 0) {   /* its last task: the one it would reach latest */
             eft_worker *vq = &d->workers[v];
-            task = starpu_task_list_pop_back(&vq->queue);
-            vq->ntasks--;
-            if (!isnan(task->predicted))
-                vq->idle_at -= task->predicted;
+            task = starpu_task_list_back(&vq->queue);
+            if (starpu_worker_can_execute_task_first_impl(self, task, NULL)) {
+                starpu_task_list_erase(&vq->queue, task);
+                vq->ntasks--;
+                if (!isnan(task->predicted))
+                    vq->idle_at -= task->predicted;
+            } else {
+                task = NULL;   /* restricted to its worker (task->workerids) */
+            }
         }
     }
     /* An idle worker's prediction restarts from the clock: errors do not
