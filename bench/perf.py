@@ -195,7 +195,7 @@ def sweep_report(points):
     best = min(points, key=lambda p: p["seconds"])
     lines = ["", "Tuning sweep (each tile size calibrated first; best of K):", "",
              "| rows per tile | tiles | scheduler | environment | best ms | median ms "
-             "| tasks per kind |", "| ---: | ---: | --- | ---: | ---: | ---: | --- |"]
+             "| tasks per kind |", "| ---: | ---: | --- | --- | ---: | ---: | --- |"]
     for p in points:
         mark = " **fastest**" if p is best else ""
         lines.append(f"| {p['tile_rows']} | {p['tiles']} | {p['sched']}{mark} | "
