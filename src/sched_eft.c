@@ -5,13 +5,14 @@
  *
  * dmda predicts a task's start on a GPU as max(queue end, now + its own
  * transfer), as if the inputs of every queued task crossed the bus at once.
- * When the kernel is much shorter than its copies (this map: ~20 us of
- * kernel for ~0.1 ms of copies per tile on a PCIe GPU), the GPU then looks
- * nearly free after its first tile and receives almost every tile, and the
- * run is as slow as the bus alone.  lp-eft queues the predicted transfers
- * of each memory node one after the other, so a GPU is given tiles only
- * while its link finishes them before the CPU workers would, and both
- * kinds of worker end together.
+ * When the kernel is much shorter than its copies (this map on a PCIe GPU:
+ * 24 bytes in per row for three logarithms), the GPU then looks nearly free
+ * after its first tile and receives almost every tile, and the run is as
+ * slow as the bus alone.  lp-eft queues the predicted transfers
+ * into each memory node one after the other, and those of the results back
+ * to host memory on the way back (PCIe carries both directions at once),
+ * so a GPU is given tiles only while its link brings them home before the
+ * CPU workers would, and both kinds of worker end together.
  *
  * Tasks wait in one list per worker; an idle worker steals from the
  * fullest list of a worker of its own kind on its own memory node (the
@@ -37,7 +38,10 @@ typedef struct eft_worker {
 typedef struct eft_data {
     starpu_pthread_mutex_t lock;   /* every field below */
     eft_worker workers[STARPU_NMAXWORKERS];
-    double link_free_at[STARPU_MAXNODES];   /* transfers into a node, queued */
+    /* Predicted times each link is free: transfers into a node, and the
+     * results back from it to host memory, each queued on its own. */
+    double link_in_free_at[STARPU_MAXNODES];
+    double link_out_free_at[STARPU_MAXNODES];
 } eft_data;
 
 static void eft_init(unsigned ctx)
@@ -59,14 +63,28 @@ static void eft_deinit(unsigned ctx)
 
 typedef struct eft_choice {
     int worker;
-    double length, transfer, finish;
+    double length, transfer, done, back, home;   /* home: results in host RAM */
 } eft_choice;
+
+/* Predicted time to copy what the task writes from node to host memory: 0
+ * when node is host memory. */
+static double eft_return_time(struct starpu_task *task, unsigned node)
+{
+    if (starpu_node_get_kind(node) == STARPU_CPU_RAM)
+        return 0;
+    double t = 0;
+    for (unsigned i = 0; i < STARPU_TASK_GET_NBUFFERS(task); i++)
+        if (STARPU_TASK_GET_MODE(task, i) & STARPU_W)
+            t += starpu_transfer_predict(node, STARPU_MAIN_RAM,
+                                         starpu_data_get_size(STARPU_TASK_GET_HANDLE(task, i)));
+    return isnan(t) || t < 0 ? 0 : t;
+}
 
 /* Called with d->lock held.  Picks the worker and books its time and its
  * link's time. */
 static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx, double now)
 {
-    eft_choice best = {.worker = -1, .finish = INFINITY};
+    eft_choice best = {.worker = -1, .home = INFINITY};
     eft_choice calib = {.worker = -1};   /* least loaded uncalibrated worker */
     struct starpu_worker_collection *ws = starpu_sched_ctx_get_worker_collection(ctx);
     struct starpu_sched_ctx_iterator it;
@@ -91,12 +109,14 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
         if (len < 0)
             len = 0;
         unsigned node = starpu_worker_get_memory_node(w);
-        double ready = xfer > 0 ? fmax(d->link_free_at[node], now) + xfer : now;
-        double finish = fmax(fmax(q->idle_at, now), ready) + len;
+        double ready = xfer > 0 ? fmax(d->link_in_free_at[node], now) + xfer : now;
+        double done = fmax(fmax(q->idle_at, now), ready) + len;
+        double back = eft_return_time(task, node);
+        double home = back > 0 ? fmax(d->link_out_free_at[node], done) + back : done;
         /* Ties (no model, empty queues) go to the shorter queue. */
-        if (finish < best.finish ||
-            (finish == best.finish && q->ntasks < d->workers[best.worker].ntasks))
-            best = (eft_choice){(int)w, len, xfer, finish};
+        if (home < best.home ||
+            (home == best.home && q->ntasks < d->workers[best.worker].ntasks))
+            best = (eft_choice){(int)w, len, xfer, done, back, home};
     }
     if (calib.worker >= 0)
         best = calib;   /* measure it there; no time booked */
@@ -105,11 +125,12 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
     eft_worker *q = &d->workers[best.worker];
     q->booked++;
     if (calib.worker < 0) {
-        q->idle_at = best.finish;
-        if (best.transfer > 0) {
-            unsigned node = starpu_worker_get_memory_node((unsigned)best.worker);
-            d->link_free_at[node] = fmax(d->link_free_at[node], now) + best.transfer;
-        }
+        unsigned node = starpu_worker_get_memory_node((unsigned)best.worker);
+        q->idle_at = best.done;
+        if (best.transfer > 0)
+            d->link_in_free_at[node] = fmax(d->link_in_free_at[node], now) + best.transfer;
+        if (best.back > 0)
+            d->link_out_free_at[node] = best.home;
     }
     return best;
 }

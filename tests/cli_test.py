@@ -770,7 +770,7 @@ def main():
     if len(sys.argv) != 3 or sys.argv[2] not in CASES:
         print(__doc__, file=sys.stderr)
         return 2
-    BIN = sys.argv[1]
+    BIN = os.path.abspath(sys.argv[1])   # the cases run in a temporary directory
     try:
         with tempfile.TemporaryDirectory() as d:
             os.chdir(d)
