@@ -74,6 +74,8 @@ typedef struct lp_worker_stats {
     unsigned tasks;       /* in the best run */
     size_t rows;
     double busy_ms;       /* codelet execution time, from StarPU profiling */
+    double predicted_ms;  /* what the scheduler's model predicted for those
+                           * tasks; NaN unless it predicted every one */
 } lp_worker_stats;
 
 typedef struct lp_bus_stats {

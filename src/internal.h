@@ -40,6 +40,9 @@ double lp_combine_tile_sums(const double *sums, size_t tiles);
 void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count);
 
+/* count doubles in StarPU memory, every page touched; 0 on success. */
+int lp_column_alloc(double **col, size_t count);
+
 /* mkdir -p; 0 on success. */
 int lp_mkdirs(const char *path);
 

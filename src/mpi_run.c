@@ -107,7 +107,7 @@ static int allocate(mpi_job *j)
                 continue;   /* input tiles come from rank 0 */
             if (j->has_full)
                 j->cols[t][c] = full[c] + first;
-            else if (starpu_malloc((void **)&j->cols[t][c], count * sizeof(double)) != 0)
+            else if (lp_column_alloc(&j->cols[t][c], count) != 0)
                 return LP_ERR_RUNTIME;
         }
         if (generated && !fill_all)

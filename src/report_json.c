@@ -57,6 +57,8 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
         fprintf(f, ", \"kind\": \"%s\", \"tasks\": %u, \"rows\": %zu, \"busy_ms\": ",
                 lp_backend_name(s->kind), s->tasks, s->rows);
         json_number(f, s->busy_ms);
+        fputs(", \"predicted_ms\": ", f);
+        json_number(f, s->predicted_ms);
         fputc('}', f);
     }
     fprintf(f, "\n%s],\n%s\"model_samples\": {", indent, indent);

@@ -1,6 +1,7 @@
 /* One timed run: register the columns, cut them into tiles, one task per
  * tile, wait, bring the results home.  Repeated opt->repeat times; the
  * report keeps the best run's statistics. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
@@ -96,6 +97,7 @@ void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0
         s->tasks = 0;
         s->rows = 0;
         s->busy_ms = 0;
+        s->predicted_ms = 0;
     }
     for (size_t t = 0; t < rep->tiles; t++) {
         /* Under MPI a rank holds only the tasks it ran: others are NULL. */
@@ -111,8 +113,16 @@ void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0
             s->tasks++;
             s->rows += r->rows;
             s->busy_ms += (r->end_us - r->start_us) / 1000.0;
+            /* Model-based policies (dmda, lp-eft, ...) set it when they
+             * place the task; others leave it NaN or 0.  One task without
+             * a prediction makes the worker's sum NaN. */
+            double p_us = tasks[t]->predicted;
+            s->predicted_ms += isfinite(p_us) && p_us > 0 ? p_us / 1000.0 : NAN;
         }
     }
+    for (unsigned w = 0; w < rep->nworkers; w++)
+        if (rep->workers[w].tasks == 0)
+            rep->workers[w].predicted_ms = NAN;
 }
 
 /* The timed part.  Returns LP_OK, or an error with a message printed. */

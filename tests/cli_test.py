@@ -251,6 +251,28 @@ def calibrate_then_model_trusted():
     report, err = run_json("--rows", 200000, "--tiles", 8, env=home)
     check(report["model_samples"]["cpu"] >= 10, report["model_samples"])
     check("not calibrated" not in err, err)
+    # dmda predicted every task from the model: the report shows the sum
+    # beside the measured busy time; eager predicts nothing.
+    for w in report["workers"]:
+        if w["tasks"]:
+            check(w["predicted_ms"] is not None and w["predicted_ms"] > 0, w)
+    report, _ = run_json("--rows", 200000, "--tiles", 8, "--sched", "eager", env=home)
+    check(all(w["predicted_ms"] is None for w in report["workers"]), report["workers"])
+
+
+@case
+def model_learns_warm_times():
+    # StarPU learns a tile's time from the first runs only (until 10
+    # samples): those must not pay page faults the later runs do not.
+    env = {"STARPU_HOME": os.getcwd(), "STARPU_NCPU": "1"}
+    args = ("--rows", 4000000, "--tiles", 40, "--backend", "cpu", "--warmup", 0)
+    run_json(*args, env=env)   # the model's samples: this process's first run
+    report, _ = run_json(*args, "--repeat", 3, env=env)
+    w = next(w for w in report["workers"] if w["tasks"])
+    check(w["predicted_ms"] is not None, w)
+    ratio = w["predicted_ms"] / w["busy_ms"]
+    check(ratio < 1.5, f"model predicted {w['predicted_ms']:.2f} ms for tasks that took "
+                       f"{w['busy_ms']:.2f} ms (x{ratio:.2f})")
 
 
 @case
