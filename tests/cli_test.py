@@ -607,6 +607,67 @@ def opencl_and_cpu_both_used_by_lp_eft():
     opencl_and_cpu_both_used_by("lp-eft")
 
 
+def plant_fast_kernel(path):
+    """Makes the OpenCL entries of a calibrated lp_logprod model claim a 1 us
+    kernel; returns the CPU entry's mean (us).  StarPU stops recording once
+    an entry has 10 samples, so the planted model holds for the next runs."""
+    lines = open(path).read().split("\n")
+    device, cpu_us = None, None
+    for i, line in enumerate(lines):
+        if line.startswith("# device type"):
+            device = int(lines[i + 1])
+        fields = line.split()
+        if len(fields) == 8 and not line.startswith("#") and int(fields[7]) >= 10:
+            n = int(fields[7])
+            if device == 0:
+                cpu_us = float(fields[3])
+            elif device == 2:   # OpenCL: mean, deviation, sum, sum2
+                fields[3:7] = ["1.0", "0.0", f"{n:.6e}", f"{n:.6e}"]
+                lines[i] = "\t".join(fields)
+    open(path, "w").write("\n".join(lines))
+    return cpu_us
+
+
+def plant_slow_link(bus_dir, host, link_us, nbuffers, buffer_bytes):
+    """Sets the host-to-device bandwidth of StarPU's bus model so that one
+    task's inputs (nbuffers of buffer_bytes) are predicted to take link_us."""
+    lat = float(open(os.path.join(bus_dir, host + ".latency")).read()
+                .split("\n")[1].split()[1])
+    # starpu_transfer_predict: latency + size / bandwidth * 2 * (number of GPUs)
+    bandwidth = 2 * nbuffers * buffer_bytes / (link_us - nbuffers * lat)
+    path = os.path.join(bus_dir, host + ".bandwidth")
+    lines = open(path).read().split("\n")
+    row = lines[1].split("\t")
+    row[1] = f"{bandwidth:e}"
+    lines[1] = "\t".join(row)
+    open(path, "w").write("\n".join(lines))
+
+
+@case
+def lp_eft_queues_transfers_where_dmda_does_not():
+    # The GPU case, in the models: a fast kernel behind a slow link.  The
+    # real StarPU schedulers decide from planted models (PoCL runs the
+    # tiles at its own speed; only the decisions are checked): each OpenCL
+    # tile costs 5 CPU tiles of link time.  lp-eft queues the copies, so
+    # the device gets about 40 / 6 of 40 tiles; dmda counts one copy per
+    # tile whatever the queue and gives the device most of them.
+    need_opencl()
+    env = dict(OPENCL, STARPU_NCPU="1", STARPU_HOME=os.getcwd(), STARPU_HOSTNAME="lptest")
+    args = ("--rows", 2000000, "--tiles", 40)
+    rc, _, err = run(*args, "--compare", "--repeat", 2, env=env)
+    check(rc == 0, err)
+    sampling = os.path.join(os.getcwd(), ".starpu", "sampling")
+    cpu_us = plant_fast_kernel(os.path.join(sampling, "codelets", "45", "lp_logprod.lptest"))
+    check(cpu_us, "no calibrated CPU entry")
+    plant_slow_link(os.path.join(sampling, "bus"), "lptest", 5 * cpu_us, 3, 50000 * 8)
+    opencl = {}
+    for sched in ("dmda", "lp-eft"):
+        report, _ = run_json(*args, "--sched", sched, "--verify", env=env)
+        opencl[sched] = tasks_by_kind(report).get("opencl", 0)
+    check(1 <= opencl["lp-eft"] <= 10, f"OpenCL tiles: {opencl} (CPU tile {cpu_us:.0f} us)")
+    check(opencl["dmda"] >= 20, f"OpenCL tiles: {opencl} (CPU tile {cpu_us:.0f} us)")
+
+
 @case
 def opencl_compare_lists_cpu_opencl_scheduled():
     need_opencl()
