@@ -157,7 +157,8 @@ def machine():
     except OSError:
         pass
     version = subprocess.run([TOOL, "--version"], capture_output=True, text=True).stdout
-    return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(),
+    command = " ".join(["bench/perf.py", *sys.argv[1:]])
+    return {"host": socket.gethostname(), "cpu": cpu, "cores": os.cpu_count(), "command": command,
             "gpu": gpu or "none", "lp_starpu": version.strip().splitlines(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes")}
 
@@ -211,7 +212,7 @@ def report(results, overhead, goals, mach, rows, points):
     base = results[0]["seconds"]
     lines = [f"# lp-starpu against the hardware limits, {rows} rows, float64",
              "", f"Machine: {mach['cpu']}, {mach['cores']} cores, GPU: {mach['gpu']}; "
-             f"{mach['date']}", "",
+             f"{mach['date']}", "", f"Command: `{mach['command']}`", "",
              "| run | best ms | median ms | vs OpenMP | tiles | tasks per kind |",
              "| --- | ---: | ---: | ---: | ---: | --- |"]
     for r in results:
