@@ -8,9 +8,9 @@
  * When the kernel is much shorter than its copies (this map on a PCIe GPU:
  * 24 bytes in per row for three logarithms), the GPU then looks nearly free
  * after its first tile and receives almost every tile, and the run is as
- * slow as the bus alone.  lp-eft queues the predicted transfers
- * into each memory node one after the other, and those of the results back
- * to host memory on the way back (PCIe carries both directions at once),
+ * slow as the bus alone.  lp-eft queues the predicted transfers into each
+ * memory node one after the other, and those of the results back to host
+ * memory on a queue of their own (PCIe carries both directions at once),
  * so a GPU is given tiles only while its link brings them home before the
  * CPU workers would, and both kinds of worker end together.
  *
@@ -63,7 +63,11 @@ static void eft_deinit(unsigned ctx)
 
 typedef struct eft_choice {
     int worker;
-    double length, transfer, done, back, home;   /* home: results in host RAM */
+    double length;      /* expected run time on the worker (us) */
+    double ready;       /* inputs on the worker's node */
+    double done;        /* task ended */
+    double home;        /* results back in host memory */
+    int uses_link_in, uses_link_out;
 } eft_choice;
 
 /* Predicted time to copy what the task writes from node to host memory: 0
@@ -116,7 +120,7 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
         /* Ties (no model, empty queues) go to the shorter queue. */
         if (home < best.home ||
             (home == best.home && q->ntasks < d->workers[best.worker].ntasks))
-            best = (eft_choice){(int)w, len, xfer, done, back, home};
+            best = (eft_choice){(int)w, len, ready, done, home, xfer > 0, back > 0};
     }
     if (calib.worker >= 0)
         best = calib;   /* measure it there; no time booked */
@@ -127,9 +131,9 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
     if (calib.worker < 0) {
         unsigned node = starpu_worker_get_memory_node((unsigned)best.worker);
         q->idle_at = best.done;
-        if (best.transfer > 0)
-            d->link_in_free_at[node] = fmax(d->link_in_free_at[node], now) + best.transfer;
-        if (best.back > 0)
+        if (best.uses_link_in)
+            d->link_in_free_at[node] = best.ready;
+        if (best.uses_link_out)
             d->link_out_free_at[node] = best.home;
     }
     return best;
@@ -139,13 +143,14 @@ static int eft_push(struct starpu_task *task)
 {
     unsigned ctx = task->sched_ctx;
     eft_data *d = starpu_sched_ctx_get_policy_data(ctx);
+    double now = starpu_timing_now();
     STARPU_PTHREAD_MUTEX_LOCK(&d->lock);
-    eft_choice c = eft_choose(d, task, ctx, starpu_timing_now());
+    eft_choice c = eft_choose(d, task, ctx, now);
     STARPU_PTHREAD_MUTEX_UNLOCK(&d->lock);
     if (c.worker < 0)
         return -ENODEV;
     task->predicted = c.length;
-    task->predicted_transfer = c.transfer;
+    task->predicted_transfer = c.uses_link_in ? c.ready - now : 0;
     /* The copies start now, one after the other on the link, as modelled;
      * before the task is queued, since a worker may run and free it. */
     if (starpu_get_prefetch_flag())
