@@ -58,6 +58,12 @@ def tool(args, env=None):
     return run_json([TOOL, *map(str, args), "--json", "-"], env)
 
 
+def calibrate(args, env=None):
+    """Untimed: every backend alone, then scheduled, feeding the models."""
+    subprocess.run([TOOL, *map(str, args), "--compare", "--quiet"], check=True,
+                   capture_output=True, env=dict(os.environ, STARPU_CALIBRATE="1", **(env or {})))
+
+
 def workers_of_kind(kind, env=None):
     rep = tool(["--rows", 1], env)
     return sum(1 for w in rep["workers"] if w["kind"] == kind)
@@ -76,16 +82,12 @@ def measure(rows, repeat, env_opencl):
     has_cuda = workers_of_kind("cuda") > 0
     has_opencl = workers_of_kind("opencl", env_opencl) > 0
     common = ["--rows", rows, "--repeat", repeat, "--warmup", 1]
-    # Calibration: every backend feeds its model before anything is timed.
-    subprocess.run([TOOL, *map(str, common), "--compare", "--quiet"], check=True,
-                   env=dict(os.environ, STARPU_CALIBRATE="1"), capture_output=True)
+    calibrate(common)   # every backend feeds its model before anything is timed
     runs = [("lp-starpu cpu-only", ["--backend", "cpu"], None)]
     if has_cuda:
         runs.append(("lp-starpu cuda-only", ["--backend", "cuda"], None))
     if has_opencl:
-        subprocess.run([TOOL, *map(str, common), "--compare", "--quiet"], check=True,
-                       env=dict(os.environ, STARPU_CALIBRATE="1", **env_opencl),
-                       capture_output=True)
+        calibrate(common, env_opencl)
         runs.append(("lp-starpu opencl-only", ["--backend", "opencl"], env_opencl))
         for sched in ("dmda", "lp-eft"):
             runs.append((f"lp-starpu scheduled {sched} (cpu+opencl)", ["--sched", sched],
@@ -129,9 +131,7 @@ def sweep(rows, repeat, has_cuda):
     for env in (SWEEP_CUDA_ENVS if has_cuda else ({},)):
         for tile_rows in SWEEP_TILE_ROWS:
             common = ["--rows", rows, "--tile-rows", tile_rows, "--warmup", 1]
-            subprocess.run([TOOL, *map(str, [*common, "--repeat", repeat]), "--compare", "--quiet"],
-                           check=True, capture_output=True,
-                           env=dict(os.environ, STARPU_CALIBRATE="1", **env))
+            calibrate([*common, "--repeat", repeat], env)
             for sched in SWEEP_SCHEDULERS:
                 rep = tool([*common, "--repeat", repeat, "--sched", sched], env)
                 points.append({"tile_rows": tile_rows, "sched": sched,

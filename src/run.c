@@ -144,12 +144,6 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
                                     (uint32_t)d->rows, sizeof(double));
         starpu_data_partition(h[c], &f);
     }
-    /* Each output tile goes home as soon as its task ends (write-through),
-     * overlapping the copies back with the work still running, instead of
-     * one after the other at unpartition. */
-    for (size_t t = 0; t < tiles; t++)
-        starpu_data_set_wt_mask(starpu_data_get_sub_data(h[3], 1, (unsigned)t),
-                                1u << STARPU_MAIN_RAM);
     size_t submitted = 0;
     for (size_t t = 0; t < tiles; t++) {
         if (lp_stop_requested()) {   /* a signal: submit nothing more */
@@ -160,6 +154,10 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
         task->cl = &lp_logprod_cl;
         for (int c = 0; c < 4; c++)
             task->handles[c] = starpu_data_get_sub_data(h[c], 1, (unsigned)t);
+        /* The output tile goes home as soon as its task ends (write-through),
+         * overlapping the copies back with the work still running, instead
+         * of one after the other at unpartition. */
+        starpu_data_set_wt_mask(task->handles[3], 1u << STARPU_MAIN_RAM);
         if (opt->backend != LP_BACKEND_AUTO)   /* forced single backend */
             task->where = lp_where_mask(opt->backend);
         task->cl_arg = &args[t];

@@ -18,9 +18,9 @@
  * fullest list of a worker of its own kind on its own memory node (the
  * split between kinds is the model's, the balance within a kind is the
  * hardware's).  While a worker type's model has too few samples for a
- * task's size (a NaN prediction), the task goes to the least loaded uncalibrated worker, as dmda
- * does, so a few runs calibrate every kind.  Task priorities are not used:
- * lp-starpu's tasks have none. */
+ * task's size (a NaN prediction), the task goes to the least loaded
+ * uncalibrated worker, as dmda does, so a few runs calibrate every kind.
+ * Task priorities are not used: lp-starpu's tasks have none. */
 #include <math.h>
 #include <stdlib.h>
 #include <starpu.h>
