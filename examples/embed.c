@@ -11,6 +11,7 @@ int main(int argc, char **argv)
     lp_options opt;
     lp_options_init(&opt);
     opt.sched = "dmda";
+    opt.verify = 1;   /* every row against a scalar reference */
 
     if (lp_start(&opt) != LP_OK)   /* starpu_init with that policy */
         return 1;
@@ -23,11 +24,16 @@ int main(int argc, char **argv)
         status = lp_run(&opt, &d, &r);
     }
     if (status == LP_OK) {
-        printf("%zu rows in %zu tiles on %s: %.3f ms, checksum %.17g\n", r.rows, r.tiles,
-               r.sched, r.seconds * 1e3, r.checksum);
+        printf("%zu rows in %zu tiles on %s: %.3f ms, checksum %.17g, "
+               "max relative error %.3g\n", r.rows, r.tiles, r.sched, r.seconds * 1e3,
+               r.checksum, r.max_rel_error);
         for (unsigned w = 0; w < r.nworkers; w++)
             printf("  %-32s %4u tasks %10zu rows\n", r.workers[w].name,
                    r.workers[w].tasks, r.workers[w].rows);
+        lp_report_free(&r);
+    }
+    if (status == LP_ERR_VERIFY) {
+        fprintf(stderr, "row %zu is wrong: relative error %.3g\n", r.worst_row, r.max_rel_error);
         lp_report_free(&r);
     }
     lp_data_free(&d);

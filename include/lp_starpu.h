@@ -33,6 +33,9 @@ enum lp_status {
                              with 128 + the signal's number instead */
 };
 
+/* --verify's bound on the relative error of a row (see README). */
+#define LP_VERIFY_TOLERANCE 1e-12
+
 typedef enum lp_backend {
     LP_BACKEND_AUTO = 0,  /* the scheduler chooses among every worker */
     LP_BACKEND_CPU,
@@ -53,6 +56,9 @@ typedef struct lp_options {
                              pays one-off costs (device buffers, page
                              faults, OpenCL kernel set-up) */
     int quiet;            /* no notices on stderr */
+    int verify;           /* check every row of the last run against
+                             lp_max_rel_error; LP_ERR_VERIFY beyond
+                             LP_VERIFY_TOLERANCE (the report is kept) */
     unsigned intensity;   /* K >= 1: out = sum over k < K of
                              log(x+k) * log(y+k) * log(z+k) (default 1) */
     /* Called by lp_run after each run, warm-up runs included: `done` of
@@ -76,6 +82,12 @@ typedef struct lp_worker_stats {
     double busy_ms;       /* codelet execution time, from StarPU profiling */
     double predicted_ms;  /* what the scheduler's model predicted for those
                            * tasks; NaN unless it predicted every one */
+    /* The worker's memory node: its size as StarPU counts it (the device's
+     * memory, or STARPU_LIMIT_CUDA_MEM etc.; -1 unknown), and the most
+     * StarPU had allocated there when one of the run's tasks on that node
+     * ended.  Workers sharing a node show the same values; host RAM holds
+     * the rows themselves, which StarPU does not count. */
+    long long mem_total_bytes, mem_peak_bytes;
 } lp_worker_stats;
 
 typedef struct lp_bus_stats {
@@ -95,6 +107,9 @@ typedef struct lp_report {
     char sched[64];
     lp_backend backend;
     double checksum;             /* sum of out, fixed order (see lp_checksum) */
+    int verified;                /* opt->verify: every row was checked */
+    double max_rel_error;        /* then: the worst row's error (inf: NaN) */
+    size_t worst_row;
     int repeat, warmup;
     unsigned intensity;
     double seconds;              /* best of repeat */
@@ -143,6 +158,8 @@ int lp_backend_parse(const char *s, lp_backend *b);
  * at or above 16K rows, never more tiles than rows. */
 size_t lp_default_tiles(size_t rows);
 
+/* Every page touched (see data.c).  LP_OK, LP_ERR_RUNTIME, or
+ * LP_ERR_INTERRUPTED when lp_request_stop was called meanwhile. */
 int lp_data_alloc(lp_data *d, size_t rows);
 void lp_data_free(lp_data *d);
 /* seed: x = y = z = i+1 (the reference program's data); random: each value
@@ -151,9 +168,12 @@ void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
 void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
                         size_t first, size_t count);
 
-/* Runs opt->repeat timed runs on d; fills rep.  Timed: registration,
- * partitioning, task submission and execution, and the results back in
- * host memory (unpartition and unregister).  Returns LP_OK or an error. */
+/* Runs opt->warmup untimed and opt->repeat timed runs on d; fills rep.
+ * Timed: registration, partitioning, task submission and execution, and the
+ * results back in host memory (unpartition and unregister).  d->out is set
+ * to NaN before the last run, so a row no task wrote cannot pass for a
+ * result of an earlier run.  Returns LP_OK or an error; on an error the
+ * report is freed, except LP_ERR_VERIFY, where it is complete. */
 int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
 void lp_report_free(lp_report *rep);
 
@@ -167,7 +187,9 @@ void lp_tile_range(size_t rows, size_t tiles, size_t tile,
                    size_t *first, size_t *count);
 
 /* Scalar long-double reference check of every row at the given intensity:
- * the largest relative error. */
+ * the largest relative error (infinity for a NaN result), and in
+ * *worst_row the first row that has it.  Rows with a bad input (see
+ * lp_count_bad_inputs) are skipped. */
 double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row);
 
 /* Inputs that are not > 0 (including NaN): count and first such row. */

@@ -16,6 +16,7 @@ static int calibrate_backend(const lp_options *base, lp_data *d, lp_backend b, F
     opt.backend = b;
     opt.repeat = 1;
     opt.warmup = 0;
+    opt.verify = 0;   /* only the scheduled run that ends --calibrate */
     double best = 0;
     int samples = 0;
     for (int run = 0; run < LP_CALIBRATE_MAX_RUNS; run++) {
@@ -53,6 +54,11 @@ int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out)
     sched.backend = LP_BACKEND_AUTO;
     lp_report r;
     int status = lp_run(&sched, d, &r);
+    if (status == LP_ERR_VERIFY) {
+        fprintf(stderr, "lp-starpu: --verify failed (scheduled run): row %zu has relative "
+                "error %.3g > %g\n", r.worst_row, r.max_rel_error, LP_VERIFY_TOLERANCE);
+        lp_report_free(&r);
+    }
     if (status != LP_OK)
         return status;
     fprintf(out, "  then %s on every worker: %.3f ms;", r.sched, r.seconds * 1e3);
@@ -63,6 +69,9 @@ int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out)
         if (lp_backend_workers((lp_backend)k))
             fprintf(out, " %s %u tasks", lp_backend_name((lp_backend)k), per_kind[k]);
     fprintf(out, "\n");
+    if (r.verified)
+        fprintf(out, "  verify: max relative error %.3g (row %zu), tolerance %g\n",
+                r.max_rel_error, r.worst_row, LP_VERIFY_TOLERANCE);
     lp_report_free(&r);
     return LP_OK;
 }

@@ -157,8 +157,9 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
         return fail(err, len, "--distribution only applies with --mpi");
     if (c->trace && c->mpi)
         return fail(err, len, "--trace draws one process's workers: drop --mpi");
-    if (c->calibrate && (c->compare || c->mpi || c->output || c->json))
-        return fail(err, len, "--calibrate runs alone: drop --compare, --mpi, --output, --json");
+    if (c->calibrate && (c->compare || c->mpi || c->output || c->json || c->trace))
+        return fail(err, len, "--calibrate runs alone: drop --compare, --mpi, --output, --json, "
+                    "--trace");
     if (c->compare && c->opt.backend != LP_BACKEND_AUTO)
         return fail(err, len, "--compare runs every backend: drop --backend");
     return 0;
@@ -232,6 +233,7 @@ void lp_cli_usage(FILE *f)
 "                      in one process, side by side\n"
 "  --calibrate         run each kind of worker alone until the performance\n"
 "                      model is trusted for these tiles, then once scheduled\n"
+"                      (with --verify, that last run is verified)\n"
 "                      (models: STARPU_PERF_MODEL_DIR, STARPU_HOME, or by\n"
 "                      default ~/.cache/lp-starpu)\n"
 "  --repeat K          timed runs; report the best and the median (default 1)\n"

@@ -20,8 +20,23 @@ int lp_column_alloc(double **col, size_t count)
 {
     if (starpu_malloc((void **)col, count * sizeof(double)) != 0)
         return -1;
-    memset(*col, 0, count * sizeof(double));
+    /* In slices: touching gigabytes takes seconds, and a signal stops it. */
+    const size_t slice = (size_t)1 << 20;
+    for (size_t first = 0; first < count; first += slice) {
+        if (lp_stop_requested()) {
+            starpu_free(*col);
+            *col = NULL;
+            return -1;
+        }
+        memset(*col + first, 0, (count - first < slice ? count - first : slice) * sizeof(double));
+    }
     return 0;
+}
+
+void lp_poison(double *col, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        col[i] = NAN;
 }
 
 int lp_data_alloc(lp_data *d, size_t rows)
@@ -34,7 +49,7 @@ int lp_data_alloc(lp_data *d, size_t rows)
     for (int c = 0; c < 4; c++) {
         if (lp_column_alloc(cols[c], rows) != 0) {
             lp_data_free(d);
-            return LP_ERR_RUNTIME;
+            return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
         }
     }
     return LP_OK;
@@ -160,6 +175,8 @@ size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row)
 double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
 {
     double worst = 0.0;
+    if (worst_row)
+        *worst_row = 0;
     for (size_t i = 0; i < d->rows; i++) {
         if (bad_value(d->x[i]) || bad_value(d->y[i]) || bad_value(d->z[i]))
             continue;   /* counted and reported as bad inputs instead */
@@ -169,8 +186,10 @@ double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
                    logl(d->z[i] + (long double)k);
         long double err = fabsl((long double)d->out[i] - ref);
         double rel = ref != 0 ? (double)(err / fabsl(ref)) : (double)err;
-        if (!(rel <= worst)) {   /* NaN results count as the worst */
-            worst = isnan(rel) ? INFINITY : rel;
+        if (isnan(rel))
+            rel = INFINITY;   /* a NaN result is as wrong as can be */
+        if (rel > worst) {    /* the first row of the worst error */
+            worst = rel;
             if (worst_row)
                 *worst_row = i;
         }

@@ -7,8 +7,6 @@
 
 /* StarPU 1.3 vectors count their elements in 32 bits. */
 #define LP_MAX_ROWS 4294967295ull
-/* --verify's bound on the relative error of a row (see README). */
-#define LP_VERIFY_TOLERANCE 1e-12
 
 lp_backend lp_worker_backend(int workerid);
 
@@ -27,6 +25,10 @@ double lp_median(const double *v, int n);
 void lp_bus_counters_reset(void);
 void lp_bus_counters_read(lp_report *rep);
 void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0);
+/* Memory in use per node (lp_worker_stats): reset the peaks before a run,
+ * then watch each task of the run. */
+void lp_memory_watch_reset(void);
+void lp_memory_watch_task(struct starpu_task *task);
 int lp_report_alloc(lp_report *rep, int repeat, size_t tiles);
 /* Fills rep->model_samples for the tiles whose footprints are given. */
 void lp_model_samples(lp_report *rep, const uint32_t footprints[2]);
@@ -40,7 +42,11 @@ double lp_combine_tile_sums(const double *sums, size_t tiles);
 void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count);
 
-/* count doubles in StarPU memory, every page touched; 0 on success. */
+/* count NaNs from col: results not yet written (see lp_run). */
+void lp_poison(double *col, size_t count);
+
+/* count doubles in StarPU memory, every page touched; 0 on success, -1 on
+ * failure or when lp_request_stop was called meanwhile. */
 int lp_column_alloc(double **col, size_t count);
 
 /* mkdir -p; 0 on success. */
@@ -73,8 +79,9 @@ int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out);
  * silenced by default). */
 void lp_model_notice(const lp_report *r);
 
-/* --trace: the best run's tasks as an SVG Gantt chart, written atomically. */
-int lp_trace_svg(const char *path, const lp_report *r);
+/* --trace: the best run's tasks as an SVG Gantt chart, written by
+ * file_out.h's rules.  Returns 0, or -1 with "PATH: why" in err. */
+int lp_trace_svg(const char *path, const lp_report *r, char *err, size_t errlen);
 
 /* Reports, text and JSON; `extra` are the runs of --compare (may be 0). */
 typedef struct lp_report_context {

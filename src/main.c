@@ -1,15 +1,16 @@
 /* lp-starpu: the command-line tool.  Parses the options, starts StarPU,
  * makes or reads the rows, runs (or compares) and reports. */
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <starpu.h>
 
 #include "cli.h"
+#include "file_out.h"
 #include "internal.h"
 #ifdef LP_HAVE_MPI
 #include "mpi_run.h"
@@ -54,15 +55,28 @@ static void print_version(void)
     printf(" (maximum %d CPU workers)\n", STARPU_MAXCPUS);
 }
 
-/* Checks that --output can be written before spending time on the run. */
-static int output_dir_ok(const char *path)
+/* Every file the command line names for writing can be written, and none
+ * of them is the input: checked before spending time on the run. */
+static int outputs_ok(const lp_cli *c)
 {
-    char *copy = strdup(path);
-    if (!copy)
-        return 0;
-    int ok = access(dirname(copy), W_OK) == 0;
-    free(copy);
-    return ok;
+    const char *paths[3] = {c->output, c->json, c->trace};
+    for (int i = 0; i < 3; i++) {
+        char err[600];
+        struct stat in, out;
+        if (!paths[i])
+            continue;
+        if (lp_out_check(paths[i], err, sizeof err) != 0) {
+            fprintf(stderr, "lp-starpu: %s\n", err);
+            return 0;
+        }
+        if (c->input && stat(c->input, &in) == 0 && stat(paths[i], &out) == 0 &&
+            in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+            fprintf(stderr, "lp-starpu: %s: is the input file; refusing to overwrite it\n",
+                    paths[i]);
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* Tool defaults for StarPU's environment, each only when the user has not
@@ -143,10 +157,11 @@ static int load_data(const lp_cli *c, const lp_npy_header *h, lp_data *d,
                      lp_report_context *ctx)
 {
     size_t rows = c->input ? h->rows : (size_t)c->rows;
-    if (lp_data_alloc(d, rows) != LP_OK) {
+    int status = lp_data_alloc(d, rows);
+    if (status == LP_ERR_RUNTIME)
         fprintf(stderr, "lp-starpu: cannot allocate %zu rows\n", rows);
-        return LP_ERR_RUNTIME;
-    }
+    if (status != LP_OK)
+        return status;
     if (c->input) {
         char err[512];
         if (lp_npy_read_columns3(c->input, h, d->x, d->y, d->z, err, sizeof err) != 0) {
@@ -155,7 +170,11 @@ static int load_data(const lp_cli *c, const lp_npy_header *h, lp_data *d,
         }
         ctx->bad_inputs = lp_count_bad_inputs(d, &ctx->first_bad_row);
     } else {
-        lp_data_fill(d, c->data, c->seed);
+        /* In slices, so that a signal stops a long generation early. */
+        const size_t slice = (size_t)1 << 20;
+        for (size_t first = 0; first < rows && !lp_stop_requested(); first += slice)
+            lp_data_fill_range(d, c->data, c->seed, first,
+                               rows - first < slice ? rows - first : slice);
     }
     return LP_OK;
 }
@@ -274,30 +293,29 @@ static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
     for (int i = 0; i < n; i++) {
         lp_options opt = c->opt;
         opt.backend = order[i];
+        opt.verify = c->verify;
         int slot = c->compare ? (i + 1) % n : 0;   /* scheduled run in slot 0 */
         if (opt.progress)
             progress_begin(opt.progress_arg);
         int ret = lp_run(&opt, d, &runs[slot]);
         if (opt.progress)
             progress_end(opt.progress_arg);
+        if (ret == LP_ERR_VERIFY) {
+            const lp_report *r = &runs[slot];
+            size_t w = r->worst_row;
+            fprintf(stderr, "lp-starpu: --verify failed (backend %s): row %zu has relative "
+                    "error %.3g > %g (x=%.17g y=%.17g z=%.17g out=%.17g)\n",
+                    lp_backend_name(opt.backend), w, r->max_rel_error, LP_VERIFY_TOLERANCE,
+                    d->x[w], d->y[w], d->z[w], d->out[w]);
+        }
         if (ret != LP_OK)
             return ret;
         (*nruns)++;
-        if (c->verify) {
-            size_t worst_row = 0;
-            double err = lp_max_rel_error(d, opt.intensity, &worst_row);
-            if (!ctx->verified || err > ctx->max_rel_error) {
-                ctx->max_rel_error = err;
-                ctx->worst_row = worst_row;
-            }
+        const lp_report *r = &runs[slot];
+        if (r->verified && (!ctx->verified || r->max_rel_error > ctx->max_rel_error)) {
+            ctx->max_rel_error = r->max_rel_error;
+            ctx->worst_row = r->worst_row;
             ctx->verified = 1;
-            if (!(err <= LP_VERIFY_TOLERANCE)) {
-                fprintf(stderr, "lp-starpu: --verify failed (backend %s): row %zu has relative "
-                        "error %.3g > %g (x=%.17g y=%.17g z=%.17g out=%.17g)\n",
-                        lp_backend_name(opt.backend), worst_row, err, LP_VERIFY_TOLERANCE,
-                        d->x[worst_row], d->y[worst_row], d->z[worst_row], d->out[worst_row]);
-                return LP_ERR_VERIFY;
-            }
         }
     }
     return LP_OK;
@@ -351,10 +369,8 @@ int main(int argc, char **argv)
     int status = check_memory(c.input ? h.rows : c.rows);
     if (status != LP_OK)
         return status;
-    if (c.output && !output_dir_ok(c.output)) {
-        fprintf(stderr, "lp-starpu: %s: directory is not writable\n", c.output);
+    if (!outputs_ok(&c))
         return LP_ERR_RUNTIME;
-    }
 
     lp_report_context ctx = {0};
     char data_desc[600];
@@ -411,6 +427,7 @@ int main(int argc, char **argv)
                 c.opt.tiles, d.rows, d.rows);
 
     if (c.calibrate) {
+        c.opt.verify = c.verify;
         status = lp_calibrate(&c.opt, &d, stdout);
         goto out;
     }
@@ -419,8 +436,8 @@ int main(int argc, char **argv)
         lp_model_notice(&runs[i]);
     if (status == LP_OK)
         status = lp_write_reports(&c, &ctx, runs, nruns);
-    if (status == LP_OK && c.trace && lp_trace_svg(c.trace, &runs[0]) != 0) {
-        fprintf(stderr, "lp-starpu: %s: cannot write the trace\n", c.trace);
+    if (status == LP_OK && c.trace && lp_trace_svg(c.trace, &runs[0], err, sizeof err) != 0) {
+        fprintf(stderr, "lp-starpu: %s (the trace)\n", err);
         status = LP_ERR_RUNTIME;
     }
     if (status == LP_OK && c.output && !lp_stop_requested() &&

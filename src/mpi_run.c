@@ -183,6 +183,7 @@ static int run_once(mpi_job *j, lp_backend backend, double *t0, double *seconds)
     starpu_mpi_barrier(MPI_COMM_WORLD);   /* start together */
     *t0 = starpu_timing_now();
     register_tiles(j);
+    lp_memory_watch_reset();
     for (size_t t = 0; t < j->tiles; t++) {
         starpu_data_handle_t *h = j->h[t];
         struct starpu_task *task = starpu_mpi_task_build(
@@ -195,6 +196,7 @@ static int run_once(mpi_job *j, lp_backend backend, double *t0, double *seconds)
             task->cl_arg_size = sizeof j->args[t];
             task->cl_arg_free = 0;
             task->destroy = 0;
+            lp_memory_watch_task(task);
             if (backend != LP_BACKEND_AUTO)
                 task->where = lp_where_mask(backend);
             if (starpu_task_submit(task) != 0) {
@@ -226,6 +228,20 @@ static void destroy_tasks(mpi_job *j)
     }
 }
 
+/* Results not yet written are NaN (see lp_run): this rank's tiles, and at
+ * rank 0 the whole column that --output and --verify gather into. */
+static void poison_out(mpi_job *j)
+{
+    if (j->has_full)
+        lp_poison(j->full.out, j->rows);
+    for (size_t t = 0; t < j->tiles; t++)
+        if (j->owner[t] == j->rank && !j->has_full) {
+            size_t first, count;
+            lp_tile_range(j->rows, j->tiles, t, &first, &count);
+            lp_poison(j->cols[t][3], count);
+        }
+}
+
 /* Runs warm-up and timed runs; rep gets this rank's statistics of its best
  * run and, in run_seconds, the slowest rank's time of each run. */
 static int run_backend(mpi_job *j, lp_backend backend, lp_report *rep, double *own_best)
@@ -254,6 +270,8 @@ static int run_backend(mpi_job *j, lp_backend backend, lp_report *rep, double *o
         secs = t0 = 0;
         if ((status = stop_agreed()) != LP_OK)
             break;
+        if (r + 1 == opt->repeat)   /* the run whose results are kept */
+            poison_out(j);
         if (j->tiles) {
             lp_bus_counters_reset();
             status = agree(run_once(j, backend, &t0, &secs));
@@ -619,14 +637,17 @@ int lp_mpi_main(const lp_cli *c, const char *env_defaults, void (*after_start)(v
     release(&j);
     int signo = lp_stop_requested(), any_signo = 0;
     MPI_Allreduce(&signo, &any_signo, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    /* Every rank says so, and before shutting down: Open MPI's mpirun,
+     * signalled itself, signals the ranks and kills them 1 s later, while
+     * MPI_Finalize waits for it. */
+    if (any_signo) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "stopped by signal %d (%s)", any_signo, strsignal(any_signo));
+        say(&j, msg);
+        status = 128 + any_signo;
+    }
     starpu_mpi_shutdown();
     lp_stop();
     MPI_Finalize();
-    if (any_signo) {
-        if (j.rank == 0)
-            fprintf(stderr, "lp-starpu: stopped by signal %d (%s)\n", any_signo,
-                    strsignal(any_signo));
-        return 128 + any_signo;
-    }
     return status;
 }

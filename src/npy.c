@@ -4,6 +4,7 @@
  * loads and stores. */
 
 #include "npy.h"
+#include "file_out.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -385,23 +386,6 @@ int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
 
 /* ---- writing ---- */
 
-/* The mode a plain creat() would give: 0666 less the umask.  umask() can
- * only be read by changing it, which races with other threads creating
- * files, so read it from /proc where Linux exposes it. */
-static mode_t new_file_mode(void)
-{
-    unsigned mask = 022;
-    FILE *f = fopen("/proc/self/status", "r");
-    if (f) {
-        char line[256];
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "Umask: %o", &mask) == 1)
-                break;
-        fclose(f);
-    }
-    return (mode_t)(0666 & ~mask);
-}
-
 int lp_npy_write_vector(const char *path, const double *v, size_t n,
                         char *err, size_t errlen)
 {
@@ -423,77 +407,26 @@ int lp_npy_write_vector(const char *path, const double *v, size_t n,
     head[8] = (unsigned char)((total - 10) & 0xff);
     head[9] = (unsigned char)((total - 10) >> 8);
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (!tmp)
-        return fail(err, errlen, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return fail(err, errlen, "%s: cannot create temporary file: %s",
-                    path, strerror(e));
-    }
-    const char *what = "cannot set file mode";
-    FILE *f = NULL;
-    if (fchmod(fd, new_file_mode()) != 0)
-        goto fail_fd;
-    what = "cannot write";
-    f = fdopen(fd, "wb");
-    if (!f)
-        goto fail_fd;
-    if (fwrite(head, 1, total, f) != total)
-        goto fail_f;
+    lp_out_file o;
+    if (lp_out_open(&o, path, err, errlen) != 0)
+        return -1;
+    int ok = fwrite(head, 1, total, o.f) == total;
     if (host_is_le()) {
-        if (n && fwrite(v, 8, n, f) != n)
-            goto fail_f;
+        ok = ok && (n == 0 || fwrite(v, 8, n, o.f) == n);
     } else {
         unsigned char buf[8 * 4096];
-        for (size_t i = 0; i < n;) {
+        for (size_t i = 0; ok && i < n;) {
             size_t k = n - i < 4096 ? n - i : 4096;
             for (size_t j = 0; j < k; j++)
                 put_le_f8(buf + 8 * j, v[i + j]);
-            if (fwrite(buf, 8, k, f) != k)
-                goto fail_f;
+            ok = fwrite(buf, 8, k, o.f) == k;
             i += k;
         }
     }
-    if (fflush(f) != 0)
-        goto fail_f;
-    what = "cannot sync";
-    if (fsync(fileno(f)) != 0)
-        goto fail_f;
-    what = "cannot close";
-    if (fclose(f) != 0) {
-        f = NULL;
-        fd = -1;
-        goto fail_fd;
-    }
-    if (rename(tmp, path) != 0) {
+    if (!ok) {
         int e = errno;
-        unlink(tmp);
-        free(tmp);
-        return fail(err, errlen, "%s: cannot rename temporary file over "
-                    "it: %s", path, strerror(e));
+        lp_out_abort(&o);
+        return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
     }
-    free(tmp);
-    return 0;
-
-fail_f: {
-        int e = errno;
-        fclose(f);
-        errno = e;
-        fd = -1;
-    }
-fail_fd: {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        free(tmp);
-        return fail(err, errlen, "%s: %s: %s", path, what, strerror(e));
-    }
+    return lp_out_commit(&o, path, err, errlen);
 }

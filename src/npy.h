@@ -37,9 +37,9 @@ int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
                          double *x, double *y, double *z,
                          char *err, size_t errlen);
 
-/* Writes v[0..n) as a 1-D '<f8' .npy file.  The data goes to a temporary file
- * in the same directory that is renamed over path only once complete, so a
- * failure never leaves a partial or truncated path behind.  Returns 0 or -1
+/* Writes v[0..n) as a 1-D '<f8' .npy file, by file_out.h's rules: a
+ * failure never leaves a partial or truncated path behind, a symbolic link
+ * is written through, a device or FIFO written directly.  Returns 0 or -1
  * with a message in err. */
 int lp_npy_write_vector(const char *path, const double *v, size_t n,
                         char *err, size_t errlen);

@@ -38,6 +38,11 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
     fprintf(f, ",\n%s\"backend\": \"%s\",\n%s\"checksum\": ", indent,
             lp_backend_name(r->backend), indent);
     json_number(f, r->checksum);
+    if (r->verified) {
+        fprintf(f, ",\n%s\"max_rel_error\": ", indent);
+        json_number(f, r->max_rel_error);
+        fprintf(f, ",\n%s\"worst_row\": %zu", indent, r->worst_row);
+    }
     fprintf(f, ",\n%s\"seconds\": ", indent);
     json_number(f, r->seconds);
     fprintf(f, ",\n%s\"median_seconds\": ", indent);
@@ -59,6 +64,9 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
         json_number(f, s->busy_ms);
         fputs(", \"predicted_ms\": ", f);
         json_number(f, s->predicted_ms);
+        fputs(", \"mem_total_bytes\": ", f);   /* null: unknown */
+        json_number(f, s->mem_total_bytes < 0 ? NAN : (double)s->mem_total_bytes);
+        fprintf(f, ", \"mem_peak_bytes\": %lld", s->mem_peak_bytes);
         fputc('}', f);
     }
     fprintf(f, "\n%s],\n%s\"model_samples\": {", indent, indent);

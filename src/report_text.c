@@ -50,6 +50,21 @@ static void print_buses(FILE *f, const lp_report *r)
         fprintf(f, "\n  buses: none (one memory node: all workers share host RAM)\n");
 }
 
+/* Accelerators' memory (host RAM holds the rows, which StarPU does not
+ * count): what was in use at most, of what StarPU may use there. */
+static void print_device_memory(FILE *f, const lp_report *r)
+{
+    for (unsigned w = 0; w < r->nworkers; w++) {
+        const lp_worker_stats *s = &r->workers[w];
+        char peak[32], total[32];
+        if (s->kind == LP_BACKEND_CPU || s->mem_total_bytes < 0)
+            continue;
+        fprintf(f, "  memory of %s: at most %s in use as tasks ended, of %s\n", s->name,
+                lp_format_bytes((double)s->mem_peak_bytes, peak, sizeof peak),
+                lp_format_bytes((double)s->mem_total_bytes, total, sizeof total));
+    }
+}
+
 static void print_ranks(FILE *f, const lp_report_context *ctx)
 {
     char a[32], b[32];
@@ -157,6 +172,7 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     if (samples[0])
         fprintf(f, "model       lp_logprod samples for these tiles: %s\n", samples);
     print_workers(f, r);
+    print_device_memory(f, r);
     print_buses(f, r);
     if (ctx->nranks > 0 && ctx->ranks)
         print_ranks(f, ctx);

@@ -1,23 +1,31 @@
 /* Where the reports go, for the single-process and the MPI drivers alike:
  * the checksum alone (--quiet), the text report, and the JSON report
- * (--json FILE, or - for stdout in place of the text). */
+ * (--json FILE, or - for stdout in place of the text and the checksum). */
 #include <string.h>
 
 #include "cli.h"
+#include "file_out.h"
 #include "internal.h"
 
 int lp_write_reports(const lp_cli *c, const lp_report_context *ctx,
                      const lp_report *runs, int nruns)
 {
-    if (c->quiet)
+    int json_stdout = c->json && strcmp(c->json, "-") == 0;
+    if (c->quiet && !json_stdout)
         printf("%.17g\n", runs[0].checksum);
-    else if (!(c->json && strcmp(c->json, "-") == 0))
+    else if (!json_stdout)
         lp_report_text(stdout, ctx, runs, nruns);
     if (!c->json)
         return LP_OK;
-    FILE *f = strcmp(c->json, "-") == 0 ? stdout : fopen(c->json, "w");
-    if (!f || lp_report_json(f, ctx, runs, nruns) != 0 || (f != stdout && fclose(f) != 0)) {
-        fprintf(stderr, "lp-starpu: %s: cannot write the JSON report\n", c->json);
+    lp_out_file o;
+    char err[600];
+    int ret = lp_out_open(&o, c->json, err, sizeof err);
+    if (ret == 0) {
+        lp_report_json(o.f, ctx, runs, nruns);   /* a failed write shows at commit */
+        ret = lp_out_commit(&o, c->json, err, sizeof err);
+    }
+    if (ret != 0) {
+        fprintf(stderr, "lp-starpu: %s (the JSON report)\n", err);
         return LP_ERR_RUNTIME;
     }
     return LP_OK;

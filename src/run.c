@@ -2,6 +2,7 @@
  * tile, wait, bring the results home.  Repeated opt->repeat times; the
  * report keeps the best run's statistics. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
@@ -88,6 +89,44 @@ void lp_bus_counters_read(lp_report *rep)
     }
 }
 
+/* What StarPU has allocated on each memory node, sampled as each task ends
+ * on a worker of that node, against the node's size as StarPU counts it
+ * (the device's memory, or STARPU_LIMIT_*_MEM). */
+static _Atomic long long mem_peak[STARPU_MAXNODES];
+
+static long long node_total(unsigned node)
+{
+    return (long long)starpu_memory_get_total(node);
+}
+
+static void sample_memory(void *arg)
+{
+    (void)arg;
+    int w = starpu_worker_get_id();
+    if (w < 0)
+        return;
+    unsigned node = starpu_worker_get_memory_node((unsigned)w);
+    long long total = node_total(node);
+    if (total < 0)
+        return;
+    long long used = total - (long long)starpu_memory_get_available(node);
+    long long seen = atomic_load(&mem_peak[node]);
+    while (used > seen && !atomic_compare_exchange_weak(&mem_peak[node], &seen, used))
+        ;
+}
+
+void lp_memory_watch_reset(void)
+{
+    for (unsigned node = 0; node < starpu_memory_nodes_get_count(); node++)
+        atomic_store(&mem_peak[node], 0);
+}
+
+void lp_memory_watch_task(struct starpu_task *task)
+{
+    task->callback_func = sample_memory;
+    task->callback_arg = NULL;
+}
+
 void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0)
 {
     for (unsigned w = 0; w < rep->nworkers; w++) {
@@ -98,6 +137,9 @@ void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0
         s->rows = 0;
         s->busy_ms = 0;
         s->predicted_ms = 0;
+        unsigned node = starpu_worker_get_memory_node(w);
+        s->mem_total_bytes = node_total(node);
+        s->mem_peak_bytes = atomic_load(&mem_peak[node]);
     }
     for (size_t t = 0; t < rep->tiles; t++) {
         /* Under MPI a rank holds only the tasks it ran: others are NULL. */
@@ -145,6 +187,7 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
         starpu_data_partition(h[c], &f);
     }
     size_t submitted = 0;
+    lp_memory_watch_reset();
     for (size_t t = 0; t < tiles; t++) {
         if (lp_stop_requested()) {   /* a signal: submit nothing more */
             status = LP_ERR_INTERRUPTED;
@@ -163,6 +206,7 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
         task->cl_arg = &args[t];
         task->cl_arg_size = sizeof args[t];
         task->destroy = 0;   /* kept for its profiling information */
+        lp_memory_watch_task(task);
         tasks[t] = task;
         if (t == 0)   /* tiles have at most two sizes: the first's and the last's */
             footprints[0] = footprints[1] = lp_logprod_footprint(task);
@@ -274,6 +318,8 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     }
     for (int r = 0; r < opt->repeat && status == LP_OK; r++) {
         t0 = t1 = 0;
+        if (r + 1 == opt->repeat)   /* the run whose results are kept */
+            lp_poison(d->out, d->rows);
         if (d->rows > 0) {
             lp_bus_counters_reset();
             status = run_once(opt, d, tiles, args, tasks, &t0, &t1, footprints);
@@ -301,6 +347,12 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     rep->seconds = best;
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
     rep->checksum = lp_checksum(d->out, d->rows, tiles);
+    if (opt->verify) {
+        rep->verified = 1;
+        rep->max_rel_error = lp_max_rel_error(d, intensity, &rep->worst_row);
+        if (!(rep->max_rel_error <= LP_VERIFY_TOLERANCE))
+            return LP_ERR_VERIFY;
+    }
     return LP_OK;
 }
 

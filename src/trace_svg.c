@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file_out.h"
 #include "internal.h"
 
 #define W 1200.0        /* drawing width, px */
@@ -118,18 +119,11 @@ static void draw(FILE *f, const lp_report *r)
     fputs("</svg>\n", f);
 }
 
-int lp_trace_svg(const char *path, const lp_report *r)
+int lp_trace_svg(const char *path, const lp_report *r, char *err, size_t errlen)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    lp_out_file o;
+    if (lp_out_open(&o, path, err, errlen) != 0)
         return -1;
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
-    draw(f, r);
-    if (ferror(f) | fclose(f) || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    draw(o.f, r);
+    return lp_out_commit(&o, path, err, errlen);
 }
