@@ -25,7 +25,8 @@ static void check_accepted(const lp_cli *c)
              !(c->opt.tiles && c->opt.tile_rows) &&
              !(c->compare && c->opt.backend != LP_BACKEND_AUTO) &&
              !(c->seed_set && c->data != LP_DATA_RANDOM) &&
-             !(c->distribution_set && !c->mpi);
+             !(c->distribution_set && !c->mpi) &&
+             !(c->calibrate && (c->compare || c->mpi || c->output || c->json || c->trace));
     if (!ok)
         abort();
 }
@@ -48,9 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     lp_cli c;
     char err[512];
+    memset(err, 'X', sizeof err);   /* no NUL: an unwritten message shows */
     if (lp_cli_parse(argc, argv, &c, err, sizeof err) != 0) {
-        if (err[0] == '\0' || memchr(err, '\0', sizeof err) == NULL)
-            abort();   /* a refusal must say why */
+        if (err[0] == '\0' || err[0] == 'X' || memchr(err, '\0', sizeof err) == NULL)
+            abort();   /* a refusal must say why, in a terminated string */
     } else {
         check_accepted(&c);
     }

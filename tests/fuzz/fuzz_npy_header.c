@@ -15,9 +15,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lp_npy_header h;
     char err[256];
     memset(&h, 0, sizeof h);
+    memset(err, 'X', sizeof err);   /* no NUL: an unwritten message shows */
     if (lp_npy_parse_header(data, size, &h, err, sizeof err) != 0) {
-        if (memchr(err, '\0', sizeof err) == NULL)
-            abort();   /* the message must be terminated */
+        if (err[0] == '\0' || err[0] == 'X' || memchr(err, '\0', sizeof err) == NULL)
+            abort();   /* a refusal says why, in a terminated string */
+        /* A tiny message buffer is truncated and terminated, not overrun. */
+        char small[4];
+        memset(small, 'X', sizeof small);
+        lp_npy_parse_header(data, size, &h, small, sizeof small);
+        if (memchr(small, '\0', sizeof small) == NULL)
+            abort();
         return 0;
     }
     int ok = h.data_offset <= size && (h.ndim == 1 || h.ndim == 2) &&
@@ -29,8 +36,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 "of %zu\n", h.rows, h.cols, h.ndim, h.data_offset, size);
         abort();
     }
-    /* A tiny message buffer must be truncated, not overrun. */
-    char small[4];
-    lp_npy_parse_header(data, size, &h, small, sizeof small);
     return 0;
 }

@@ -1,0 +1,64 @@
+/* Linked into lp-starpu-faulty, a test-only build of the tool (src/main.c)
+ * whose codelet can lose one tile's result, so that the tests can show a
+ * lost result is caught (--verify, the NaN poisoning of out) instead of
+ * trusting that it would be.  The lp-starpu binary has no such hook.
+ *
+ *   LP_FAULT_DROP_TILE=T[:S]   the task of tile T returns without writing
+ *                              its output, from its (S+1)-th execution on
+ *                              (S = 0 by default: every time)
+ *
+ * It swaps the codelet's implementations before main() runs, that is
+ * before StarPU starts; every other part of the run is the real one. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <starpu.h>
+
+#include "logprod.h"
+
+static long long drop_tile = -1, drop_from;
+static atomic_llong executions;
+
+static int drops(const void *cl_arg)
+{
+    const lp_tile_arg *arg = cl_arg;
+    if (!arg || (long long)arg->tile != drop_tile)
+        return 0;
+    return atomic_fetch_add(&executions, 1) >= drop_from;
+}
+
+static void cpu(void *buffers[], void *cl_arg)
+{
+    if (!drops(cl_arg))
+        lp_logprod_cpu(buffers, cl_arg);
+}
+
+#ifdef STARPU_USE_OPENCL
+static void opencl(void *buffers[], void *cl_arg)
+{
+    if (!drops(cl_arg))
+        lp_logprod_opencl(buffers, cl_arg);
+}
+#endif
+
+#ifdef LP_HAVE_CUDA
+static void cuda(void *buffers[], void *cl_arg)
+{
+    if (!drops(cl_arg))
+        lp_logprod_cuda(buffers, cl_arg);
+}
+#endif
+
+__attribute__((constructor)) static void install(void)
+{
+    const char *v = getenv("LP_FAULT_DROP_TILE");
+    if (!v || sscanf(v, "%lld:%lld", &drop_tile, &drop_from) < 1)
+        return;
+    lp_logprod_cl.cpu_funcs[0] = cpu;
+#ifdef STARPU_USE_OPENCL
+    lp_logprod_cl.opencl_funcs[0] = opencl;
+#endif
+#ifdef LP_HAVE_CUDA
+    lp_logprod_cl.cuda_funcs[0] = cuda;
+#endif
+}
