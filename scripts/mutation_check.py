@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Shows that the test suite can fail: breaks the code on purpose, one
+mutation at a time, and checks that the tests named for it fail.
+
+    scripts/mutation_check.py [NAME ...]      all mutations, or those named
+    scripts/mutation_check.py --list
+
+Works on a detached git worktree of HEAD in a temporary directory (your
+checkout is not touched), built against this checkout's StarPU
+(.deps/starpu, from `make bootstrap`).  Each mutation replaces one exact
+piece of text, which must occur exactly once; a mutation whose text is gone
+(the code moved on) is reported as STALE, to be updated.  Exit 1 if any
+mutation was not caught, is stale, or has only tests that skip here.
+The tests named must pass unmutated first.  About 5 minutes on 2 cores.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+# name: (file, text, replacement, tests that must fail, why)
+MUTATIONS = {
+    "quiet_json_checksum": (
+        "src/report_write.c", "if (c->quiet && !json_stdout)", "if (c->quiet)",
+        ["cli.quiet_json_to_stdout_is_only_json"],
+        "--quiet prints the checksum before --json - output"),
+    "calibrate_ignores_verify": (
+        "src/main.c", "c.opt.verify = c.verify;\n        status = lp_calibrate",
+        "c.opt.verify = 0;\n        status = lp_calibrate",
+        ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
+    "no_poison": (
+        "src/run.c", "lp_poison(d->out, d->rows);", "(void)0;",
+        ["cli.stale_results_of_an_earlier_run_never_pass"],
+        "out keeps the previous run's values"),
+    "no_poison_mpi": (
+        "src/mpi_run.c", "            poison_out(j);", "            (void)j;",
+        ["cli.mpi_lost_tile_caught"], "MPI: out keeps the previous run's values"),
+    "cpu_reads_x_thrice": (
+        "codelets/logprod_cpu.c", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
+        "out[i] = log(x[i]) * log(x[i]) * log(x[i]);",
+        ["cli.compare_lists_each_backend", "cli.backend_cpu_runs_every_task_on_cpus",
+         "correctness.dmda"], "the CPU kernel reads x for y and z"),
+    "opencl_reads_x_thrice": (
+        "codelets/logprod.cl", "yi = y[y_off + i], zi = z[z_off + i]",
+        "yi = x[x_off + i], zi = x[x_off + i]",
+        ["cli.opencl_backend_runs_every_task", "cli.opencl_compare_lists_cpu_opencl_scheduled"],
+        "the OpenCL kernel reads x for y"),
+    "backend_not_forced": (
+        "src/run.c", "task->where = lp_where_mask(opt->backend);", "(void)0;",
+        ["cli.opencl_compare_lists_cpu_opencl_scheduled",
+         "cli.backend_cpu_runs_every_task_on_cpus"], "--backend does not restrict workers"),
+    "no_opencl_worker": (
+        "tests/cli_test.py", 'OPENCL = {"STARPU_OPENCL_ON_CPUS": "1"}',
+        'OPENCL = {"STARPU_OPENCL_ON_CPUS": "1", "STARPU_NOPENCL": "0"}',
+        ["cli.opencl_backend_runs_every_task"],
+        "no OpenCL worker where PoCL is installed: a failure, not a skip"),
+    "crash_on_one_row": (
+        "src/main.c", "    if (c.help) {", "    if (c.rows == 1 && c.rows_set)\n        abort();\n    if (c.help) {",
+        ["cli.opencl_backend_runs_every_task"], "the tool crashes while a test looks for a device"),
+    "verify_blind_to_nan": (
+        "src/data.c", "            rel = INFINITY;   /* a NaN result is as wrong as can be */",
+        "            rel = 0;",
+        ["verify", "cli.verify_catches_a_lost_tile"], "--verify passes NaN rows"),
+    "rows_reversed_in_tile": (
+        "codelets/logprod_cpu.c", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
+        "out[n - 1 - i] = log(x[i]) * log(y[i]) * log(z[i]);",
+        ["seed_checksum", "cli.embed_example_matches_tool", "cli.mpi_more_ranks_than_tiles",
+         "correctness.dmda"], "rows in the wrong place, the same checksum"),
+    "mpi_gather_wrong_offset": (
+        "src/mpi_run.c", ": j->rank == 0           ? j->full.out + first",
+        ": j->rank == 0           ? j->full.out",
+        ["cli.mpi_more_ranks_than_tiles"], "MPI: a gathered tile lands at row 0"),
+    "signal_kills_at_once": (
+        "src/main.c", "    lp_request_stop(signo);\n}", "    _exit(128 + signo);\n}",
+        ["cli.mpi_sigterm_ends_every_rank", "cli.mpi_signal_to_one_rank_stops_all",
+         "cli.sigterm_stops_cleanly"], "a signal kills the process without a word"),
+    "median_of_even_count": (
+        "src/run.c", "double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);",
+        "double m = s[n / 2];", ["cli.repeat_reports_min_and_median"],
+        "the median of an even count is one of the two middle values"),
+    "memory_limit_ignored": (
+        "tests/cli_test.py", "dict(env, **{variable: str(limit_mib)})",
+        'dict(env, **{variable + "_IGNORED": str(limit_mib)})',
+        ["cli.opencl_memory_limit_evicts_correctly"], "the memory limit has no effect"),
+    "notice_under_quiet": (
+        "src/main.c", "for (int i = 0; i < nruns && status == LP_OK && !c.quiet; i++)",
+        "for (int i = 0; i < nruns && status == LP_OK; i++)",
+        ["cli.model_notices_once_per_run_never_quiet_or_eager"], "--quiet prints notices"),
+    "leak_in_writer": (
+        "src/file_out.c", "    free(o->target);\n    memset(o, 0, sizeof *o);",
+        "    memset(o, 0, sizeof *o);", ["valgrind"], "every output leaks its path"),
+    "output_truncated_in_place": (
+        "src/file_out.c", "if (exists && !S_ISREG(st.st_mode)) {", "if (1) {",
+        ["cli.short_write_keeps_the_old_output"], "--output written in place"),
+    "json_path_checked_late": (
+        "src/main.c", "const char *paths[3] = {c->output, c->json, c->trace};",
+        "const char *paths[3] = {c->output, NULL, NULL};",
+        ["cli.json_file_beside_the_text_report"], "an unwritable --json fails after the run"),
+    "warmup_skipped": (
+        "src/run.c", "for (int w = 0; w < opt->warmup && d->rows > 0",
+        "for (int w = 0; w < 0 && d->rows > 0", ["cli.warmup_runs_really_run"],
+        "--warmup runs nothing"),
+    "defaults_override_user": (
+        "src/main.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
+        ["cli.tool_defaults_for_starpu_and_user_values_kept"], "the user's STARPU_SILENT is replaced"),
+    "generation_ignores_signal": (
+        "src/data.c", "        if (lp_stop_requested()) {\n            starpu_free(*col);",
+        "        if (0) {\n            starpu_free(*col);",
+        ["cli.sigterm_during_data_generation_stops_early"], "a signal waits for the allocation"),
+    "warmup_ignores_signal": (
+        "src/run.c", "if (lp_stop_requested()) {   /* a signal: submit nothing more */",
+        "if (0) {", ["cli.sigint_during_warmup_stops_cleanly"],
+        "a signal waits for every warm-up run"),
+    "tile_rows_floor": (
+        "src/run.c", "(rows + opt->tile_rows - 1) / opt->tile_rows", "rows / opt->tile_rows",
+        ["cli.tile_rows_sets_tile_count"], "--tile-rows rounds the tile count down"),
+    "distribution_without_mpi": (
+        "src/cli.c", "if (c->distribution_set && !c->mpi)", "if (0)",
+        ["cli.usage_distribution_without_mpi"], "--distribution accepted without --mpi"),
+    "strict_refuses_clean": (
+        "src/main.c", "    if (ctx.bad_inputs) {", "    if (ctx.bad_inputs || c.strict) {",
+        ["cli.strict_passes_a_clean_file"], "--strict refuses a clean file"),
+    "output_over_input": (
+        "src/main.c", "in.st_dev == out.st_dev && in.st_ino == out.st_ino", "0",
+        ["cli.output_that_is_the_input_is_refused"], "--output may overwrite the input"),
+    "symlink_replaced": (
+        "src/file_out.c", "        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))",
+        "        if (1)", ["cli.outputs_follow_links_and_never_replace_special_files"],
+        "an output replaces a symbolic link"),
+}
+
+
+def sh(cmd, cwd, quiet=True):
+    return subprocess.run(cmd, cwd=cwd, shell=isinstance(cmd, str), text=True,
+                          capture_output=quiet)
+
+
+def test_results(build, tests):
+    """{test: Passed, Failed, Skipped, Timeout, ...} for the tests named."""
+    pattern = "^(" + "|".join(re.escape(t) for t in sorted(set(tests))) + ")$"
+    p = sh(["ctest", "-R", pattern, "-j2"], cwd=build)
+    return dict(re.findall(r"Test +#\d+: (\S+) \.*\s*(?:\*\*\*)?(\w+)", p.stdout))
+
+
+def main():
+    args = sys.argv[1:]
+    if args == ["--list"]:
+        for name, m in MUTATIONS.items():
+            print(f"{name:28} {m[4]}")
+        return 0
+    names = args or list(MUTATIONS)
+    unknown = [n for n in names if n not in MUTATIONS]
+    if unknown:
+        print(f"unknown mutation(s): {unknown}", file=sys.stderr)
+        return 2
+    repo = subprocess.run(["git", "rev-parse", "--show-toplevel"], text=True,
+                          capture_output=True, check=True).stdout.strip()
+    prefix = os.path.join(repo, ".deps", "starpu")
+    if not os.path.isdir(prefix):
+        print("no .deps/starpu: run `make bootstrap` first", file=sys.stderr)
+        return 2
+    work = tempfile.mkdtemp(prefix="lp-mutation-")
+    tree = os.path.join(work, "tree")
+    sh(["git", "worktree", "add", "--detach", tree, "HEAD"], cwd=repo)
+    build = os.path.join(tree, "build")
+    bad = 0
+    try:
+        p = sh(["cmake", "-S", tree, "-B", build, f"-DLP_STARPU_PREFIX={prefix}"], cwd=tree)
+        if p.returncode != 0:
+            print(p.stdout[-3000:], p.stderr[-3000:])
+            return 1
+        p = sh(["cmake", "--build", build, "-j2"], cwd=tree)
+        if p.returncode != 0:
+            print(p.stdout[-3000:], p.stderr[-3000:])
+            return 1
+        # Unmutated, every test named must pass: a test that fails already
+        # or skips here cannot show anything.
+        baseline = test_results(build, [t for n in names for t in MUTATIONS[n][3]])
+        broken = {t: r for t, r in baseline.items() if r not in ("Passed", "Skipped")}
+        if broken:
+            print(f"the unmutated suite fails: {broken}")
+            return 1
+        for name in names:
+            path, old, new, tests, why = MUTATIONS[name]
+            usable = [t for t in tests if baseline.get(t) == "Passed"]
+            if not usable:
+                print(f"UNTESTABLE  {name}: {tests} skip on this machine")
+                bad += 1
+                continue
+            full = os.path.join(tree, path)
+            text = open(full).read()
+            if text.count(old) != 1:
+                print(f"STALE       {name}: the text to mutate occurs {text.count(old)} times "
+                      f"in {path}")
+                bad += 1
+                continue
+            start = time.monotonic()
+            open(full, "w").write(text.replace(old, new))
+            try:
+                p = sh(["cmake", "--build", build, "-j2"], cwd=tree)
+                if p.returncode != 0:
+                    print(f"NO BUILD    {name}: {p.stdout[-800:]}")
+                    bad += 1
+                    continue
+                results = test_results(build, usable)
+            finally:
+                open(full, "w").write(text)
+            missed = {t: results.get(t, "not run") for t in usable
+                      if results.get(t) not in ("Failed", "Timeout")}
+            took = time.monotonic() - start
+            if missed:
+                bad += 1
+                print(f"NOT CAUGHT  {name} ({why}): {missed}")
+            else:
+                print(f"caught      {name} ({why}): {', '.join(usable)} failed  [{took:.0f} s]")
+            sys.stdout.flush()
+        sh(["cmake", "--build", build, "-j2"], cwd=tree)
+    finally:
+        sh(["git", "worktree", "remove", "--force", tree], cwd=repo)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{len(names) - bad} of {len(names)} mutations caught")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
