@@ -7,6 +7,7 @@
 #include "logprod.h"
 
 #ifdef STARPU_USE_OPENCL
+#include <stdatomic.h>
 #include <stdio.h>
 
 extern const char lp_logprod_cl_source[];
@@ -30,6 +31,33 @@ void lp_logprod_opencl_unload(void)
     if (loaded)
         starpu_opencl_unload_opencl(&program);
     loaded = 0;
+}
+
+/* The work-group size for a device, asked of it once: 256 work-items (a
+ * good size on GPUs) or fewer where the device's limit for this kernel is
+ * lower, in multiples of its preferred multiple (a warp, a wavefront, a
+ * SIMD width). */
+static _Atomic size_t group_size[STARPU_MAXOPENCLDEVS];
+
+static size_t work_group_size(cl_kernel kernel, int devid)
+{
+    if (devid < 0 || devid >= STARPU_MAXOPENCLDEVS)
+        return 0;
+    if (group_size[devid])
+        return group_size[devid];
+    cl_device_id dev;
+    size_t most = 0, multiple = 0;
+    starpu_opencl_get_device((unsigned)devid, &dev);
+    if (clGetKernelWorkGroupInfo(kernel, dev, CL_KERNEL_WORK_GROUP_SIZE, sizeof most, &most,
+                                 NULL) != CL_SUCCESS ||
+        clGetKernelWorkGroupInfo(kernel, dev, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE,
+                                 sizeof multiple, &multiple, NULL) != CL_SUCCESS)
+        return 0;   /* the OpenCL implementation then chooses */
+    size_t size = most < 256 ? most : 256;
+    if (multiple && size >= multiple)
+        size -= size % multiple;
+    group_size[devid] = size;   /* two workers of a device store the same value */
+    return size;
 }
 
 static void fail(const lp_tile_arg *arg, const char *what, cl_int err)
@@ -67,9 +95,11 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg)
         return;
     }
 
-    size_t local = 256, global = ((size_t)n + local - 1) / local * local;
+    size_t local = work_group_size(kernel, devid);
+    size_t global = local ? ((size_t)n + local - 1) / local * local : n;
     /* Asynchronous (STARPU_OPENCL_ASYNC): StarPU waits on the queue. */
-    err = clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &global, &local, 0, NULL, NULL);
+    err = clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &global, local ? &local : NULL, 0, NULL,
+                                 NULL);
     if (err != CL_SUCCESS)
         fail(arg, "clEnqueueNDRangeKernel", err);
     starpu_opencl_release_kernel(kernel);

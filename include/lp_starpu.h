@@ -21,6 +21,13 @@ extern "C" {
 
 #define LP_VERSION "0.1.0"
 
+/* What liblp-starpu.so exports: this API, nothing else. */
+#if defined(LP_BUILDING_LIBRARY) && defined(__GNUC__)
+#define LP_API __attribute__((visibility("default")))
+#else
+#define LP_API
+#endif
+
 /* Exit statuses of the tool, also returned by the API. */
 enum lp_status {
     LP_OK = 0,
@@ -109,10 +116,14 @@ typedef struct lp_report {
     double checksum;             /* sum of out, fixed order (see lp_checksum) */
     int verified;                /* opt->verify: every row was checked */
     double max_rel_error;        /* then: the worst row's error (inf: NaN) */
-    size_t worst_row;
+    size_t worst_row;            /* the first row with that error */
+    double worst_values[4];      /* its x, y, z and out */
     int repeat, warmup;
     unsigned intensity;
-    double seconds;              /* best of repeat */
+    double seconds;              /* best of repeat (MPI: the slowest rank's) */
+    double own_seconds;          /* this process's own time in that run */
+    unsigned long trace_mark;    /* that run's start in a StarPU FxT trace:
+                                    the code of its user event */
     double median_seconds;
     double *run_seconds;         /* each run, in order */
     unsigned nworkers;
@@ -125,47 +136,47 @@ typedef struct lp_report {
     int model_samples[LP_BACKEND_COUNT];
 } lp_report;
 
-void lp_options_init(lp_options *opt);
+LP_API void lp_options_init(lp_options *opt);
 
 /* Starts StarPU with opt->sched (which overrides STARPU_SCHED when set).
  * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME. */
-int lp_start(const lp_options *opt);
-void lp_stop(void);
+LP_API int lp_start(const lp_options *opt);
+LP_API void lp_stop(void);
 
 /* Asks lp_run to stop early: it submits no further task, waits for the
  * tasks already submitted, and returns LP_ERR_INTERRUPTED.  Only sets a
  * flag, so a signal handler may call it; signo (non-zero) is remembered for
  * the exit status.  lp_stop_requested returns it, 0 if no stop was asked. */
-void lp_request_stop(int signo);
-int lp_stop_requested(void);
+LP_API void lp_request_stop(int signo);
+LP_API int lp_stop_requested(void);
 
 /* Name of the policy StarPU runs, and whether a name is one lp_start knows:
  * StarPU's predefined policies and lp-starpu's own, "lp-eft". */
-const char *lp_sched_name(void);
-int lp_sched_known(const char *name);
+LP_API const char *lp_sched_name(void);
+LP_API int lp_sched_known(const char *name);
 /* The i-th policy lp_start knows (StarPU's first), NULL past the last. */
-const char *lp_sched_nth(int i);
+LP_API const char *lp_sched_nth(int i);
 /* Prints each policy lp_start knows and its description. */
-void lp_sched_list(void *file);
+LP_API void lp_sched_list(void *file);
 
 /* Number of StarPU workers of a backend (AUTO: all). */
-unsigned lp_backend_workers(lp_backend b);
-const char *lp_backend_name(lp_backend b);
-int lp_backend_parse(const char *s, lp_backend *b);
+LP_API unsigned lp_backend_workers(lp_backend b);
+LP_API const char *lp_backend_name(lp_backend b);
+LP_API int lp_backend_parse(const char *s, lp_backend *b);
 
 /* Default tile count for rows on the running workers (documented in
  * README): tiles of about 256K rows, at least 4 per worker while tiles stay
  * at or above 16K rows, never more tiles than rows. */
-size_t lp_default_tiles(size_t rows);
+LP_API size_t lp_default_tiles(size_t rows);
 
 /* Every page touched (see data.c).  LP_OK, LP_ERR_RUNTIME, or
  * LP_ERR_INTERRUPTED when lp_request_stop was called meanwhile. */
-int lp_data_alloc(lp_data *d, size_t rows);
-void lp_data_free(lp_data *d);
+LP_API int lp_data_alloc(lp_data *d, size_t rows);
+LP_API void lp_data_free(lp_data *d);
 /* seed: x = y = z = i+1 (the reference program's data); random: each value
  * uniform in [0.5, 1.5), a pure function of (seed, row, column). */
-void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
-void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
+LP_API void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
+LP_API void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
                         size_t first, size_t count);
 
 /* Runs opt->warmup untimed and opt->repeat timed runs on d; fills rep.
@@ -174,26 +185,26 @@ void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
  * to NaN before the last run, so a row no task wrote cannot pass for a
  * result of an earlier run.  Returns LP_OK or an error; on an error the
  * report is freed, except LP_ERR_VERIFY, where it is complete. */
-int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
-void lp_report_free(lp_report *rep);
+LP_API int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
+LP_API void lp_report_free(lp_report *rep);
 
 /* Sum of out in a fixed order: a compensated sum per tile, the tile sums
  * added in tile order, so the value does not depend on which worker or rank
  * computed which tile. */
-double lp_checksum(const double *out, size_t rows, size_t tiles);
+LP_API double lp_checksum(const double *out, size_t rows, size_t tiles);
 
 /* The tile layout StarPU's vector block filter uses. */
-void lp_tile_range(size_t rows, size_t tiles, size_t tile,
+LP_API void lp_tile_range(size_t rows, size_t tiles, size_t tile,
                    size_t *first, size_t *count);
 
 /* Scalar long-double reference check of every row at the given intensity:
  * the largest relative error (infinity for a NaN result), and in
  * *worst_row the first row that has it.  Rows with a bad input (see
  * lp_count_bad_inputs) are skipped. */
-double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row);
+LP_API double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row);
 
 /* Inputs that are not > 0 (including NaN): count and first such row. */
-size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
+LP_API size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
 
 #ifdef __cplusplus
 }

@@ -9,9 +9,11 @@
 #   LP_DEPS_DIR   where sources and the prefix go (default <repo>/.deps)
 #   LP_NO_APT=1   do not call apt-get (for machines without network/root)
 #   LP_CUDA=0|1   force CUDA off/on (default: on when nvcc is found)
+#   LP_FXT=0      StarPU without FxT (no transfers in --trace; for measuring
+#                 what FxT costs, see bench/trace_cost.sh)
 set -euo pipefail
 
-BOOTSTRAP_VERSION=5
+BOOTSTRAP_VERSION=6
 STARPU_VERSION=1.3.10
 here=$(cd "$(dirname "$0")/.." && pwd)
 deps=${LP_DEPS_DIR:-$here/.deps}
@@ -24,6 +26,7 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 packages=(build-essential cmake pkg-config dpkg-dev file
           hwloc libhwloc-dev openmpi-bin libopenmpi-dev
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+          libfxt-dev                                   # --trace: StarPU's FxT traces
           python3 python3-numpy
           valgrind clang libclang-rt-14-dev)   # make test's valgrind test; make fuzz-smoke
 
@@ -99,7 +102,9 @@ build_starpu() {
         cudadir=$(cd "$(dirname "$nvcc")/.." && pwd)
         cuda_flags=(--enable-cuda "--with-cuda-dir=$cudadir")
     fi
-    want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION ${cuda_flags[*]} patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
+    local fxt_flag=--with-fxt
+    [ "${LP_FXT:-1}" = 0 ] && fxt_flag=--without-fxt
+    want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION ${cuda_flags[*]} $fxt_flag patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         say "StarPU already built in $prefix ($want)"
         touch "$stamp"   # newer than this script: make does not run it again
@@ -115,17 +120,22 @@ build_starpu() {
     local build=$deps/build-starpu
     rm -rf "$build" "$prefix"
     mkdir -p "$build"
-    say "configuring StarPU (${cuda_flags[*]}, MPI, OpenCL, maxcpus 256)"
+    say "configuring StarPU (${cuda_flags[*]}, MPI, OpenCL, $fxt_flag, maxcpus 256)"
     (cd "$build" && "$src/configure" --prefix="$prefix" \
         "${cuda_flags[@]}" --enable-mpi --enable-opencl \
         --enable-maxcpus=256 --disable-static \
         --disable-build-doc --disable-build-examples --disable-build-tests \
         --disable-fortran --disable-socl --disable-starpufft \
-        --disable-mlr --without-fxt --disable-openmp > configure.log 2>&1) \
+        --disable-mlr "$fxt_flag" --disable-openmp > configure.log 2>&1) \
         || { tail -n 40 "$build/configure.log"; exit 1; }
     say "building StarPU (make -j$(nproc)); log in $build/make.log"
     (cd "$build" && make -j"$(nproc)" > make.log 2>&1 && make install > install.log 2>&1) \
         || { tail -n 40 "$build/make.log"; exit 1; }
+    # FxT comes from Debian's libfxt2; machines without it (the GPU machine
+    # the build is copied to) find it beside StarPU's own libraries.
+    local fxt
+    fxt=$(ldd "$prefix"/lib/libstarpu-1.3.so | awk '/libfxt/ {print $3}')
+    [ -n "$fxt" ] && cp -L "$fxt" "$prefix/lib/"
     echo "$want" > "$stamp"
     say "StarPU installed in $prefix"
 }

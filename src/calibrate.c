@@ -1,77 +1,104 @@
 /* --calibrate: run each kind of worker alone until the performance model
- * holds enough samples for this tile size, so that the model-based
- * schedulers (dmda and kin) decide by measured speed from the first timed
- * run on. */
+ * holds enough samples for this tile size on every rank, so that the
+ * model-based schedulers (dmda and kin) decide by measured speed from the
+ * first timed run on. */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
 
-#include "internal.h"
 #include "logprod.h"
+#include "tiles.h"
+#include "tool.h"
 
 #define LP_CALIBRATE_MAX_RUNS 50
 
-static int calibrate_backend(const lp_options *base, lp_data *d, lp_backend b, FILE *out)
+/* The fewest samples any rank's model holds for kind b (-1: no rank has
+ * such a worker, or no tile). */
+static int fewest_samples(const lp_comm *c, const lp_report *r, lp_backend b)
+{
+    int64_t n = r->model_samples[b] < 0 ? INT64_MAX : r->model_samples[b];
+    c->ops->reduce_i64(c, &n, 1, LP_REDUCE_MIN);
+    return n == INT64_MAX ? -1 : (int)n;
+}
+
+static int calibrate_backend(const lp_options *base, lp_tiles *ts, lp_backend b, FILE *out)
 {
     lp_options opt = *base;
     opt.backend = b;
     opt.repeat = 1;
     opt.warmup = 0;
     opt.verify = 0;   /* only the scheduled run that ends --calibrate */
+    opt.progress = NULL;
     double best = 0;
     int samples = 0;
     for (int run = 0; run < LP_CALIBRATE_MAX_RUNS; run++) {
         lp_report r;
-        int status = lp_run(&opt, d, &r);
+        int status = lp_run_tiles(&opt, ts, &r);
         if (status != LP_OK)
             return status;
         if (run == 0 || r.seconds < best)
             best = r.seconds;
-        samples = r.model_samples[b];
+        samples = fewest_samples(ts->comm, &r, b);
         lp_report_free(&r);
         if (samples >= LP_MODEL_MIN_SAMPLES)
             break;
     }
-    fprintf(out, "  %-8s %4d samples per tile size   whole job alone: %.3f ms%s\n",
-            lp_backend_name(b), samples, best * 1e3,
-            samples >= LP_MODEL_MIN_SAMPLES ? "" : "   (not enough: the runs are too noisy)");
+    if (out)
+        fprintf(out, "  %-8s %4d samples per tile size   whole job alone: %.3f ms%s\n",
+                lp_backend_name(b), samples, best * 1e3,
+                samples >= LP_MODEL_MIN_SAMPLES ? "" : "   (not enough: the runs are too noisy)");
     return LP_OK;
 }
 
-int lp_calibrate(const lp_options *opt, lp_data *d, FILE *out)
+int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
 {
-    size_t tiles = lp_tiles_for(opt, d->rows, starpu_worker_get_count());
+    const lp_comm *c = ts->comm;
     const char *dir = getenv("STARPU_PERF_MODEL_DIR");
-    fprintf(out, "calibrating lp_logprod: %zu rows in %zu tiles, intensity %u; models in %s\n",
-            d->rows, tiles, opt->intensity, dir ? dir : "$STARPU_HOME/.starpu/sampling");
+    if (out)
+        fprintf(out, "calibrating lp_logprod: %zu rows in %zu tiles, intensity %u; models in %s%s\n",
+                ts->rows, ts->tiles, opt->intensity, dir ? dir : "$STARPU_HOME/.starpu/sampling",
+                c->size > 1 ? " (each rank's own)" : "");
     for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++) {
-        if (lp_backend_workers((lp_backend)b) == 0)
+        /* A kind every rank has: the runs are collective. */
+        int64_t have = lp_backend_workers((lp_backend)b) > 0;
+        c->ops->reduce_i64(c, &have, 1, LP_REDUCE_MIN);
+        if (!have)
             continue;
-        int status = calibrate_backend(opt, d, (lp_backend)b, out);
+        int status = calibrate_backend(opt, ts, (lp_backend)b, out);
         if (status != LP_OK)
             return status;
     }
     lp_options sched = *opt;
     sched.backend = LP_BACKEND_AUTO;
+    sched.progress = NULL;
     lp_report r;
-    int status = lp_run(&sched, d, &r);
+    int status = lp_run_tiles(&sched, ts, &r);
     if (status == LP_ERR_VERIFY) {
-        fprintf(stderr, "lp-starpu: --verify failed (scheduled run): row %zu has relative "
-                "error %.3g > %g\n", r.worst_row, r.max_rel_error, LP_VERIFY_TOLERANCE);
+        if (out)
+            fprintf(stderr, "lp-starpu: --verify failed (scheduled run): row %zu has relative "
+                    "error %.3g > %g\n", r.worst_row, r.max_rel_error, LP_VERIFY_TOLERANCE);
         lp_report_free(&r);
     }
     if (status != LP_OK)
         return status;
-    fprintf(out, "  then %s on every worker: %.3f ms;", r.sched, r.seconds * 1e3);
     unsigned per_kind[LP_BACKEND_COUNT] = {0};
     for (unsigned w = 0; w < r.nworkers; w++)
         per_kind[r.workers[w].kind] += r.workers[w].tasks;
-    for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++)
-        if (lp_backend_workers((lp_backend)k))
-            fprintf(out, " %s %u tasks", lp_backend_name((lp_backend)k), per_kind[k]);
-    fprintf(out, "\n");
-    if (r.verified)
-        fprintf(out, "  verify: max relative error %.3g (row %zu), tolerance %g\n",
-                r.max_rel_error, r.worst_row, LP_VERIFY_TOLERANCE);
+    int64_t tasks[LP_BACKEND_COUNT];
+    for (int k = 0; k < LP_BACKEND_COUNT; k++)
+        tasks[k] = per_kind[k];
+    c->ops->reduce_i64(c, tasks, LP_BACKEND_COUNT, LP_REDUCE_SUM);
+    if (out) {
+        fprintf(out, "  then %s on every worker: %.3f ms;", r.sched, r.seconds * 1e3);
+        for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++)
+            if (lp_backend_workers((lp_backend)k))
+                fprintf(out, " %s %lld tasks", lp_backend_name((lp_backend)k), (long long)tasks[k]);
+        fprintf(out, "\n");
+        if (r.verified)
+            fprintf(out, "  verify: max relative error %.3g (row %zu), tolerance %g\n",
+                    r.max_rel_error, r.worst_row, LP_VERIFY_TOLERANCE);
+    }
     lp_report_free(&r);
     return LP_OK;
 }

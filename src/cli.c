@@ -124,8 +124,10 @@ static int set_value(lp_cli *c, const char *name, const char *v,
         c->output = v;
     } else if (strcmp(name, "--trace") == 0) {
         c->trace = v;
-    } else {
+    } else if (strcmp(name, "--json") == 0) {
         c->json = v;
+    } else {   /* a name in with_value[] that no branch above handles */
+        return fail(err, len, "%s: option not handled (a bug in lp-starpu)", name);
     }
     return 0;
 }
@@ -138,6 +140,7 @@ static int set_flag(lp_cli *c, const char *a)
     else if (strcmp(a, "--mpi") == 0) c->mpi = 1;
     else if (strcmp(a, "--calibrate") == 0) c->calibrate = 1;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) c->quiet = 1;
+    else if (strcmp(a, "--progress") == 0) c->progress = 1;
     else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) c->help = 1;
     else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) c->version = 1;
     else return -1;
@@ -155,11 +158,8 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
         return fail(err, len, "--seed only applies to --data random");
     if (c->distribution_set && !c->mpi)
         return fail(err, len, "--distribution only applies with --mpi");
-    if (c->trace && c->mpi)
-        return fail(err, len, "--trace draws one process's workers: drop --mpi");
-    if (c->calibrate && (c->compare || c->mpi || c->output || c->json || c->trace))
-        return fail(err, len, "--calibrate runs alone: drop --compare, --mpi, --output, --json, "
-                    "--trace");
+    if (c->calibrate && (c->compare || c->output || c->json || c->trace))
+        return fail(err, len, "--calibrate runs alone: drop --compare, --output, --json, --trace");
     if (c->compare && c->opt.backend != LP_BACKEND_AUTO)
         return fail(err, len, "--compare runs every backend: drop --backend");
     return 0;
@@ -241,19 +241,26 @@ void lp_cli_usage(FILE *f)
 "                      pays one-off costs (device allocations, page faults)\n"
 "\n"
 "Cluster (StarPU-MPI; run under mpirun):\n"
-"  --mpi               one rank per MPI process; each owns some tiles and runs\n"
-"                      them on its own workers (owner computes)\n"
+"  --mpi               one rank per MPI process; each owns some tiles, makes\n"
+"                      or reads their rows itself (--input: the ranks must\n"
+"                      see the same file) and runs them on its own workers;\n"
+"                      every other option works the same\n"
 "  --distribution D    block (default: contiguous tiles per rank) or cyclic\n"
 "\n"
 "Output and checks:\n"
 "  --output FILE.npy   write out[] as a 1-D float64 .npy (atomically)\n"
 "  --json FILE         write the report as JSON (- for stdout)\n"
 "  --trace FILE.svg    a Gantt chart of the best run: one lane per worker,\n"
-"                      one box per task (the scheduled run with --compare)\n"
+"                      one box per task, and one lane per link with a box\n"
+"                      per copy, from StarPU's FxT trace (the scheduled run\n"
+"                      with --compare; under --mpi, every rank's)\n"
 "  --verify            check every row against a scalar long-double\n"
 "                      reference; fail beyond 1e-12 relative error\n"
 "  --strict            non-positive or NaN inputs are an error\n"
 "  -q, --quiet         print only the checksum\n"
+"  --progress          progress even where stderr is no terminal (a line\n"
+"                      every 5 s; under mpirun, rank 0's); by default only\n"
+"                      on a terminal; never with --quiet\n"
 "  -V, --version       versions and what StarPU was built with\n"
 "  -h, --help          this help\n"
 "\n"

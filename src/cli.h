@@ -11,6 +11,7 @@ typedef struct lp_cli {
     unsigned long long rows;   /* default 10,000,000 */
     int rows_set;
     int compare, verify, strict, quiet;
+    int progress;              /* --progress: even where stderr is no tty */
     int help, version, sched_help;
     lp_data_kind data;
     int data_set;

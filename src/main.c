@@ -1,459 +1,419 @@
-/* lp-starpu: the command-line tool.  Parses the options, starts StarPU,
- * makes or reads the rows, runs (or compares) and reports. */
-#include <pthread.h>
-#include <signal.h>
-#include <time.h>
+/* lp-starpu: the command-line tool.  One path for one process and for
+ * every rank of an MPI job (--mpi): parse the options, start StarPU, make
+ * or read this rank's rows, run (or compare, or calibrate), and report at
+ * rank 0.  What concerns the other ranks goes through the communicator
+ * (comm.h); one process is a job of one rank. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <starpu.h>
 
 #include "cli.h"
+#include "comm_open.h"
+#include "console.h"
+#include "environment.h"
 #include "file_out.h"
-#include "internal.h"
-#ifdef LP_HAVE_MPI
-#include "mpi_run.h"
-#endif
 #include "npy.h"
+#include "tiles.h"
+#include "tool.h"
+#include "trace_fxt.h"
 
-/* StarPU's clock only runs once StarPU has started: start-up and data
- * generation are timed with the system's monotonic clock. */
-static double now_ms(void)
+typedef struct job {
+    lp_cli c;
+    const lp_comm *comm;
+    lp_npy_header h;               /* --input's header */
+    size_t rows;
+    lp_tiles ts;
+    lp_report runs[LP_BACKEND_COUNT];
+    int nruns;
+    lp_rank_stats *ranks;          /* rank 0: each rank's summary */
+    lp_report_context ctx;
+    char data_desc[700];
+    char fxt_dir[4096];            /* --trace: this process's FxT trace */
+    lp_progress progress;
+} job;
+
+/* One line on stderr, naming the rank when there are several. */
+static void say(const job *j, const char *fmt, ...)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (j->comm->size > 1)
+        fprintf(stderr, "lp-starpu[rank %d]: %s\n", j->comm->rank, msg);
+    else
+        fprintf(stderr, "lp-starpu: %s\n", msg);
 }
 
-static void print_version(void)
+static int root(const job *j)
 {
-    int major, minor, release;
-    starpu_get_version(&major, &minor, &release);
-    printf("lp-starpu %s\n", LP_VERSION);
-    printf("StarPU %d.%d.%d\n", major, minor, release);
-    printf("built with: CPU yes");
-#ifdef STARPU_USE_CUDA
-#ifdef LP_HAVE_CUDA
-    printf(", CUDA yes");
-#else
-    printf(", CUDA in StarPU but no CUDA kernel (built without nvcc)");
-#endif
-#else
-    printf(", CUDA no");
-#endif
-#ifdef STARPU_USE_OPENCL
-    printf(", OpenCL yes");
-#else
-    printf(", OpenCL no");
-#endif
-#ifdef STARPU_USE_MPI
-    printf(", MPI yes");
-#else
-    printf(", MPI no");
-#endif
-    printf(" (maximum %d CPU workers)\n", STARPU_MAXCPUS);
+    return j->comm->rank == 0;
 }
 
 /* Every file the command line names for writing can be written, and none
  * of them is the input: checked before spending time on the run. */
-static int outputs_ok(const lp_cli *c)
+static int outputs_ok(const job *j)
 {
-    const char *paths[3] = {c->output, c->json, c->trace};
+    const char *paths[3] = {j->c.output, j->c.json, j->c.trace};
     for (int i = 0; i < 3; i++) {
         char err[600];
         struct stat in, out;
         if (!paths[i])
             continue;
         if (lp_out_check(paths[i], err, sizeof err) != 0) {
-            fprintf(stderr, "lp-starpu: %s\n", err);
-            return 0;
+            say(j, "%s", err);
+            return LP_ERR_RUNTIME;
         }
-        if (c->input && stat(c->input, &in) == 0 && stat(paths[i], &out) == 0 &&
+        if (j->c.input && stat(j->c.input, &in) == 0 && stat(paths[i], &out) == 0 &&
             in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-            fprintf(stderr, "lp-starpu: %s: is the input file; refusing to overwrite it\n",
-                    paths[i]);
-            return 0;
+            say(j, "%s: is the input file; refusing to overwrite it", paths[i]);
+            return LP_ERR_RUNTIME;
         }
     }
-    return 1;
+    return LP_OK;
 }
 
-/* Tool defaults for StarPU's environment, each only when the user has not
- * set it: performance models under the user's cache directory, a history
- * tolerance that suits a memory-bound task, and StarPU's own chatter off
- * (lp-starpu prints its own notices instead).
- * Returns the names it set, for the report. */
-static const char *environment_defaults(void)
+/* The input's header: rank 0 reads it first, then every other rank, which
+ * reads its own rows from the same file. */
+static int read_header(job *j)
 {
-    static char set[128];
-    set[0] = '\0';
-    if (!getenv("STARPU_HOME") && !getenv("STARPU_PERF_MODEL_DIR")) {
-        const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-        char dir[4096];
-        if (cache && *cache)
-            snprintf(dir, sizeof dir, "%s/lp-starpu", cache);
-        else
-            snprintf(dir, sizeof dir, "%s/.cache/lp-starpu", home && *home ? home : "/tmp");
-        if (lp_mkdirs(dir) == 0) {
-            setenv("STARPU_PERF_MODEL_DIR", dir, 1);
-            strcat(set, "STARPU_PERF_MODEL_DIR ");
+    char err[600];
+    int status = LP_OK;
+    j->rows = (size_t)j->c.rows;
+    if (j->c.input && root(j)) {
+        if (lp_npy_read_header3(j->c.input, &j->h, err, sizeof err) != 0) {
+            say(j, "%s", err);
+            status = LP_ERR_RUNTIME;
+        } else if (j->h.rows > LP_MAX_ROWS) {
+            say(j, "%s: %zu rows, more than the %llu StarPU 1.3 can hold", j->c.input, j->h.rows,
+                LP_MAX_ROWS);
+            status = LP_ERR_RUNTIME;
         }
+        j->rows = j->h.rows;
     }
-    /* A tile takes twice as long when the other workers run beside it (they
-     * share the memory bus): StarPU's default 50% tolerance then flushes the
-     * history again and again, and the model never becomes trusted. */
-    if (!getenv("STARPU_HISTORY_MAX_ERROR")) {
-        setenv("STARPU_HISTORY_MAX_ERROR", "300", 1);
-        strcat(set, "STARPU_HISTORY_MAX_ERROR ");
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK || !j->c.input)
+        return status;
+    uint64_t rows = j->rows;
+    j->comm->ops->bcast(j->comm, &rows, sizeof rows);
+    if (!root(j)) {
+        lp_npy_header mine = {0};
+        int unreadable = lp_npy_read_header3(j->c.input, &mine, err, sizeof err) != 0;
+        if (unreadable || mine.rows != rows) {
+            say(j, "%s (each rank reads its own rows: every rank must see rank 0's file)",
+                unreadable ? err : "not the file rank 0 reads");
+            status = LP_ERR_RUNTIME;
+        }
+        j->h = mine;
+        j->rows = (size_t)rows;
     }
-    if (!getenv("STARPU_SILENT")) {
-        setenv("STARPU_SILENT", "1", 1);
-        strcat(set, "STARPU_SILENT ");
-    }
-    return set;
+    return lp_comm_agree(j->comm, status);
 }
 
-static int check_memory(unsigned long long rows)
+/* Host memory for the rows this rank will hold (every row at rank 0 for
+ * --output), refused before allocating. */
+static int check_memory(const job *j)
 {
     char need_s[32], avail_s[32];
+    int whole = j->comm->size == 1 || (root(j) && j->c.output);
+    unsigned long long rows = whole ? j->rows : (j->rows + j->comm->size - 1) / j->comm->size;
     unsigned long long need = lp_bytes_needed(rows), avail = lp_memory_available();
     if (need == 0 && rows > 0) {
-        fprintf(stderr, "lp-starpu: %llu rows: the memory needed does not fit in 64 bits\n", rows);
+        say(j, "%llu rows: the memory needed does not fit in 64 bits", rows);
         return LP_ERR_RUNTIME;
     }
     if (avail && need > avail) {
-        fprintf(stderr, "lp-starpu: %llu rows need %s of host memory (4 float64 columns), "
-                "only %s is available\n", rows, lp_format_bytes((double)need, need_s, sizeof need_s),
-                lp_format_bytes((double)avail, avail_s, sizeof avail_s));
+        say(j, "%llu rows need %s of host memory (4 float64 columns), only %s is available", rows,
+            lp_format_bytes((double)need, need_s, sizeof need_s),
+            lp_format_bytes((double)avail, avail_s, sizeof avail_s));
         return LP_ERR_RUNTIME;
     }
     return LP_OK;
 }
 
-static const char *backend_hint(lp_backend b)
+static int check_backend(const job *j)
 {
-    if (b == LP_BACKEND_CUDA) {
-#ifndef LP_HAVE_CUDA
-        return "lp-starpu was built without CUDA kernels";
-#endif
-        if (getenv("STARPU_NCUDA"))
-            return "STARPU_NCUDA is set";
-        return "no CUDA device was found";
-    }
-    if (b == LP_BACKEND_OPENCL) {
-        if (getenv("STARPU_NOPENCL"))
-            return "STARPU_NOPENCL is set";
-        if (!getenv("STARPU_OPENCL_ON_CPUS"))
-            return "no OpenCL GPU was found; set STARPU_OPENCL_ON_CPUS=1 to use a CPU "
-                   "OpenCL device such as PoCL";
-        return "no OpenCL device was found";
-    }
-    return getenv("STARPU_NCPU") ? "STARPU_NCPU is set" : "no CPU worker";
+    lp_backend b = j->c.opt.backend;
+    if (b == LP_BACKEND_AUTO || lp_backend_workers(b) > 0)
+        return LP_OK;
+    say(j, "--backend %s: StarPU has no %s worker (%s)", lp_backend_name(b), lp_backend_name(b),
+        lp_backend_hint(b));
+    return LP_ERR_BACKEND;
 }
 
-/* Rows into d, from --input or generated; bad inputs counted. */
-static int load_data(const lp_cli *c, const lp_npy_header *h, lp_data *d,
-                     lp_report_context *ctx)
+/* This rank's rows, from --input or generated; bad inputs counted over
+ * every rank. */
+static int load_rows(job *j)
 {
-    size_t rows = c->input ? h->rows : (size_t)c->rows;
-    int status = lp_data_alloc(d, rows);
+    int status = lp_tiles_alloc(&j->ts, root(j) && j->c.output);
     if (status == LP_ERR_RUNTIME)
-        fprintf(stderr, "lp-starpu: cannot allocate %zu rows\n", rows);
-    if (status != LP_OK)
+        say(j, "cannot allocate the rows of %zu tiles", j->ts.mine);
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
         return status;
-    if (c->input) {
-        char err[512];
-        if (lp_npy_read_columns3(c->input, h, d->x, d->y, d->z, err, sizeof err) != 0) {
-            fprintf(stderr, "lp-starpu: %s\n", err);
-            return LP_ERR_RUNTIME;
-        }
-        ctx->bad_inputs = lp_count_bad_inputs(d, &ctx->first_bad_row);
-    } else {
-        /* In slices, so that a signal stops a long generation early. */
-        const size_t slice = (size_t)1 << 20;
-        for (size_t first = 0; first < rows && !lp_stop_requested(); first += slice)
-            lp_data_fill_range(d, c->data, c->seed, first,
-                               rows - first < slice ? rows - first : slice);
+    if (!j->c.input) {
+        lp_tiles_fill(&j->ts, j->c.data, j->c.seed);
+        return LP_OK;
     }
-    return LP_OK;
+    for (size_t t = 0; t < j->ts.tiles && status == LP_OK; t++) {
+        size_t first, count;
+        double **col = j->ts.col[t];
+        char err[600];
+        lp_tiles_range(&j->ts, t, &first, &count);
+        if (j->ts.owner[t] == j->comm->rank &&
+            lp_npy_read_rows3(j->c.input, &j->h, first, count, col[0], col[1], col[2], err,
+                              sizeof err) != 0) {
+            say(j, "%s", err);
+            status = LP_ERR_RUNTIME;
+        }
+    }
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
+        return status;
+    j->ctx.bad_inputs = lp_tiles_bad_inputs(&j->ts, &j->ctx.first_bad_row);
+    if (j->ctx.bad_inputs && root(j))
+        say(j, "%s: %zu rows with a non-positive or NaN input (first: row %zu)%s", j->c.input,
+            j->ctx.bad_inputs, j->ctx.first_bad_row,
+            j->c.strict ? "" : "; their results are NaN or infinite");
+    return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;
 }
 
-/* SIGINT and SIGTERM only set a flag (lp_request_stop): the run submits no
- * more tasks, waits for those in flight, StarPU shuts down and the tool
- * exits with 128 + the signal.  SA_RESTART, and a handler that does nothing
- * else, mean a file being written is always finished (and renamed) or not
- * started: never a half-written --output or a stray temporary file. */
-static void on_stop_signal(int signo)
+/* The runs: --compare runs each kind of worker every rank has alone first,
+ * and the scheduled run last, so --output and the first line of the table
+ * are the scheduled run's. */
+static int run_all(job *j)
 {
-    lp_request_stop(signo);
-}
-
-static void stop_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-}
-
-/* Called after lp_start: StarPU's own SIGINT handler only dumps FxT traces
- * (this StarPU has none), and StarPU's threads, created while the signals
- * were blocked, keep them blocked: only the main thread ever handles them,
- * so no worker's blocking call is interrupted. */
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigset_t set;
-    stop_signals(&set);
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-}
-
-/* Before StarPU starts: its threads inherit the mask and keep the signals
- * blocked, so only the main thread handles them. */
-static void block_stop_signals(void)
-{
-    sigset_t set;
-    stop_signals(&set);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-}
-
-/* --mpi: the whole run is the MPI driver's; input checks happen at rank 0. */
-static int run_mpi(const lp_cli *c)
-{
-#ifdef LP_HAVE_MPI
-    block_stop_signals();
-    const char *defaults = environment_defaults();
-    return lp_mpi_main(c, defaults, catch_stop_signals);
-#else
-    (void)c;
-    fprintf(stderr, "lp-starpu: --mpi: built without StarPU-MPI\n");
-    return LP_ERR_USAGE;
-#endif
-}
-
-/* The progress line on a terminal: only once the runs have taken 2 s (short
- * jobs stay silent), at most 4 times a second, erased when they end. */
-typedef struct progress {
-    double start_ms, last_ms;
-    int warmup, width;
-} progress;
-
-static void progress_begin(void *arg)
-{
-    progress *p = arg;
-    p->start_ms = p->last_ms = now_ms();
-}
-
-static void progress_show(void *arg, int done, int total)
-{
-    progress *p = arg;
-    double t = now_ms(), elapsed = (t - p->start_ms) / 1e3;
-    if (elapsed < 2.0 || t - p->last_ms < 250.0 || done >= total)
-        return;
-    p->last_ms = t;
-    char line[96];
-    int n = done <= p->warmup
-                ? snprintf(line, sizeof line, "[warm-up %d/%d] %.0f s", done, p->warmup, elapsed)
-                : snprintf(line, sizeof line, "[run %d/%d] %.0f s, about %.0f s left",
-                           done - p->warmup, total - p->warmup, elapsed,
-                           elapsed / done * (total - done));
-    if (n > p->width)
-        p->width = n < (int)sizeof line ? n : (int)sizeof line - 1;
-    fprintf(stderr, "\r%-*s", p->width, line);   /* spaces over a longer last line */
-}
-
-static void progress_end(void *arg)
-{
-    progress *p = arg;
-    if (p->width > 0)
-        fprintf(stderr, "\r%*s\r", p->width, "");
-    p->width = 0;
-}
-
-static int run_all(const lp_cli *c, lp_data *d, lp_report *runs, int *nruns,
-                   lp_report_context *ctx)
-{
-    /* --compare: each single backend first, the scheduled run last, so
-     * --output and the first line of the table are the scheduled run. */
     lp_backend order[LP_BACKEND_COUNT];
     int n = 0;
-    if (c->compare) {
-        for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++)
-            if (lp_backend_workers((lp_backend)b) > 0)
-                order[n++] = (lp_backend)b;
+    for (int b = LP_BACKEND_CPU; j->c.compare && b < LP_BACKEND_COUNT; b++) {
+        int64_t have = lp_backend_workers((lp_backend)b) > 0;
+        j->comm->ops->reduce_i64(j->comm, &have, 1, LP_REDUCE_MIN);
+        if (have)
+            order[n++] = (lp_backend)b;
     }
-    order[n++] = c->compare ? LP_BACKEND_AUTO : c->opt.backend;
+    order[n++] = j->c.compare ? LP_BACKEND_AUTO : j->c.opt.backend;
 
     for (int i = 0; i < n; i++) {
-        lp_options opt = c->opt;
+        lp_options opt = j->c.opt;
         opt.backend = order[i];
-        opt.verify = c->verify;
-        int slot = c->compare ? (i + 1) % n : 0;   /* scheduled run in slot 0 */
+        opt.verify = j->c.verify;
+        int slot = j->c.compare ? (i + 1) % n : 0;   /* the scheduled run in slot 0 */
+        lp_report *r = &j->runs[slot];
         if (opt.progress)
-            progress_begin(opt.progress_arg);
-        int ret = lp_run(&opt, d, &runs[slot]);
+            lp_progress_begin(&j->progress);
+        int status = lp_run_tiles(&opt, &j->ts, r);
         if (opt.progress)
-            progress_end(opt.progress_arg);
-        if (ret == LP_ERR_VERIFY) {
-            const lp_report *r = &runs[slot];
-            size_t w = r->worst_row;
-            fprintf(stderr, "lp-starpu: --verify failed (backend %s): row %zu has relative "
-                    "error %.3g > %g (x=%.17g y=%.17g z=%.17g out=%.17g)\n",
-                    lp_backend_name(opt.backend), w, r->max_rel_error, LP_VERIFY_TOLERANCE,
-                    d->x[w], d->y[w], d->z[w], d->out[w]);
-        }
-        if (ret != LP_OK)
-            return ret;
-        (*nruns)++;
-        const lp_report *r = &runs[slot];
-        if (r->verified && (!ctx->verified || r->max_rel_error > ctx->max_rel_error)) {
-            ctx->max_rel_error = r->max_rel_error;
-            ctx->worst_row = r->worst_row;
-            ctx->verified = 1;
+            lp_progress_end(&j->progress);
+        if (status == LP_ERR_VERIFY && root(j))
+            say(j, "--verify failed (backend %s): row %zu has relative error %.3g > %g "
+                "(x=%.17g y=%.17g z=%.17g out=%.17g)", lp_backend_name(opt.backend), r->worst_row,
+                r->max_rel_error, LP_VERIFY_TOLERANCE, r->worst_values[0], r->worst_values[1],
+                r->worst_values[2], r->worst_values[3]);
+        if (status != LP_OK)
+            return status;
+        j->nruns++;
+        if (r->verified && (!j->ctx.verified || r->max_rel_error > j->ctx.max_rel_error)) {
+            j->ctx.max_rel_error = r->max_rel_error;
+            j->ctx.worst_row = r->worst_row;
+            j->ctx.verified = 1;
         }
     }
     return LP_OK;
 }
 
-static void describe_data(const lp_cli *c, char *buf, size_t len)
+static void describe_data(job *j)
 {
-    if (c->input)
-        snprintf(buf, len, "from %s", c->input);
-    else if (c->data == LP_DATA_SEED)
-        snprintf(buf, len, "seed data: x = y = z = i for i = 1..N");
+    if (j->c.input)
+        snprintf(j->data_desc, sizeof j->data_desc, "from %s", j->c.input);
+    else if (j->c.data == LP_DATA_SEED)
+        snprintf(j->data_desc, sizeof j->data_desc, "seed data: x = y = z = i for i = 1..N");
     else
-        snprintf(buf, len, "random data: uniform in [0.5, 1.5), seed %llu",
-                 (unsigned long long)c->seed);
+        snprintf(j->data_desc, sizeof j->data_desc, "random data: uniform in [0.5, 1.5), seed %llu",
+                 (unsigned long long)j->c.seed);
+    j->ctx.data_desc = j->data_desc;
+    j->ctx.sched_source = j->c.opt.sched     ? "--sched"
+                          : getenv("STARPU_SCHED") ? "STARPU_SCHED"
+                                                   : "default";
+    j->ctx.distribution = j->c.cyclic ? "cyclic" : "block";
+}
+
+/* Up to StarPU's start, every rank together; LP_OK or the agreed error. */
+static int start(job *j)
+{
+    int status = read_header(j);
+    if (status != LP_OK)
+        return status;
+    if ((status = lp_comm_agree(j->comm, root(j) ? outputs_ok(j) : LP_OK)) != LP_OK)
+        return status;
+    if ((status = lp_comm_agree(j->comm, check_memory(j))) != LP_OK)
+        return status;
+    describe_data(j);
+    const char *env = getenv("STARPU_SCHED");
+    if (j->c.opt.sched && env && strcmp(j->c.opt.sched, env) && !j->c.quiet && root(j))
+        say(j, "note: --sched %s overrides STARPU_SCHED=%s", j->c.opt.sched, env);
+
+    lp_block_stop_signals();
+    if (j->c.trace && lp_fxt_prepare(j->fxt_dir, sizeof j->fxt_dir) != 0)
+        j->fxt_dir[0] = '\0';   /* the chart then has no transfers */
+    j->ctx.env_defaults = lp_environment_defaults();
+    double t = lp_now_ms();
+    int started = lp_start(&j->c.opt);
+    if ((status = lp_comm_agree(j->comm, started)) != LP_OK) {
+        if (started == LP_OK)   /* another rank failed: stop ours too */
+            lp_stop();
+        return status;
+    }
+    j->comm->ops->after_start(j->comm);
+    j->ctx.startup_ms = lp_now_ms() - t;
+    lp_catch_stop_signals();
+    j->progress.warmup = j->c.opt.warmup;
+    j->progress.lines = !isatty(STDERR_FILENO);
+    if (!j->c.quiet && root(j) && (j->c.progress || isatty(STDERR_FILENO))) {
+        j->c.opt.progress = lp_progress_show;
+        j->c.opt.progress_arg = &j->progress;
+    }
+    return LP_OK;
+}
+
+/* The tiles over every rank's workers, and this rank's rows. */
+static int prepare(job *j)
+{
+    int status = lp_comm_agree(j->comm, check_backend(j));
+    if (status != LP_OK)
+        return status;
+    int64_t workers = lp_backend_workers(LP_BACKEND_AUTO);
+    j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
+    size_t tiles = lp_tiles_for(&j->c.opt, j->rows, (unsigned)workers);
+    j->ctx.tiles_asked = j->c.opt.tiles;
+    if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
+        say(j, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles, j->rows,
+            j->rows);
+    if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
+        say(j, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
+            j->comm->size, tiles, tiles, j->comm->size - 1);
+    if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles) != LP_OK)
+        status = LP_ERR_RUNTIME;
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
+        return status;
+    double t = lp_now_ms();
+    status = load_rows(j);
+    j->ctx.data_ms = lp_now_ms() - t;
+    return lp_comm_agree(j->comm, lp_stop_requested() ? LP_ERR_INTERRUPTED : status);
+}
+
+/* Every rank's statistics and --output's rows at rank 0, then the reports
+ * and --output there. */
+static int finish_runs(job *j)
+{
+    uint64_t sent = j->c.output ? j->comm->ops->gather_out(j->comm, &j->ts) : 0;
+    for (int i = 0; i < j->nruns; i++) {
+        lp_rank_stats *ranks = lp_gather_report(j->comm, &j->ts, &j->runs[i],
+                                                j->runs[i].own_seconds, i == 0 ? sent : 0);
+        if (i == 0)
+            j->ranks = ranks;
+        else
+            free(ranks);
+    }
+    for (int i = 0; i < j->nruns && root(j) && !j->c.quiet; i++)
+        lp_model_notice(&j->runs[i]);
+    j->ctx.nranks = j->c.mpi ? j->comm->size : 0;
+    j->ctx.ranks = j->ranks;
+    int status = LP_OK;
+    char err[600];
+    if (root(j))
+        status = lp_write_reports(&j->c, &j->ctx, j->runs, j->nruns);
+    if (status == LP_OK && root(j) && j->c.output &&
+        lp_npy_write_vector(j->c.output, j->ts.whole.out, j->rows, err, sizeof err) != 0) {
+        say(j, "%s", err);
+        status = LP_ERR_RUNTIME;
+    }
+    fflush(stdout);
+    return lp_comm_agree(j->comm, status);
+}
+
+/* --trace, once StarPU has stopped and written its FxT trace: the best
+ * run's tasks and, from each rank's trace, its transfers. */
+static int write_trace(job *j)
+{
+    const lp_report *r = &j->runs[0];
+    size_t n = 0;
+    lp_transfer *mine = j->fxt_dir[0]
+                            ? lp_fxt_transfers(j->fxt_dir, r->trace_mark, r->own_seconds * 1e6, &n)
+                            : NULL;
+    unsigned total = 0;
+    lp_transfer *all = lp_gather_transfers(j->comm, mine, n, &total);
+    free(mine);
+    int status = LP_OK;
+    char err[600];
+    if (root(j) && lp_trace_svg(j->c.trace, r, all, total, err, sizeof err) != 0) {
+        say(j, "%s (the trace)", err);
+        status = LP_ERR_RUNTIME;
+    }
+    free(all);
+    return lp_comm_agree(j->comm, status);
 }
 
 int main(int argc, char **argv)
 {
-    lp_cli c;
+    static job j;
     char err[512];
-    if (lp_cli_parse(argc, argv, &c, err, sizeof err) != 0) {
+    if (lp_cli_parse(argc, argv, &j.c, err, sizeof err) != 0) {
         fprintf(stderr, "lp-starpu: %s\n", err);
         return LP_ERR_USAGE;
     }
-    if (c.help) {
+    if (j.c.help) {
         lp_cli_usage(stdout);
         return LP_OK;
     }
-    if (c.version) {
-        print_version();
+    if (j.c.version) {
+        lp_print_version();
         return LP_OK;
     }
-    if (c.sched_help) {
+    if (j.c.sched_help) {
         printf("StarPU scheduling policies (--sched NAME):\n");
         lp_sched_list(stdout);
         return LP_OK;
     }
-    if (c.mpi)
-        return run_mpi(&c);
-
-    lp_npy_header h = {0};
-    if (c.input && lp_npy_read_header3(c.input, &h, err, sizeof err) != 0) {
-        fprintf(stderr, "lp-starpu: %s\n", err);
-        return LP_ERR_RUNTIME;
-    }
-    if (c.input && h.rows > LP_MAX_ROWS) {
-        fprintf(stderr, "lp-starpu: %s: %zu rows, more than the %llu StarPU 1.3 can hold\n",
-                c.input, h.rows, LP_MAX_ROWS);
-        return LP_ERR_RUNTIME;
-    }
-    int status = check_memory(c.input ? h.rows : c.rows);
+    int status = lp_comm_open(j.c.mpi, j.c.cyclic, &j.comm);
     if (status != LP_OK)
         return status;
-    if (!outputs_ok(&c))
-        return LP_ERR_RUNTIME;
-
-    lp_report_context ctx = {0};
-    char data_desc[600];
-    describe_data(&c, data_desc, sizeof data_desc);
-    ctx.data_desc = data_desc;
-    ctx.sched_source = c.opt.sched ? "--sched" : getenv("STARPU_SCHED") ? "STARPU_SCHED"
-                                                                         : "default";
-    if (c.opt.sched && getenv("STARPU_SCHED") && strcmp(c.opt.sched, getenv("STARPU_SCHED")) &&
-        !c.quiet)
-        fprintf(stderr, "lp-starpu: note: --sched %s overrides STARPU_SCHED=%s\n", c.opt.sched,
-                getenv("STARPU_SCHED"));
-
-    block_stop_signals();
-    ctx.env_defaults = environment_defaults();
-    double t = now_ms();
-    if ((status = lp_start(&c.opt)) != LP_OK)
+    if ((status = start(&j)) != LP_OK) {
+        j.comm->ops->finish(j.comm);
         return status;
-    ctx.startup_ms = now_ms() - t;
-    catch_stop_signals();
-    progress prog = {.warmup = c.opt.warmup};
-    if (!c.quiet && isatty(STDERR_FILENO)) {
-        c.opt.progress = progress_show;
-        c.opt.progress_arg = &prog;
     }
 
-    lp_data d = {0};
-    lp_report runs[LP_BACKEND_COUNT];
-    int nruns = 0;
-    memset(runs, 0, sizeof runs);
-    if (c.opt.backend != LP_BACKEND_AUTO && lp_backend_workers(c.opt.backend) == 0) {
-        fprintf(stderr, "lp-starpu: --backend %s: StarPU has no %s worker (%s)\n",
-                lp_backend_name(c.opt.backend), lp_backend_name(c.opt.backend),
-                backend_hint(c.opt.backend));
-        status = LP_ERR_BACKEND;
-        goto out;
+    status = prepare(&j);
+    if (status == LP_OK && j.c.calibrate) {
+        j.c.opt.verify = j.c.verify;
+        status = lp_calibrate(&j.c.opt, &j.ts, root(&j) ? stdout : NULL);
+    } else if (status == LP_OK) {
+        status = run_all(&j);
+        if (status == LP_OK)
+            status = finish_runs(&j);
     }
 
-    t = now_ms();
-    if ((status = load_data(&c, &h, &d, &ctx)) != LP_OK || lp_stop_requested())
-        goto out;
-    ctx.data_ms = now_ms() - t;
-    if (ctx.bad_inputs) {
-        fprintf(stderr, "lp-starpu: %s: %zu rows with a non-positive or NaN input (first: row "
-                "%zu)%s\n", c.input, ctx.bad_inputs, ctx.first_bad_row,
-                c.strict ? "" : "; their results are NaN or infinite");
-        if (c.strict) {
-            status = LP_ERR_INPUT;
-            goto out;
-        }
-    }
-    ctx.tiles_asked = c.opt.tiles;
-    if (c.opt.tiles > d.rows && !c.quiet)
-        fprintf(stderr, "lp-starpu: note: %zu tiles asked for %zu rows: using %zu tiles\n",
-                c.opt.tiles, d.rows, d.rows);
-
-    if (c.calibrate) {
-        c.opt.verify = c.verify;
-        status = lp_calibrate(&c.opt, &d, stdout);
-        goto out;
-    }
-    status = run_all(&c, &d, runs, &nruns, &ctx);
-    for (int i = 0; i < nruns && status == LP_OK && !c.quiet; i++)
-        lp_model_notice(&runs[i]);
-    if (status == LP_OK)
-        status = lp_write_reports(&c, &ctx, runs, nruns);
-    if (status == LP_OK && c.trace && lp_trace_svg(c.trace, &runs[0], err, sizeof err) != 0) {
-        fprintf(stderr, "lp-starpu: %s (the trace)\n", err);
-        status = LP_ERR_RUNTIME;
-    }
-    if (status == LP_OK && c.output && !lp_stop_requested() &&
-        lp_npy_write_vector(c.output, d.out, d.rows, err, sizeof err) != 0) {
-        fprintf(stderr, "lp-starpu: %s\n", err);
-        status = LP_ERR_RUNTIME;
-    }
-out:
-    for (int i = 0; i < LP_BACKEND_COUNT; i++)
-        lp_report_free(&runs[i]);
-    lp_data_free(&d);
-    lp_stop();
-    int signo = lp_stop_requested();
+    /* Every rank stops for a signal any rank received, and says so before
+     * shutting down: Open MPI's mpirun, signalled itself, signals the ranks
+     * and kills them 1 s later, while MPI_Finalize waits for it. */
+    int64_t signo = lp_stop_requested();
+    j.comm->ops->reduce_i64(j.comm, &signo, 1, LP_REDUCE_MAX);
     if (signo) {
-        fprintf(stderr, "lp-starpu: stopped by signal %d (%s)\n", signo, strsignal(signo));
-        return 128 + signo;
+        say(&j, "stopped by signal %d (%s)", (int)signo, strsignal((int)signo));
+        status = 128 + (int)signo;
     }
+    int traced = status == LP_OK && j.c.trace && !j.c.calibrate;
+    if (traced)
+        lp_fxt_remember_nodes();
+    lp_tiles_free(&j.ts);
+    j.comm->ops->before_stop(j.comm);
+    lp_stop();
+    if (traced)
+        status = write_trace(&j);
+    else if (j.fxt_dir[0])
+        lp_fxt_discard(j.fxt_dir);
+    for (int i = 0; i < LP_BACKEND_COUNT; i++)
+        lp_report_free(&j.runs[i]);
+    free(j.ranks);
+    j.comm->ops->finish(j.comm);
     return status;
 }

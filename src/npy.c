@@ -335,32 +335,32 @@ int lp_npy_read_header3(const char *path, lp_npy_header *h,
     return 0;
 }
 
-int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
-                         double *x, double *y, double *z,
-                         char *err, size_t errlen)
+int lp_npy_read_rows3(const char *path, const lp_npy_header *h, size_t first, size_t count,
+                      double *x, double *y, double *z, char *err, size_t errlen)
 {
-    if (h->ndim != 2 || h->cols != 3 || h->rows > SIZE_MAX / 24 ||
-        h->data_offset > LONG_MAX)
-        return fail(err, errlen, "%s: header is not an N x 3 array", path);
+    if (h->ndim != 2 || h->cols != 3 || h->rows > SIZE_MAX / 24 || first > h->rows ||
+        count > h->rows - first || h->data_offset > LONG_MAX - 24 * h->rows)
+        return fail(err, errlen, "%s: rows %zu to %zu are not in its N x 3 array", path, first,
+                    first + count);
     FILE *f = fopen(path, "rb");
     if (!f)
         return fail(err, errlen, "%s: cannot open: %s", path,
                     strerror(errno));
-    if (fseek(f, (long)h->data_offset, SEEK_SET) != 0) {
+    if (fseek(f, (long)(h->data_offset + 24 * first), SEEK_SET) != 0) {
         int e = errno;
         fclose(f);
         return fail(err, errlen, "%s: cannot seek to data: %s", path,
                     strerror(e));
     }
-    size_t chunk = h->rows < CHUNK_ROWS ? h->rows : CHUNK_ROWS;
+    size_t chunk = count < CHUNK_ROWS ? count : CHUNK_ROWS;
     unsigned char *buf = malloc(chunk ? chunk * 24 : 1);
     if (!buf) {
         fclose(f);
         return fail(err, errlen, "%s: out of memory", path);
     }
     int rc = 0;
-    for (size_t done = 0; done < h->rows;) {
-        size_t want = h->rows - done < chunk ? h->rows - done : chunk;
+    for (size_t done = 0; done < count;) {
+        size_t want = count - done < chunk ? count - done : chunk;
         size_t got = fread(buf, 24, want, f);
         if (got != want) {
             if (ferror(f))
@@ -368,7 +368,7 @@ int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
                           strerror(errno));
             else
                 rc = fail(err, errlen, "%s: truncated: expected %zu rows, "
-                          "found %zu", path, h->rows, done + got);
+                          "found %zu", path, h->rows, first + done + got);
             break;
         }
         for (size_t i = 0; i < got; i++) {
@@ -382,6 +382,13 @@ int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
     free(buf);
     fclose(f);
     return rc;
+}
+
+int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
+                         double *x, double *y, double *z,
+                         char *err, size_t errlen)
+{
+    return lp_npy_read_rows3(path, h, 0, h->rows, x, y, z, err, errlen);
 }
 
 /* ---- writing ---- */

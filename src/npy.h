@@ -37,6 +37,11 @@ int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
                          double *x, double *y, double *z,
                          char *err, size_t errlen);
 
+/* The same for rows first..first+count-1 only (each MPI rank reads its
+ * own). */
+int lp_npy_read_rows3(const char *path, const lp_npy_header *h, size_t first, size_t count,
+                      double *x, double *y, double *z, char *err, size_t errlen);
+
 /* Writes v[0..n) as a 1-D '<f8' .npy file, by file_out.h's rules: a
  * failure never leaves a partial or truncated path behind, a symbolic link
  * is written through, a device or FIFO written directly.  Returns 0 or -1

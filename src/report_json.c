@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tool.h"
 
 extern char **environ;
 
@@ -101,9 +101,7 @@ static void json_ranks(FILE *f, const lp_report_context *ctx)
         json_number(f, s->busy_ms);
         fputs(", \"seconds\": ", f);
         json_number(f, s->seconds);
-        fprintf(f, ", \"mpi_bytes_per_run\": %llu, \"mpi_bytes_gather\": %llu}",
-                (unsigned long long)s->mpi_bytes_per_run,
-                (unsigned long long)s->mpi_bytes_gather);
+        fprintf(f, ", \"mpi_bytes_gather\": %llu}", (unsigned long long)s->mpi_bytes_gather);
     }
     fputs("\n  ]", f);
 }

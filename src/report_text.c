@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tool.h"
 
 extern char **environ;
 
@@ -67,16 +67,17 @@ static void print_device_memory(FILE *f, const lp_report *r)
 
 static void print_ranks(FILE *f, const lp_report_context *ctx)
 {
-    char a[32], b[32];
-    fprintf(f, "\n  MPI ranks (%s distribution; the run's time is the slowest rank's)\n",
+    char b[32];
+    fprintf(f, "\n  MPI ranks (%s distribution; each rank runs the tiles it owns on rows it "
+               "holds: no tile crosses MPI during a run; the run's time is the slowest "
+               "rank's)\n",
             ctx->distribution);
-    fprintf(f, "  %4s %-20s %7s %6s %6s %11s %10s %10s %12s %12s\n", "rank", "host", "workers",
-            "tiles", "tasks", "rows", "busy ms", "own ms", "MPI sent/run", "MPI gather");
+    fprintf(f, "  %4s %-20s %7s %6s %6s %11s %10s %10s %12s\n", "rank", "host", "workers",
+            "tiles", "tasks", "rows", "busy ms", "own ms", "MPI gather");
     for (int r = 0; r < ctx->nranks; r++) {
         const lp_rank_stats *s = &ctx->ranks[r];
-        fprintf(f, "  %4d %-20.20s %7u %6zu %6zu %11zu %10.2f %10.3f %12s %12s%s\n", s->rank,
+        fprintf(f, "  %4d %-20.20s %7u %6zu %6zu %11zu %10.2f %10.3f %12s%s\n", s->rank,
                 s->host, s->nworkers, s->tiles, s->tasks, s->rows, s->busy_ms, s->seconds * 1e3,
-                lp_format_bytes((double)s->mpi_bytes_per_run, a, sizeof a),
                 lp_format_bytes((double)s->mpi_bytes_gather, b, sizeof b),
                 s->tiles ? "" : "  (idle: no tile)");
     }
@@ -145,8 +146,7 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                                                                  : lp_backend_name(r->backend));
     fprintf(f, "start-up    %.1f ms StarPU, %.1f ms data (not timed below)\n", ctx->startup_ms,
             ctx->data_ms);
-    fprintf(f, "timed       registration + %stasks + results back in host RAM\n",
-            ctx->nranks ? "" : "partition + ");
+    fprintf(f, "timed       registration + tasks + results back in host RAM\n");
     fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s)\n",
             r->seconds * 1e3, r->repeat, r->median_seconds * 1e3, r->warmup,
             r->warmup == 1 ? "" : "s");

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "file_out.h"
-#include "internal.h"
+#include "tool.h"
 
 int lp_write_reports(const lp_cli *c, const lp_report_context *ctx,
                      const lp_report *runs, int nruns)

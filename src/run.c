@@ -1,14 +1,18 @@
-/* One timed run: register the columns, cut them into tiles, one task per
- * tile, wait, bring the results home.  Repeated opt->repeat times; the
- * report keeps the best run's statistics. */
+/* The one run path, for one process and for each rank of an MPI job: the
+ * tiles this rank owns are registered with StarPU, one task each, run,
+ * and unregistered (the results are then home), opt->warmup untimed times
+ * and opt->repeat timed times.  What involves the other ranks goes through
+ * the communicator (comm.h): starting each run together, the slowest
+ * rank's time, the checksum's tile sums, the verification's worst row. */
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
 
 #include "internal.h"
 #include "logprod.h"
+#include "stats.h"
+#include "tiles.h"
 
 #define LP_TILE_ROWS 262144      /* 2 MiB per column: hides task overhead */
 #define LP_MIN_TILE_ROWS 16384
@@ -50,184 +54,85 @@ uint32_t lp_where_mask(lp_backend b)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+/* What one run needs besides the tiles, kept across runs. */
+typedef struct run_state {
+    struct starpu_task **tasks;      /* per tile, NULL where not owned */
+    starpu_data_handle_t (*h)[4];    /* per tile */
+    uint32_t footprints[2];          /* of the first and last owned tiles */
+    int have_footprints;
+    unsigned long mark;              /* the last run's FxT user event */
+} run_state;
 
-double lp_median(const double *v, int n)
+static void destroy_tasks(const lp_tiles *ts, run_state *rs)
 {
-    double *s = malloc((size_t)n * sizeof *s);
-    if (!s)
-        return v[0];
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-    free(s);
-    return m;
-}
-
-/* Reading a bus's counters resets them: done before each run. */
-void lp_bus_counters_reset(void)
-{
-    struct starpu_profiling_bus_info info;
-    for (int b = 0; b < starpu_bus_get_count(); b++)
-        starpu_bus_get_profiling_info(b, &info);
-}
-
-void lp_bus_counters_read(lp_report *rep)
-{
-    for (unsigned b = 0; b < rep->nbuses; b++) {
-        struct starpu_profiling_bus_info info;
-        lp_bus_stats *s = &rep->buses[b];
-        starpu_bus_get_profiling_info((int)b, &info);
-        starpu_memory_node_get_name(starpu_bus_get_src((int)b), s->src, sizeof s->src);
-        starpu_memory_node_get_name(starpu_bus_get_dst((int)b), s->dst, sizeof s->dst);
-        s->bytes = (uint64_t)info.transferred_bytes;
-        s->transfers = (unsigned)info.transfer_count;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        if (rs->tasks[t])
+            starpu_task_destroy(rs->tasks[t]);
+        rs->tasks[t] = NULL;
     }
 }
 
-/* What StarPU has allocated on each memory node, sampled as each task ends
- * on a worker of that node, against the node's size as StarPU counts it
- * (the device's memory, or STARPU_LIMIT_*_MEM). */
-static _Atomic long long mem_peak[STARPU_MAXNODES];
-
-static long long node_total(unsigned node)
+/* One run of this rank's tiles, timed from t0 to t1 (us).  Returns LP_OK,
+ * or an error with a message printed. */
+static int run_once(const lp_options *opt, lp_tiles *ts, run_state *rs, double *t0,
+                    double *t1)
 {
-    return (long long)starpu_memory_get_total(node);
-}
-
-static void sample_memory(void *arg)
-{
-    (void)arg;
-    int w = starpu_worker_get_id();
-    if (w < 0)
-        return;
-    unsigned node = starpu_worker_get_memory_node((unsigned)w);
-    long long total = node_total(node);
-    if (total < 0)
-        return;
-    long long used = total - (long long)starpu_memory_get_available(node);
-    long long seen = atomic_load(&mem_peak[node]);
-    while (used > seen && !atomic_compare_exchange_weak(&mem_peak[node], &seen, used))
-        ;
-}
-
-void lp_memory_watch_reset(void)
-{
-    for (unsigned node = 0; node < starpu_memory_nodes_get_count(); node++)
-        atomic_store(&mem_peak[node], 0);
-}
-
-void lp_memory_watch_task(struct starpu_task *task)
-{
-    task->callback_func = sample_memory;
-    task->callback_arg = NULL;
-}
-
-void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0)
-{
-    for (unsigned w = 0; w < rep->nworkers; w++) {
-        lp_worker_stats *s = &rep->workers[w];
-        starpu_worker_get_name((int)w, s->name, sizeof s->name);
-        s->kind = lp_worker_backend((int)w);
-        s->tasks = 0;
-        s->rows = 0;
-        s->busy_ms = 0;
-        s->predicted_ms = 0;
-        unsigned node = starpu_worker_get_memory_node(w);
-        s->mem_total_bytes = node_total(node);
-        s->mem_peak_bytes = atomic_load(&mem_peak[node]);
-    }
-    for (size_t t = 0; t < rep->tiles; t++) {
-        /* Under MPI a rank holds only the tasks it ran: others are NULL. */
-        struct starpu_profiling_task_info *p = tasks[t] ? tasks[t]->profiling_info : NULL;
-        lp_task_record *r = &rep->tasks[t];
-        lp_tile_range(rep->rows, rep->tiles, t, &r->first_row, &r->rows);
-        r->tile = t;
-        r->worker = p ? p->workerid : -1;
-        r->start_us = p ? starpu_timing_timespec_to_us(&p->start_time) - t0 : 0;
-        r->end_us = p ? starpu_timing_timespec_to_us(&p->end_time) - t0 : 0;
-        if (r->worker >= 0 && (unsigned)r->worker < rep->nworkers) {
-            lp_worker_stats *s = &rep->workers[r->worker];
-            s->tasks++;
-            s->rows += r->rows;
-            s->busy_ms += (r->end_us - r->start_us) / 1000.0;
-            /* Model-based policies (dmda, lp-eft, ...) set it when they
-             * place the task; others leave it NaN or 0.  One task without
-             * a prediction makes the worker's sum NaN. */
-            double p_us = tasks[t]->predicted;
-            s->predicted_ms += isfinite(p_us) && p_us > 0 ? p_us / 1000.0 : NAN;
-        }
-    }
-    for (unsigned w = 0; w < rep->nworkers; w++)
-        if (rep->workers[w].tasks == 0)
-            rep->workers[w].predicted_ms = NAN;
-}
-
-/* The timed part.  Returns LP_OK, or an error with a message printed. */
-static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
-                    lp_tile_arg *args, struct starpu_task **tasks,
-                    double *t0, double *t1, uint32_t footprints[2])
-{
-    starpu_data_handle_t h[4];
-    double *cols[4] = {d->x, d->y, d->z, d->out};
-    struct starpu_data_filter f = {
-        .filter_func = starpu_vector_filter_block,
-        .nchildren = (unsigned)tiles,
-    };
+    static unsigned long runs;   /* the marks of the runs in an FxT trace */
     int status = LP_OK;
-
+    ts->comm->ops->barrier(ts->comm);   /* every rank starts together */
     *t0 = starpu_timing_now();
-    for (int c = 0; c < 4; c++) {
-        starpu_vector_data_register(&h[c], STARPU_MAIN_RAM, (uintptr_t)cols[c],
-                                    (uint32_t)d->rows, sizeof(double));
-        starpu_data_partition(h[c], &f);
-    }
-    size_t submitted = 0;
+    rs->mark = ++runs;
+    starpu_fxt_trace_user_event(rs->mark);
     lp_memory_watch_reset();
-    for (size_t t = 0; t < tiles; t++) {
+    size_t registered = 0;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
         if (lp_stop_requested()) {   /* a signal: submit nothing more */
             status = LP_ERR_INTERRUPTED;
             break;
         }
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        for (int c = 0; c < 4; c++)
+            starpu_vector_data_register(&rs->h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
+                                        (uint32_t)count, sizeof(double));
+        registered = t + 1;
+        /* The output tile goes home as soon as its task ends (write-through),
+         * overlapping the copies back with the work still running. */
+        starpu_data_set_wt_mask(rs->h[t][3], 1u << STARPU_MAIN_RAM);
         struct starpu_task *task = starpu_task_create();
         task->cl = &lp_logprod_cl;
         for (int c = 0; c < 4; c++)
-            task->handles[c] = starpu_data_get_sub_data(h[c], 1, (unsigned)t);
-        /* The output tile goes home as soon as its task ends (write-through),
-         * overlapping the copies back with the work still running, instead
-         * of one after the other at unpartition. */
-        starpu_data_set_wt_mask(task->handles[3], 1u << STARPU_MAIN_RAM);
+            task->handles[c] = rs->h[t][c];
         if (opt->backend != LP_BACKEND_AUTO)   /* forced single backend */
             task->where = lp_where_mask(opt->backend);
-        task->cl_arg = &args[t];
-        task->cl_arg_size = sizeof args[t];
+        task->cl_arg = &ts->args[t];
+        task->cl_arg_size = sizeof ts->args[t];
         task->destroy = 0;   /* kept for its profiling information */
         lp_memory_watch_task(task);
-        tasks[t] = task;
-        if (t == 0)   /* tiles have at most two sizes: the first's and the last's */
-            footprints[0] = footprints[1] = lp_logprod_footprint(task);
-        else if (t + 1 == tiles)
-            footprints[1] = lp_logprod_footprint(task);
+        /* Tiles have two sizes at most, the larger first: the first and the
+         * last owned tiles cover them. */
+        uint32_t footprint = lp_logprod_footprint(task);
+        if (!rs->have_footprints)
+            rs->footprints[0] = footprint;
+        rs->footprints[1] = footprint;
+        rs->have_footprints = 1;
         int ret = starpu_task_submit(task);
         if (ret != 0) {
             fprintf(stderr, "lp-starpu: task of tile %zu refused: %s\n", t,
                     ret == -ENODEV ? "no worker can run it" : strerror(-ret));
             starpu_task_destroy(task);
-            tasks[t] = NULL;
             status = ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
             break;
         }
-        submitted++;
+        rs->tasks[t] = task;
     }
     starpu_task_wait_for_all();
-    for (int c = 0; c < 4; c++) {
-        starpu_data_unpartition(h[c], STARPU_MAIN_RAM);
-        starpu_data_unregister(h[c]);
-    }
+    for (size_t t = 0; t < registered; t++)
+        if (ts->owner[t] == ts->comm->rank)
+            for (int c = 0; c < 4; c++)
+                starpu_data_unregister(rs->h[t][c]);
     *t1 = starpu_timing_now();
 
     char msg[300];
@@ -236,134 +141,160 @@ static int run_once(const lp_options *opt, lp_data *d, size_t tiles,
         status = LP_ERR_RUNTIME;
     }
     if (status != LP_OK)
-        for (size_t t = 0; t < submitted; t++) {
-            starpu_task_destroy(tasks[t]);
-            tasks[t] = NULL;
-        }
+        destroy_tasks(ts, rs);
     return status;
 }
 
-void lp_model_samples(lp_report *rep, const uint32_t footprints[2])
+/* Results not yet written are NaN: what the run leaves unwritten can never
+ * pass for an earlier run's. */
+static void poison_out(lp_tiles *ts)
 {
-    for (int k = 0; k < LP_BACKEND_COUNT; k++)
-        rep->model_samples[k] = -1;
-    if (rep->tiles == 0)
-        return;
-    for (unsigned w = 0; w < starpu_worker_get_count(); w++) {
-        unsigned a = lp_logprod_samples((int)w, footprints[0]);
-        unsigned b = lp_logprod_samples((int)w, footprints[1]);
-        int n = (int)(a < b ? a : b);
-        int *slot = &rep->model_samples[lp_worker_backend((int)w)];
-        if (*slot < 0 || n < *slot)
-            *slot = n;
+    for (size_t t = 0; t < ts->tiles; t++)
+        if (ts->owner[t] == ts->comm->rank) {
+            size_t first, count;
+            lp_tiles_range(ts, t, &first, &count);
+            lp_poison(ts->col[t][3], count);
+        }
+}
+
+/* Every owned tile's sum, combined over the ranks in tile order. */
+static double checksum(const lp_tiles *ts)
+{
+    double *sums = calloc(ts->tiles + 1, sizeof *sums);
+    if (!sums)
+        return NAN;
+    for (size_t t = 0; t < ts->tiles; t++)
+        if (ts->owner[t] == ts->comm->rank) {
+            size_t first, count;
+            lp_tiles_range(ts, t, &first, &count);
+            sums[t] = lp_tile_sum(ts->col[t][3], count);
+        }
+    lp_comm_tile_sums(ts->comm, sums, ts->tiles);
+    double total = lp_combine_tile_sums(sums, ts->tiles);
+    free(sums);
+    return total;
+}
+
+/* Each rank checks its own rows; the worst error over every rank, the
+ * first row that has it, and that row's values, everywhere. */
+static void verify(const lp_tiles *ts, unsigned intensity, lp_report *rep)
+{
+    double worst = 0;
+    int64_t row = INT64_MAX;
+    double values[4] = {0, 0, 0, 0};
+    for (size_t t = 0; t < ts->tiles; t++) {
+        size_t first, count, at = 0;
+        lp_tiles_range(ts, t, &first, &count);
+        double *const *c = ts->col[t];
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
+        lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+        double err = lp_max_rel_error(&tile, intensity, &at);
+        if (err > worst) {   /* tiles in row order: the first such row */
+            worst = err;
+            row = (int64_t)(first + at);
+            for (int k = 0; k < 4; k++)
+                values[k] = c[k][at];
+        }
     }
+    const lp_comm *cm = ts->comm;
+    double all_worst = lp_comm_max(cm, worst);
+    int64_t mine = worst == all_worst && all_worst > 0 ? row : INT64_MAX;
+    int64_t first_row = mine;
+    cm->ops->reduce_i64(cm, &first_row, 1, LP_REDUCE_MIN);
+    if (mine != first_row)
+        memset(values, 0, sizeof values);   /* one rank sends the row's values */
+    cm->ops->reduce_f64(cm, values, 4, LP_REDUCE_SUM);
+    rep->verified = 1;
+    rep->max_rel_error = all_worst;
+    rep->worst_row = all_worst > 0 ? (size_t)first_row : 0;
+    memcpy(rep->worst_values, values, sizeof values);
 }
 
-int lp_report_alloc(lp_report *rep, int repeat, size_t tiles)
+int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
 {
-    rep->repeat = repeat;
-    rep->nworkers = starpu_worker_get_count();
-    rep->nbuses = (unsigned)starpu_bus_get_count();
-    rep->run_seconds = calloc((size_t)repeat, sizeof *rep->run_seconds);
-    rep->workers = calloc(rep->nworkers ? rep->nworkers : 1, sizeof *rep->workers);
-    rep->buses = calloc(rep->nbuses ? rep->nbuses : 1, sizeof *rep->buses);
-    rep->tasks = calloc(tiles ? tiles : 1, sizeof *rep->tasks);
-    return rep->run_seconds && rep->workers && rep->buses && rep->tasks ? 0 : -1;
-}
-
-int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
-{
+    const lp_comm *comm = ts->comm;
     memset(rep, 0, sizeof *rep);
-    rep->rows = d->rows;
+    rep->rows = ts->rows;
+    rep->tiles = ts->tiles;
     rep->backend = opt->backend;
+    rep->warmup = opt->warmup;
+    rep->intensity = opt->intensity ? opt->intensity : 1;
     snprintf(rep->sched, sizeof rep->sched, "%s", lp_sched_name());
-    if (opt->repeat < 1 || opt->warmup < 0 || d->rows > LP_MAX_ROWS)
+    if (opt->repeat < 1 || opt->warmup < 0 || ts->rows > LP_MAX_ROWS)
         return LP_ERR_USAGE;
-    if (lp_backend_workers(opt->backend) == 0) {
+    int status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
+    if (status != LP_OK)
         fprintf(stderr, "lp-starpu: --backend %s: StarPU found no %s worker\n",
                 lp_backend_name(opt->backend), lp_backend_name(opt->backend));
-        return LP_ERR_BACKEND;
-    }
+    if ((status = lp_comm_agree(comm, status)) != LP_OK)
+        return status;
 
-    size_t tiles = lp_tiles_for(opt, d->rows, starpu_worker_get_count());
-    rep->tiles = tiles;
-    if (lp_report_alloc(rep, opt->repeat, tiles) != 0) {
-        lp_report_free(rep);
-        return LP_ERR_RUNTIME;
-    }
+    run_state rs = {0};
+    rs.tasks = calloc(ts->tiles + 1, sizeof *rs.tasks);
+    rs.h = calloc(ts->tiles + 1, sizeof *rs.h);
+    status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.tasks && rs.h
+                 ? LP_OK : LP_ERR_RUNTIME;
+    for (size_t t = 0; t < ts->tiles; t++)
+        ts->args[t].intensity = rep->intensity;
 
-    lp_tile_arg *args = calloc(tiles ? tiles : 1, sizeof *args);
-    struct starpu_task **tasks = calloc(tiles ? tiles : 1, sizeof *tasks);
-    if (!args || !tasks) {
-        free(args);
-        free(tasks);
-        lp_report_free(rep);
-        return LP_ERR_RUNTIME;
-    }
-    unsigned intensity = opt->intensity ? opt->intensity : 1;
-    for (size_t t = 0; t < tiles; t++)
-        args[t] = (lp_tile_arg){.tile = t, .intensity = intensity};
-
-    int status = LP_OK;
-    double best = 0, t0, t1;
-    uint32_t footprints[2] = {0, 0};
-    rep->warmup = opt->warmup;
-    rep->intensity = intensity;
-    for (int w = 0; w < opt->warmup && d->rows > 0 && status == LP_OK; w++) {
-        status = run_once(opt, d, tiles, args, tasks, &t0, &t1, footprints);
-        for (size_t t = 0; t < tiles && status == LP_OK; t++)
-            starpu_task_destroy(tasks[t]);
-        if (status == LP_OK && opt->progress)
-            opt->progress(opt->progress_arg, w + 1, opt->warmup + opt->repeat);
-    }
-    for (int r = 0; r < opt->repeat && status == LP_OK; r++) {
+    double t0, t1, own_best = 0;
+    int total = opt->warmup + opt->repeat;
+    for (int r = 0; r < total && (status = lp_comm_agree(comm, status)) == LP_OK; r++) {
+        /* Every rank goes into each run or none does: a signal seen by one
+         * stops them all before the next run. */
+        if ((status = lp_comm_agree(comm, lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_OK)))
+            break;
+        int timed = r >= opt->warmup, k = r - opt->warmup;
+        if (r + 1 == total)   /* the run whose results are kept */
+            poison_out(ts);
         t0 = t1 = 0;
-        if (r + 1 == opt->repeat)   /* the run whose results are kept */
-            lp_poison(d->out, d->rows);
-        if (d->rows > 0) {
+        if (timed)
             lp_bus_counters_reset();
-            status = run_once(opt, d, tiles, args, tasks, &t0, &t1, footprints);
-            if (status != LP_OK)
-                break;
+        if (ts->rows > 0)
+            status = lp_comm_agree(comm, run_once(opt, ts, &rs, &t0, &t1));
+        double own = (t1 - t0) * 1e-6, slowest = lp_comm_max(comm, own);
+        if (status == LP_OK && timed) {
+            rep->run_seconds[k] = slowest;
+            if (k == 0 || slowest < rep->seconds) {
+                rep->seconds = slowest;
+                rep->trace_mark = rs.mark;
+                own_best = own;
+                lp_bus_counters_read(rep);
+                lp_collect_task_stats(rep, rs.tasks, t0);
+            }
         }
-        rep->run_seconds[r] = (t1 - t0) * 1e-6;
-        if (r == 0 || rep->run_seconds[r] < best) {
-            best = rep->run_seconds[r];
-            lp_bus_counters_read(rep);
-            lp_collect_task_stats(rep, tasks, t0);
-        }
-        for (size_t t = 0; t < tiles; t++)
-            starpu_task_destroy(tasks[t]);
-        if (opt->progress)
-            opt->progress(opt->progress_arg, opt->warmup + r + 1, opt->warmup + opt->repeat);
+        destroy_tasks(ts, &rs);
+        if (status == LP_OK && opt->progress)
+            opt->progress(opt->progress_arg, r + 1, total);
     }
-    free(args);
-    free(tasks);
+    free(rs.tasks);
+    free(rs.h);
     if (status != LP_OK) {
         lp_report_free(rep);
         return status;
     }
-    lp_model_samples(rep, footprints);
-    rep->seconds = best;
+    rep->own_seconds = own_best;
+    lp_model_samples(rep, rs.have_footprints ? rs.footprints : NULL);
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
-    rep->checksum = lp_checksum(d->out, d->rows, tiles);
+    rep->checksum = checksum(ts);
     if (opt->verify) {
-        rep->verified = 1;
-        rep->max_rel_error = lp_max_rel_error(d, intensity, &rep->worst_row);
+        verify(ts, rep->intensity, rep);
         if (!(rep->max_rel_error <= LP_VERIFY_TOLERANCE))
             return LP_ERR_VERIFY;
     }
     return LP_OK;
 }
 
-void lp_report_free(lp_report *rep)
+int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
 {
-    free(rep->run_seconds);
-    free(rep->workers);
-    free(rep->buses);
-    free(rep->tasks);
-    rep->run_seconds = NULL;
-    rep->workers = NULL;
-    rep->buses = NULL;
-    rep->tasks = NULL;
+    lp_tiles ts;
+    memset(rep, 0, sizeof *rep);
+    if (d->rows > LP_MAX_ROWS)
+        return LP_ERR_USAGE;
+    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, starpu_worker_get_count())) != LP_OK)
+        return LP_ERR_RUNTIME;
+    int status = lp_run_tiles(opt, &ts, rep);
+    lp_tiles_free(&ts);
+    return status;
 }

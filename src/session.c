@@ -1,6 +1,4 @@
-/* Starting and stopping StarPU, and what the running StarPU offers:
- * scheduling policies and workers per backend. */
-#include <signal.h>
+/* Starting and stopping StarPU, and the workers it runs per backend. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,46 +8,6 @@
 #include "logprod.h"
 
 #define LP_DEFAULT_SCHED "dmda"
-
-/* StarPU's predefined policies, then lp-starpu's own. */
-static struct starpu_sched_policy *nth_policy(int i)
-{
-    struct starpu_sched_policy **p = starpu_sched_get_predefined_policies();
-    int n = 0;
-    while (p[n])
-        n++;
-    if (i < 0 || i > n)
-        return NULL;
-    return i < n ? p[i] : &lp_eft_policy;
-}
-
-static struct starpu_sched_policy *find_policy(const char *name)
-{
-    struct starpu_sched_policy *p;
-    for (int i = 0; name && (p = nth_policy(i)); i++)
-        if (strcmp(p->policy_name, name) == 0)
-            return p;
-    return NULL;
-}
-
-int lp_sched_known(const char *name)
-{
-    return find_policy(name) != NULL;
-}
-
-const char *lp_sched_nth(int i)
-{
-    struct starpu_sched_policy *p = nth_policy(i);
-    return p ? p->policy_name : NULL;
-}
-
-void lp_sched_list(void *file)
-{
-    FILE *f = file;
-    struct starpu_sched_policy *p;
-    for (int i = 0; (p = nth_policy(i)); i++)
-        fprintf(f, "  %-32s %s\n", p->policy_name, p->policy_description);
-}
 
 void lp_options_init(lp_options *opt)
 {
@@ -69,7 +27,7 @@ static int init_with_policy(struct starpu_conf *conf, const char *name)
 {
     const char *env = getenv("STARPU_SCHED");
     char *saved = env ? strdup(env) : NULL;
-    if (find_policy(name ? name : env) == &lp_eft_policy) {
+    if (lp_policy_find(name ? name : env) == &lp_eft_policy) {
         conf->sched_policy = &lp_eft_policy;
         conf->sched_policy_name = NULL;   /* starpu_conf_init read the variable */
         unsetenv("STARPU_SCHED");
@@ -99,10 +57,16 @@ int lp_start(const lp_options *opt)
     }
     struct starpu_conf conf;
     starpu_conf_init(&conf);
+    /* FxT traces (StarPU built with FxT) only when asked for. */
+    setenv("STARPU_FXT_TRACE", "0", 0);
     int ret = init_with_policy(&conf, name);
+    if (ret == -ENODEV) {
+        fprintf(stderr, "lp-starpu: StarPU found no worker to start (STARPU_NCPU, "
+                "STARPU_NCUDA, STARPU_NOPENCL leave none?)\n");
+        return LP_ERR_BACKEND;
+    }
     if (ret != 0) {
-        fprintf(stderr, "lp-starpu: StarPU failed to start (%s)\n",
-                ret == -ENODEV ? "no worker available" : strerror(-ret));
+        fprintf(stderr, "lp-starpu: StarPU failed to start (%s)\n", strerror(-ret));
         return LP_ERR_RUNTIME;
     }
     starpu_profiling_status_set(STARPU_PROFILING_ENABLE);
@@ -118,26 +82,6 @@ void lp_stop(void)
 {
     lp_logprod_opencl_unload();
     starpu_shutdown();
-}
-
-/* Written by a signal handler, read between tasks: sig_atomic_t is the one
- * type both may touch without a lock. */
-static volatile sig_atomic_t stop_signo;
-
-void lp_request_stop(int signo)
-{
-    stop_signo = signo;
-}
-
-int lp_stop_requested(void)
-{
-    return stop_signo;
-}
-
-const char *lp_sched_name(void)
-{
-    struct starpu_sched_policy *p = starpu_sched_ctx_get_sched_policy(0);
-    return p && p->policy_name ? p->policy_name : "?";
 }
 
 static const enum starpu_worker_archtype archtype[LP_BACKEND_COUNT] = {

@@ -3,6 +3,8 @@
 
     cli_test.py --list          the case names (CTest makes one test each)
     cli_test.py BIN CASE        run one case against the lp-starpu binary BIN
+    cli_test.py BIN mpi2.CASE   the same case, every run an MPI job of 2 ranks
+                                (for the cases marked mpi=True)
 
 Exit 0: passed, 1: failed, 77: skipped (a device this machine lacks).
 Pure Python (no numpy needed): .npy files are written and read by hand.
@@ -23,12 +25,20 @@ import time
 
 BIN = None
 CASES = {}
+MPI_CASES = set()   # also run as mpi2.<name>: the same case under mpirun -np 2
+RANKS = 0           # mpi2.<name>: every run() goes through mpirun with --mpi
 SKIP = 77
 
 
-def case(fn):
-    CASES[fn.__name__] = fn
-    return fn
+def case(fn=None, *, mpi=False):
+    """Registers a case; mpi=True: it makes sense for an MPI job too, and
+    runs a second time with every run of the tool an MPI job of 2 ranks."""
+    def register(f):
+        CASES[f.__name__] = f
+        if mpi:
+            MPI_CASES.add(f.__name__)
+        return f
+    return register(fn) if fn else register
 
 
 class Skip(Exception):
@@ -50,8 +60,12 @@ def run(*args, env=None, unset=(), limit_as=None, limit_fsize=None, binary=None,
             # killing the process: the tool's short-write path.
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
-    p = subprocess.run([binary or BIN, *map(str, args)], capture_output=True, text=True,
-                       env=full_env, preexec_fn=pre, timeout=timeout)
+    cmd = [binary or BIN, *map(str, args)]
+    if RANKS:
+        cmd = [mpi_launcher(), "-np", str(RANKS), cmd[0], "--mpi", *cmd[1:]]
+        full_env = dict(MPI_JOB_ENV, **full_env)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=full_env, preexec_fn=pre,
+                       timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -222,7 +236,7 @@ def sched_help_lists_policies():
         check(f"  {p} " in out, f"{p} not listed")
 
 
-@case
+@case(mpi=True)
 def own_policy_from_flag_or_environment():
     for how in (("--sched", "lp-eft"), ()):
         report, err = run_json("--rows", 100003, "--tiles", 9, "--verify", *how,
@@ -235,7 +249,7 @@ def own_policy_from_flag_or_environment():
 
 
 # ---------------------------------------------------------------- runs
-@case
+@case(mpi=True)
 def seed_checksum_matches_reference():
     report, _ = run_json("--rows", 100000, "--tiles", 7)
     ref = math.fsum(math.log(i) ** 3 for i in range(1, 100001))
@@ -248,7 +262,7 @@ def seed_checksum_matches_reference():
     check(sum(w["rows"] for w in report["workers"]) == 100000, "rows do not add up")
 
 
-@case
+@case(mpi=True)
 def quiet_prints_only_the_checksum():
     rc, out, err = run("--rows", 1000, "--quiet")
     check(rc == 0, err)
@@ -258,7 +272,7 @@ def quiet_prints_only_the_checksum():
     check(err == "", f"--quiet wrote on stderr: {err!r}")
 
 
-@case
+@case(mpi=True)
 def quiet_json_to_stdout_is_only_json():
     rc, out, err = run("--rows", 1000, "--quiet", "--json", "-")
     check(rc == 0, err)
@@ -268,7 +282,7 @@ def quiet_json_to_stdout_is_only_json():
     check(err == "", f"--quiet wrote on stderr: {err!r}")
 
 
-@case
+@case(mpi=True)
 def json_file_beside_the_text_report():
     rc, out, err = run("--rows", 1000, "--tiles", 3, "--json", "r.json")
     check(rc == 0, err)
@@ -288,13 +302,13 @@ def json_file_beside_the_text_report():
         check(time.monotonic() - t < 10, f"{opt} {path}: refused only after the run")
 
 
-@case
+@case(mpi=True)
 def rows_zero_is_empty():
     report, _ = run_json("--rows", 0)
     check(report["rows"] == 0 and report["tiles"] == 0 and report["checksum"] == 0, report)
 
 
-@case
+@case(mpi=True)
 def tiles_clamped_to_rows():
     rc, out, err = run("--rows", 5, "--tiles", 64, "--json", "-")
     check(rc == 0, err)
@@ -302,7 +316,7 @@ def tiles_clamped_to_rows():
     check(json.loads(out)["tiles"] == 5, out)
 
 
-@case
+@case(mpi=True)
 def repeat_reports_min_and_median():
     for repeat in (3, 4):
         report, _ = run_json("--rows", 20000, "--repeat", repeat)
@@ -332,7 +346,7 @@ def warmup_runs_really_run():
     check(samples[1] - samples[0] == 4, f"model samples after --warmup 0 and 1: {samples}")
 
 
-@case
+@case(mpi=True)
 def tile_rows_sets_tile_count():
     for rows, tile_rows, tiles in ((1000, 300, 4), (1000, 5000, 1), (5, 1, 5), (1000, 1000, 1)):
         rc, out, err = run("--rows", rows, "--tile-rows", tile_rows, "--verify", "--json", "-")
@@ -344,7 +358,7 @@ def tile_rows_sets_tile_count():
         check("tiles asked" not in err, f"a clamp notice without a clamp: {err}")
 
 
-@case
+@case(mpi=True)
 def intensity_sums_k_terms():
     report, _ = run_json("--rows", 20000, "--intensity", 3, "--verify", "--tiles", 5)
     ref = math.fsum(math.log(i + k) ** 3 for i in range(1, 20001) for k in range(3))
@@ -354,24 +368,59 @@ def intensity_sums_k_terms():
     check(rc == 2 and "--intensity '0'" in err, f"exit {rc}: {err}")
 
 
-@case
+@case(mpi=True)
 def trace_svg_well_formed():
     import xml.etree.ElementTree as ET
     rc, _, err = run("--rows", 100000, "--tiles", 16, "--trace", "t.svg", "--repeat", 2)
     check(rc == 0, err)
     root = ET.parse("t.svg").getroot()
-    ns = "{http://www.w3.org/2000/svg}"
-    tasks = [r for r in root.iter(ns + "rect") if r.find(ns + "title") is not None]
+    tasks = svg_boxes(root, "task")
     check(len(tasks) == 16, f"{len(tasks)} task boxes, expected 16")
-    titles = sorted(int(r.find(ns + "title").text.split(":")[0].split()[1]) for r in tasks)
+    titles = sorted(int(r.find(SVG + "title").text.split(":")[0].split()[1]) for r in tasks)
     check(titles == list(range(16)), titles)
-    check("dmda" in "".join(root.itertext()), "no scheduler in the title")
+    text = "".join(root.itertext())
+    check("dmda" in text, "no scheduler in the title")
+    for r in range(RANKS):   # one lane per worker of every rank, named after it
+        check(f"rank {r}: CPU 0" in text, f"no lane for rank {r}'s worker")
     rc, _, err = run("--rows", 100, "--trace", "/nonexistent-dir/t.svg")
     check(rc == 1 and "/nonexistent-dir/t.svg: directory is not writable" in err,
           f"exit {rc}: {err}")
 
 
-@case
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_boxes(root, kind):
+    return [r for r in root.iter(SVG + "rect") if r.get("class") == kind]
+
+
+@case(mpi=True)
+def trace_shows_each_links_copies():
+    # 8 tiles forced on the OpenCL worker: each tile's x, y and z go to the
+    # device and its out comes back, each copy a box on its link's lane
+    # (from StarPU's FxT trace); on the CPU workers nothing moves.
+    import xml.etree.ElementTree as ET
+    need_opencl()
+    os.mkdir("tmp")   # where the FxT traces go, and must not stay
+    for backend, copies in (("opencl", {"NUMA 0 -> OpenCL 0": 24, "OpenCL 0 -> NUMA 0": 8}),
+                            ("cpu", {})):
+        rc, _, err = run("--rows", 200000, "--tiles", 8, "--backend", backend, "--trace", "t.svg",
+                         env=dict(OPENCL, TMPDIR=os.path.abspath("tmp")))
+        check(rc == 0, err)
+        root = ET.parse("t.svg").getroot()
+        seen = {}
+        for box in svg_boxes(root, "transfer"):
+            link = box.find(SVG + "title").text.split(":")[-2].strip()   # "rank r: " under MPI
+            seen[link] = seen.get(link, 0) + 1
+            size = box.find(SVG + "title").text.split(":")[-1]
+            check("KiB" in size, f"{backend}: a copy of {size}")
+        check(seen == copies, f"--backend {backend}: copies per link {seen}, expected {copies}")
+        check(len(svg_boxes(root, "task")) == 8, f"--backend {backend}: task boxes")
+        left = [f for f in os.listdir("tmp") if f.startswith("lp-starpu-fxt")]
+        check(left == [], f"FxT trace directories left: {left}")
+
+
+@case(mpi=True)
 def calibrate_then_model_trusted():
     home = {"STARPU_HOME": os.getcwd()}   # starts uncalibrated every time
     rc, out, err = run("--rows", 200000, "--tiles", 8, "--calibrate", env=home)
@@ -389,7 +438,7 @@ def calibrate_then_model_trusted():
     check(all(w["predicted_ms"] is None for w in report["workers"]), report["workers"])
 
 
-@case
+@case(mpi=True)
 def calibrate_verifies_its_last_run():
     home = {"STARPU_HOME": os.getcwd()}
     args = ("--rows", 20000, "--tiles", 4, "--data", "random", "--calibrate", "--verify")
@@ -405,16 +454,23 @@ def calibrate_verifies_its_last_run():
 @case
 def model_learns_warm_times():
     # StarPU learns a tile's time from the first runs only (until 10
-    # samples): those must not pay page faults the later runs do not.
-    env = {"STARPU_HOME": os.getcwd(), "STARPU_NCPU": "1"}
-    args = ("--rows", 4000000, "--tiles", 40, "--backend", "cpu", "--warmup", 0)
-    run_json(*args, env=env)   # the model's samples: this process's first run
-    report, _ = run_json(*args, "--repeat", 3, env=env)
-    w = next(w for w in report["workers"] if w["tasks"])
-    check(w["predicted_ms"] is not None, w)
-    ratio = w["predicted_ms"] / w["busy_ms"]
-    check(0.5 < ratio < 1.5, f"model predicted {w['predicted_ms']:.2f} ms for tasks that took "
-                             f"{w['busy_ms']:.2f} ms (x{ratio:.2f})")
+    # samples): those must not pay page faults the later runs do not (that
+    # fault made the model x2.2 too slow).  One run's timing on a shared VM
+    # is noisy (x0.6 to x1.6 seen once in ten), so up to three fresh models
+    # are tried: a systematic error fails all three.
+    ratios = []
+    for attempt in range(3):
+        env = {"STARPU_HOME": os.path.join(os.getcwd(), str(attempt)), "STARPU_NCPU": "1"}
+        args = ("--rows", 4000000, "--tiles", 40, "--backend", "cpu", "--warmup", 0)
+        run_json(*args, env=env)   # the model's samples: this process's first run
+        report, _ = run_json(*args, "--repeat", 3, env=env)
+        w = next(w for w in report["workers"] if w["tasks"])
+        check(w["predicted_ms"] is not None, w)
+        ratios.append(w["predicted_ms"] / w["busy_ms"])
+        if 0.5 < ratios[-1] < 1.5:
+            return
+    check(False, "the model predicted x" + ", x".join(f"{r:.2f}" for r in ratios) +
+          " of the time the tasks took, in three tries")
 
 
 @case
@@ -433,7 +489,7 @@ def calibrate_script_covers_tile_sizes():
         check(report["model_samples"]["cpu"] >= 10, (tile_rows, report["model_samples"]))
 
 
-@case
+@case(mpi=True)
 def uncalibrated_run_says_so():
     # A model of its own (the case runs in a fresh directory): repeatable.
     report, err = run_json("--rows", 50000, "--tiles", 4, "--warmup", 0,
@@ -446,7 +502,7 @@ def uncalibrated_run_says_so():
     check("so lp-eft placed tasks to measure them" in err, err)
 
 
-@case
+@case(mpi=True)
 def model_notices_once_per_run_never_quiet_or_eager():
     def notices(err):
         return err.count("the performance model is not calibrated")
@@ -460,7 +516,7 @@ def model_notices_once_per_run_never_quiet_or_eager():
     check(rc == 0 and err == "", f"--quiet: exit {rc}, stderr {err!r}")
 
 
-@case
+@case(mpi=True)
 def tool_defaults_for_starpu_and_user_values_kept():
     # No STARPU_HOME nor STARPU_PERF_MODEL_DIR: models go under the cache.
     home = os.getcwd()
@@ -496,14 +552,14 @@ def model_converges_over_runs():
     check("not calibrated" not in err, err)
 
 
-@case
+@case(mpi=True)
 def random_data_verifies():
     rc, out, err = run("--rows", 200000, "--data", "random", "--seed", 9, "--verify")
     check(rc == 0, err)
     check("max relative error" in out, out)
 
 
-@case
+@case(mpi=True)
 def random_seed_changes_data():
     a, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1)
     b, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1)
@@ -512,7 +568,7 @@ def random_seed_changes_data():
     check(a["checksum"] != c["checksum"], "different seeds, same data")
 
 
-@case
+@case(mpi=True)
 def backend_cpu_runs_every_task_on_cpus():
     # With an OpenCL worker present too, forcing cpu must leave it idle;
     # eager hands each task to whichever worker is idle, so an OpenCL worker
@@ -526,7 +582,7 @@ def backend_cpu_runs_every_task_on_cpus():
     check(report["backend"] == "cpu", report["backend"])
 
 
-@case
+@case(mpi=True)
 def backend_missing_exits_3():
     rc, out, err = run("--rows", 10, "--backend", "cuda", "--output", "never.npy",
                        env={"STARPU_NCUDA": "0"})
@@ -547,7 +603,7 @@ def env_variables_respected_and_reported():
     check("STARPU_NCPU=1" in out, "text report does not show STARPU_NCPU")
 
 
-@case
+@case(mpi=True)
 def sched_flag_beats_environment():
     report, err = run_json("--rows", 1000, env={"STARPU_SCHED": "eager"})
     check(report["sched"] == "eager" and report["sched_source"] == "STARPU_SCHED", report)
@@ -558,7 +614,7 @@ def sched_flag_beats_environment():
     check(rc == 2 and "STARPU_SCHED=bogus" in err, f"exit {rc}: {err}")
 
 
-@case
+@case(mpi=True)
 def compare_lists_each_backend():
     report, _ = run_json("--rows", 100000, "--tiles", 8, "--compare", "--verify",
                          "--data", "random")
@@ -571,7 +627,7 @@ def compare_lists_each_backend():
 # lp-starpu-faulty's codelet loses one tile's result on purpose: a lost
 # result must fail --verify (exit 5), never pass on values an earlier run
 # left in out[], and never replace an existing --output.
-@case
+@case(mpi=True)
 def verify_catches_a_lost_tile():
     with open("out.npy", "wb") as f:
         f.write(b"the user's earlier results")
@@ -584,7 +640,7 @@ def verify_catches_a_lost_tile():
     check([f for f in os.listdir(".") if f != "out.npy"] == [], os.listdir("."))
 
 
-@case
+@case(mpi=True)
 def stale_results_of_an_earlier_run_never_pass():
     # The tile is lost only from its second execution on, so out[] still
     # holds the right values of the run before: out is poisoned (NaN) before
@@ -611,7 +667,7 @@ def memory_refused_before_allocating():
 
 
 # ---------------------------------------------------------------- files
-@case
+@case(mpi=True)
 def npy_round_trip():
     with tempfile.TemporaryDirectory() as d:
         rows = [(1.5 + i, 2.0 + 0.5 * i, 3.0 + i * i) for i in range(1001)]
@@ -627,7 +683,7 @@ def npy_round_trip():
         check([f for f in os.listdir(d) if ".tmp" in f] == [], "temporary file left")
 
 
-@case
+@case(mpi=True)
 def npy_bad_files_named():
     with tempfile.TemporaryDirectory() as d:
         p = lambda n: os.path.join(d, n)
@@ -646,7 +702,7 @@ def npy_bad_files_named():
             check(not os.path.exists(out_path), f"{name}: --output created on failure")
 
 
-@case
+@case(mpi=True)
 def bad_inputs_warned_or_strict():
     with tempfile.TemporaryDirectory() as d:
         inp = os.path.join(d, "bad.npy")
@@ -667,7 +723,7 @@ def bad_inputs_warned_or_strict():
         check(sorted(os.listdir(d)) == ["bad.npy", "out.npy"], os.listdir(d))
 
 
-@case
+@case(mpi=True)
 def strict_passes_a_clean_file():
     rows = [(0.5 + i / 7, 1.5 + i / 3, 2.5 + i / 11) for i in range(3000)]
     write_npy("in.npy", [v for r in rows for v in r], (len(rows), 3))
@@ -682,7 +738,7 @@ def strict_passes_a_clean_file():
 
 
 @case
-def short_write_keeps_the_old_output():
+def short_write_keeps_the_old_output():   # not under mpirun: its own files hit the limit
     # A file size limit makes the write of out.npy (800 KB) fail part way.
     with open("out.npy", "wb") as f:
         f.write(b"old")
@@ -694,7 +750,7 @@ def short_write_keeps_the_old_output():
     check([f for f in os.listdir(".") if ".tmp" in f] == [], f"temporary file left: {os.listdir('.')}")
 
 
-@case
+@case(mpi=True)
 def outputs_follow_links_and_never_replace_special_files():
     ref = math.fsum(math.log(i) ** 3 for i in range(1, 1001))
     # A symbolic link is written through: the link stays, its target changes.
@@ -733,7 +789,7 @@ def outputs_follow_links_and_never_replace_special_files():
         check(stat.S_ISCHR(os.lstat("/dev/full").st_mode), "/dev/full was replaced")
 
 
-@case
+@case(mpi=True)
 def output_that_is_the_input_is_refused():
     write_npy("in.npy", [2.0, 3.0, 4.0] * 10, (10, 3))
     before = open("in.npy", "rb").read()
@@ -747,7 +803,7 @@ def output_that_is_the_input_is_refused():
     check(open("in.npy", "rb").read() == before, "the input was changed")
 
 
-@case
+@case(mpi=True)
 def output_dir_missing_fails_early():
     rc, out, err = run("--rows", 10, "--output", "/nonexistent-dir/out.npy")
     check(rc == 1 and "not writable" in err, f"exit {rc}: {err}")
@@ -910,7 +966,7 @@ def progress_silent_with_quiet():
 
 
 # ---------------------------------------------------------------- OpenCL
-@case
+@case(mpi=True)
 def opencl_backend_runs_every_task():
     need_opencl()
     report, _ = run_json("--rows", 200000, "--tiles", 10, "--backend", "opencl", "--verify",
@@ -1009,7 +1065,7 @@ def lp_eft_queues_transfers_where_dmda_does_not():
     check(opencl["dmda"] >= 20, f"OpenCL tiles: {opencl} (CPU tile {cpu_us:.0f} us)")
 
 
-@case
+@case(mpi=True)
 def opencl_compare_lists_cpu_opencl_scheduled():
     need_opencl()
     report, _ = run_json("--rows", 50000, "--tiles", 8, "--compare", "--verify", "--data", "random",
@@ -1042,7 +1098,7 @@ def memory_limit_evicts(kind, variable, limit_mib, args, env):
           f"{capped['checksum']} != {free_run['checksum']}")
 
 
-@case
+@case(mpi=True)
 def opencl_memory_limit_evicts_correctly():
     need_opencl()
     # 32 MB of data through 8 MiB of device memory.
@@ -1051,7 +1107,7 @@ def opencl_memory_limit_evicts_correctly():
 
 
 # ---------------------------------------------------------------- CUDA
-@case
+@case(mpi=True)
 def gpu_cuda_backend_verifies():
     need_cuda()
     report, _ = run_json("--backend", "cuda", "--verify", "--repeat", 3, "--data", "random")
@@ -1060,7 +1116,7 @@ def gpu_cuda_backend_verifies():
     check(report["max_rel_error"] <= 1e-12, report["max_rel_error"])
 
 
-@case
+@case(mpi=True)
 def gpu_compare_cpu_cuda_scheduled():
     need_cuda()
     report, _ = run_json("--compare", "--verify", "--repeat", 3, "--data", "random")
@@ -1068,7 +1124,7 @@ def gpu_compare_cpu_cuda_scheduled():
     check("cuda" in [r["backend"] for r in report["runs"]], report["runs"])
 
 
-@case
+@case(mpi=True)
 def gpu_lost_tile_caught():
     need_cuda()
     # The CUDA kernel skips tile 3 from its second execution on: the device
@@ -1099,12 +1155,14 @@ def gpu_cuda_memory_limit_evicts_correctly():
 
 
 # ---------------------------------------------------------------- MPI
-MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-           "OMPI_MCA_rmaps_base_oversubscribe": "1",
-           # One machine, loopback only: shared memory between ranks, and the
-           # runtime's own wire-up on lo.
-           "OMPI_MCA_btl": "self,vader", "OMPI_MCA_oob_tcp_if_include": "lo",
-           "STARPU_NCPU": "1", "STARPU_NOPENCL": "0"}
+# Open MPI on one machine, loopback only: shared memory between ranks, and
+# the runtime's own wire-up on lo; as root in CI.  One CPU worker per rank
+# (2 cores).
+MPI_JOB_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+               "OMPI_MCA_rmaps_base_oversubscribe": "1",
+               "OMPI_MCA_btl": "self,vader", "OMPI_MCA_oob_tcp_if_include": "lo",
+               "STARPU_NCPU": "1"}
+MPI_ENV = dict(MPI_JOB_ENV, STARPU_NOPENCL="0")
 
 
 def mpi_launcher():
@@ -1156,20 +1214,30 @@ def mpi_ranks_match_single_process():
 
 
 @case
-def mpi_input_read_by_rank0_and_sent():
-    rows = [(1.0 + i, 2.0 + i, 3.0 + i) for i in range(5000)]
+def mpi_each_rank_reads_its_own_rows():
+    rows = [(1.0 + i, 2.0 + i / 3, 3.0 + i / 7) for i in range(5000)]
     write_npy("in.npy", [v for r in rows for v in r], (len(rows), 3))
     rc, _, err = run("--input", "in.npy", "--tiles", 6, "--output", "single.npy")
     check(rc == 0, err)
     rep = mpirun_json(3, "--input", "in.npy", "--tiles", 6, "--output", "mpi.npy", "--verify")
     check(open("mpi.npy", "rb").read() == open("single.npy", "rb").read(), "outputs differ")
+    check(rep["max_rel_error"] <= 1e-12, rep["max_rel_error"])
     # 6 tiles of 834, 834, 833, 833, 833, 833 rows; block: rank r owns
-    # tiles 2r and 2r+1.  Rank 0 sends x, y, z of tiles 2-5 every run, and
-    # ranks 1 and 2 send their results back once.
-    sent = [r["mpi_bytes_per_run"] for r in rep["ranks"]]
-    check(sent == [4 * 833 * 24, 0, 0], f"bytes sent per run: {sent}")
+    # tiles 2r and 2r+1 and reads their rows itself: no input crosses MPI.
+    # Only --output's results go to rank 0, once.
+    check([r["tiles"] for r in rep["ranks"]] == [2, 2, 2], rep["ranks"])
     gathered = [r["mpi_bytes_gather"] for r in rep["ranks"]]
     check(gathered == [0, 2 * 833 * 8, 2 * 833 * 8], f"bytes gathered: {gathered}")
+    # A rank that cannot see the file (its own working directory, where
+    # in.npy is not) says so, and every rank stops.
+    os.mkdir("elsewhere")
+    tool = [BIN, "--mpi", "--input", "in.npy"]
+    p = subprocess.run([mpi_launcher(), "-np", "1", "-wdir", os.getcwd(), *tool, ":",
+                        "-np", "1", "-wdir", os.path.abspath("elsewhere"), *tool],
+                       capture_output=True, text=True, env=dict(os.environ, **MPI_ENV), timeout=60)
+    check(p.returncode == 1, f"exit {p.returncode}: {p.stderr[-1000:]}")
+    check("lp-starpu[rank 1]: in.npy: cannot open" in p.stderr and
+          "every rank must see rank 0's file" in p.stderr, p.stderr[-1000:])
 
 
 @case
@@ -1185,6 +1253,57 @@ def mpi_more_ranks_than_tiles():
     for i, v in enumerate(read_npy_vector("out.npy")):
         row = math.log(i + 1) ** 3
         check(abs(v - row) <= 1e-12 * max(row, 1), f"row {i}: {v}, expected {row}")
+
+
+@case
+def mpi_one_rank_reports_like_one_process():
+    # One path: an MPI job of one rank reports what one process does, the
+    # same keys (plus the ranks) and the same rows, worker names and result.
+    args = ("--rows", 100003, "--tiles", 7, "--data", "random", "--verify", "--compare")
+    env = {"STARPU_NCPU": "1"}
+    single, _ = run_json(*args, env=env)
+    rc, out, err = mpirun(1, *args, "--json", "-", env=env)
+    check(rc == 0, err)
+    one = json.loads(out)
+    check(set(one) - set(single) == {"ranks", "distribution"} and set(single) <= set(one),
+          f"keys: {sorted(set(one) ^ set(single))}")
+    for a, b in zip(single["runs"], one["runs"]):
+        check(set(a) == set(b), f"run keys: {sorted(set(a) ^ set(b))}")
+        check(a["checksum"] == b["checksum"] and a["max_rel_error"] == b["max_rel_error"],
+              f"{a['backend']}: {a['checksum']!r} vs {b['checksum']!r}")
+        check([w["name"] for w in a["workers"]] == [w["name"] for w in b["workers"]],
+              f"worker names: {a['workers']} vs {b['workers']}")
+    check(len(one["ranks"]) == 1 and one["ranks"][0]["tiles"] == 7, one["ranks"])
+    rc, text_single, _ = run(*args, env=env)
+    rc, text_one, _ = mpirun(1, *args, env=env)
+    labels = lambda t: [l.split()[0] for l in t.splitlines() if l and not l.startswith(" ")]
+    check(labels(text_single) == labels(text_one), f"{labels(text_single)} vs {labels(text_one)}")
+
+
+@case
+def progress_under_mpirun_when_asked():
+    # Under mpirun no rank's stderr is a terminal: --progress asks for the
+    # line anyway (rank 0's), --quiet still wins.
+    # Not a terminal: whole lines, the first after 2 s, then every 5 s.
+    args = ("--rows", "2M", "--repeat", 300)
+    rc, out, err = mpirun(2, *args, "--progress", timeout=240)
+    check(rc == 0, err[-2000:])
+    t = re.search(r"time +([\d.]+) ms best", out)
+    lines = re.findall(r"^lp-starpu: \[run (\d+)/300\] \d+ s, about \d+ s left$", err, re.M)
+    if not lines:
+        check(t and float(t.group(1)) * 300 < 2500, f"no progress line: {err[-500:]!r}")
+        raise Skip("this machine ran the job in under 2.5 s: too short for a progress line")
+    check("\r" not in err and len(lines) <= 1 + float(t.group(1)) * 300 / 5000,
+          f"{len(lines)} lines: {err[-500:]!r}")
+    rc, out, err = mpirun(2, *args, "--progress", "--quiet", timeout=240)
+    check(rc == 0 and "[run " not in err, f"exit {rc}: {err[-500:]!r}")
+
+
+@case
+def no_worker_at_all_exits_3():
+    rc, out, err = run("--rows", 10, env={"STARPU_NCPU": "0", "STARPU_NOPENCL": "0",
+                                          "STARPU_NCUDA": "0"})
+    check(rc == 3 and "StarPU found no worker to start" in err, f"exit {rc}: {err}")
 
 
 @case
@@ -1293,18 +1412,21 @@ def mpi_signal_to_one_rank_stops_all():
 
 
 def main():
-    global BIN
+    global BIN, RANKS
     if sys.argv[1:] == ["--list"]:
-        print("\n".join(CASES))
+        print("\n".join([*CASES, *("mpi2." + n for n in CASES if n in MPI_CASES)]))
         return 0
-    if len(sys.argv) != 3 or sys.argv[2] not in CASES:
+    name = sys.argv[2] if len(sys.argv) == 3 else ""
+    if name.startswith("mpi2.") and name[5:] in MPI_CASES:
+        name, RANKS = name[5:], 2
+    if name not in CASES:
         print(__doc__, file=sys.stderr)
         return 2
     BIN = os.path.abspath(sys.argv[1])   # the cases run in a temporary directory
     try:
         with tempfile.TemporaryDirectory() as d:
             os.chdir(d)
-            CASES[sys.argv[2]]()
+            CASES[name]()
     except Skip as e:
         print(f"SKIP: {e}")
         return SKIP

@@ -26,7 +26,7 @@ static void check_accepted(const lp_cli *c)
              !(c->compare && c->opt.backend != LP_BACKEND_AUTO) &&
              !(c->seed_set && c->data != LP_DATA_RANDOM) &&
              !(c->distribution_set && !c->mpi) &&
-             !(c->calibrate && (c->compare || c->mpi || c->output || c->json || c->trace));
+             !(c->calibrate && (c->compare || c->output || c->json || c->trace));
     if (!ok)
         abort();
 }

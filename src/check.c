@@ -1,0 +1,86 @@
+/* Checks on the rows, on the host: the checksum in a fixed order, the
+ * scalar long-double reference, and inputs the map cannot take. */
+#include <math.h>
+
+#include "internal.h"
+
+/* Neumaier's compensated sum: exact to about one rounding of the total. */
+typedef struct { double sum, comp; } ksum;
+
+static void ksum_add(ksum *k, double v)
+{
+    double t = k->sum + v;
+    if (fabs(k->sum) >= fabs(v))
+        k->comp += (k->sum - t) + v;
+    else
+        k->comp += (v - t) + k->sum;
+    k->sum = t;
+}
+
+double lp_tile_sum(const double *out, size_t count)
+{
+    ksum tile = {0, 0};
+    for (size_t i = 0; i < count; i++)
+        ksum_add(&tile, out[i]);
+    return tile.sum + tile.comp;
+}
+
+double lp_combine_tile_sums(const double *sums, size_t tiles)
+{
+    ksum total = {0, 0};
+    for (size_t t = 0; t < tiles; t++)
+        ksum_add(&total, sums[t]);
+    return total.sum + total.comp;
+}
+
+double lp_checksum(const double *out, size_t rows, size_t tiles)
+{
+    ksum total = {0, 0};
+    for (size_t t = 0; t < tiles; t++) {
+        size_t first, count;
+        lp_tile_range(rows, tiles, t, &first, &count);
+        ksum_add(&total, lp_tile_sum(out + first, count));
+    }
+    return total.sum + total.comp;
+}
+
+static int bad_value(double v)
+{
+    return !(v > 0.0);   /* true for NaN too */
+}
+
+size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < d->rows; i++)
+        if (bad_value(d->x[i]) || bad_value(d->y[i]) || bad_value(d->z[i])) {
+            if (bad++ == 0 && first_row)
+                *first_row = i;
+        }
+    return bad;
+}
+
+double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
+{
+    double worst = 0.0;
+    if (worst_row)
+        *worst_row = 0;
+    for (size_t i = 0; i < d->rows; i++) {
+        if (bad_value(d->x[i]) || bad_value(d->y[i]) || bad_value(d->z[i]))
+            continue;   /* counted and reported as bad inputs instead */
+        long double ref = 0;
+        for (unsigned k = 0; k < intensity; k++)
+            ref += logl(d->x[i] + (long double)k) * logl(d->y[i] + (long double)k) *
+                   logl(d->z[i] + (long double)k);
+        long double err = fabsl((long double)d->out[i] - ref);
+        double rel = ref != 0 ? (double)(err / fabsl(ref)) : (double)err;
+        if (isnan(rel))
+            rel = INFINITY;   /* a NaN result is as wrong as can be */
+        if (rel > worst) {    /* the first row of the worst error */
+            worst = rel;
+            if (worst_row)
+                *worst_row = i;
+        }
+    }
+    return worst;
+}

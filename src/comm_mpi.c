@@ -1,0 +1,151 @@
+/* The communicator of an MPI job (comm.h), on MPI and StarPU-MPI: the MPI
+ * side of the one run path, and nothing else.  Every rank runs the tiles
+ * it owns from rows it holds itself, so no tile crosses MPI during a run;
+ * StarPU-MPI moves the results to rank 0 for --output. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <mpi.h>
+#include <starpu.h>
+#include <starpu_mpi.h>
+
+#include "comm_open.h"
+#include "tiles.h"
+
+static lp_comm world;
+static int starpu_mpi_up;
+
+static MPI_Op mpi_op(lp_reduce op)
+{
+    return op == LP_REDUCE_SUM ? MPI_SUM : op == LP_REDUCE_MIN ? MPI_MIN : MPI_MAX;
+}
+
+static void reduce_i64(const lp_comm *c, int64_t *v, size_t n, lp_reduce op)
+{
+    (void)c;
+    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, mpi_op(op), MPI_COMM_WORLD);
+}
+
+static void reduce_f64(const lp_comm *c, double *v, size_t n, lp_reduce op)
+{
+    (void)c;
+    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, mpi_op(op), MPI_COMM_WORLD);
+}
+
+/* Small records (statistics): a few kilobytes per rank. */
+static void *gather(const lp_comm *c, const void *mine, size_t bytes, size_t *counts)
+{
+    int n = (int)bytes, *ns = NULL, *displs = NULL, total = 0;
+    char *all = NULL;
+    if (c->rank == 0) {
+        ns = calloc((size_t)c->size, sizeof *ns);
+        displs = calloc((size_t)c->size, sizeof *displs);
+    }
+    MPI_Gather(&n, 1, MPI_INT, ns, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (c->rank == 0) {
+        for (int r = 0; r < c->size; r++) {
+            displs[r] = total;
+            total += ns[r];
+            counts[r] = (size_t)ns[r];
+        }
+        all = malloc((size_t)total + 1);
+    }
+    MPI_Gatherv(mine, n, MPI_BYTE, all, ns, displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+    free(ns);
+    free(displs);
+    return all;
+}
+
+static void bcast(const lp_comm *c, void *buf, size_t bytes)
+{
+    (void)c;
+    MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+static void barrier(const lp_comm *c)
+{
+    (void)c;
+    if (starpu_mpi_up)   /* also waits for StarPU-MPI's own requests */
+        starpu_mpi_barrier(MPI_COMM_WORLD);
+    else
+        MPI_Barrier(MPI_COMM_WORLD);
+}
+
+/* Each owner's output tiles to rank 0, into its whole columns. */
+static uint64_t gather_out(const lp_comm *c, lp_tiles *ts)
+{
+    starpu_data_handle_t *h = calloc(ts->tiles + 1, sizeof *h);
+    uint64_t sent = 0;
+    if (!h)
+        return 0;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        double *home = ts->owner[t] == c->rank ? ts->col[t][3]
+                       : c->rank == 0           ? ts->whole.out + first
+                                                : NULL;
+        if (home)
+            starpu_vector_data_register(&h[t], STARPU_MAIN_RAM, (uintptr_t)home, (uint32_t)count,
+                                        sizeof(double));
+        else
+            starpu_vector_data_register(&h[t], -1, 0, (uint32_t)count, sizeof(double));
+        starpu_mpi_data_register(h[t], (starpu_mpi_tag_t)t + 1, ts->owner[t]);
+        if (ts->owner[t] == c->rank && c->rank != 0)
+            sent += count * sizeof(double);
+    }
+    for (size_t t = 0; t < ts->tiles; t++)
+        starpu_mpi_get_data_on_node(MPI_COMM_WORLD, h[t], 0);
+    for (size_t t = 0; t < ts->tiles; t++)
+        starpu_data_unregister(h[t]);
+    free(h);
+    return sent;
+}
+
+static void after_start(const lp_comm *c)
+{
+    (void)c;
+    starpu_mpi_init_comm(NULL, NULL, 0, MPI_COMM_WORLD);
+    starpu_mpi_up = 1;
+}
+
+static void before_stop(const lp_comm *c)
+{
+    (void)c;
+    if (starpu_mpi_up)
+        starpu_mpi_shutdown();
+    starpu_mpi_up = 0;
+}
+
+static void finish(const lp_comm *c)
+{
+    (void)c;
+    MPI_Finalize();
+}
+
+static const lp_comm_ops mpi_ops = {
+    reduce_i64, reduce_f64, gather, bcast, barrier, gather_out, after_start, before_stop, finish,
+};
+
+int lp_comm_open(int mpi, int cyclic, const lp_comm **out)
+{
+    if (!mpi) {
+        *out = lp_comm_self();
+        return LP_OK;
+    }
+    int provided;
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_MULTIPLE, &provided);
+    world.ops = &mpi_ops;
+    world.cyclic = cyclic;
+    MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world.size);
+    /* StarPU-MPI's thread and the run's both call MPI. */
+    if (lp_comm_agree(&world, provided >= MPI_THREAD_MULTIPLE ? LP_OK : LP_ERR_RUNTIME)) {
+        if (world.rank == 0)
+            fprintf(stderr, "lp-starpu: this MPI library lacks MPI_THREAD_MULTIPLE\n");
+        MPI_Finalize();
+        return LP_ERR_RUNTIME;
+    }
+    *out = &world;
+    return LP_OK;
+}

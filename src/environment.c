@@ -1,0 +1,100 @@
+/* StarPU as the tool finds it: what it was built with (--version), the
+ * tool's defaults for its environment, and why a backend has no worker. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <starpu.h>
+
+#include "environment.h"
+#include "tool.h"
+
+void lp_print_version(void)
+{
+    int major, minor, release;
+    starpu_get_version(&major, &minor, &release);
+    printf("lp-starpu %s\n", LP_VERSION);
+    printf("StarPU %d.%d.%d\n", major, minor, release);
+    printf("built with: CPU yes");
+#ifdef STARPU_USE_CUDA
+#ifdef LP_HAVE_CUDA
+    printf(", CUDA yes");
+#else
+    printf(", CUDA in StarPU but no CUDA kernel (built without nvcc)");
+#endif
+#else
+    printf(", CUDA no");
+#endif
+#ifdef STARPU_USE_OPENCL
+    printf(", OpenCL yes");
+#else
+    printf(", OpenCL no");
+#endif
+#ifdef STARPU_USE_MPI
+    printf(", MPI yes");
+#else
+    printf(", MPI no");
+#endif
+    printf(" (maximum %d CPU workers)\n", STARPU_MAXCPUS);
+}
+
+/* Each only when the user has not set it: performance models under the
+ * user's cache directory, a history tolerance that suits a memory-bound
+ * task, and StarPU's own chatter off (lp-starpu prints its own notices
+ * instead).  Returns the names it set, for the report. */
+const char *lp_environment_defaults(void)
+{
+    static char set[160];
+    set[0] = '\0';
+    if (!getenv("STARPU_HOME") && !getenv("STARPU_PERF_MODEL_DIR")) {
+        const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        char dir[4096];
+        if (cache && *cache)
+            snprintf(dir, sizeof dir, "%s/lp-starpu", cache);
+        else
+            snprintf(dir, sizeof dir, "%s/.cache/lp-starpu", home && *home ? home : "/tmp");
+        if (lp_mkdirs(dir) == 0) {
+            setenv("STARPU_PERF_MODEL_DIR", dir, 1);
+            strcat(set, "STARPU_PERF_MODEL_DIR ");
+        }
+    }
+    /* A tile takes twice as long when the other workers run beside it (they
+     * share the memory bus): StarPU's default 50% tolerance then flushes the
+     * history again and again, and the model never becomes trusted. */
+    if (!getenv("STARPU_HISTORY_MAX_ERROR")) {
+        setenv("STARPU_HISTORY_MAX_ERROR", "300", 1);
+        strcat(set, "STARPU_HISTORY_MAX_ERROR ");
+    }
+    if (!getenv("STARPU_SILENT")) {
+        setenv("STARPU_SILENT", "1", 1);
+        strcat(set, "STARPU_SILENT ");
+    }
+    /* StarPU built with FxT records a trace unless told not to: only for
+     * --trace (trace_fxt.c turns it on). */
+    if (!getenv("STARPU_FXT_TRACE")) {
+        setenv("STARPU_FXT_TRACE", "0", 1);
+        strcat(set, "STARPU_FXT_TRACE ");
+    }
+    return set;
+}
+
+/* Why StarPU has no worker of kind b, as far as the tool can tell. */
+const char *lp_backend_hint(lp_backend b)
+{
+    if (b == LP_BACKEND_CUDA) {
+#ifndef LP_HAVE_CUDA
+        return "lp-starpu was built without CUDA kernels";
+#endif
+        if (getenv("STARPU_NCUDA"))
+            return "STARPU_NCUDA is set";
+        return "no CUDA device was found";
+    }
+    if (b == LP_BACKEND_OPENCL) {
+        if (getenv("STARPU_NOPENCL"))
+            return "STARPU_NOPENCL is set";
+        if (!getenv("STARPU_OPENCL_ON_CPUS"))
+            return "no OpenCL GPU was found; set STARPU_OPENCL_ON_CPUS=1 to use a CPU "
+                   "OpenCL device such as PoCL";
+        return "no OpenCL device was found";
+    }
+    return getenv("STARPU_NCPU") ? "STARPU_NCPU is set" : "no CPU worker";
+}

@@ -1,0 +1,169 @@
+/* What a run reports: per worker (tasks, rows, busy and predicted time,
+ * device memory in use), per bus (bytes, transfers), the model's samples,
+ * and the statistics of repeated runs. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <starpu.h>
+
+#include "internal.h"
+#include "logprod.h"
+#include "stats.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double lp_median(const double *v, int n)
+{
+    double *s = malloc((size_t)n * sizeof *s);
+    if (!s)
+        return v[0];
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    free(s);
+    return m;
+}
+
+/* Reading a bus's counters resets them: done before each run. */
+void lp_bus_counters_reset(void)
+{
+    struct starpu_profiling_bus_info info;
+    for (int b = 0; b < starpu_bus_get_count(); b++)
+        starpu_bus_get_profiling_info(b, &info);
+}
+
+void lp_bus_counters_read(lp_report *rep)
+{
+    for (unsigned b = 0; b < rep->nbuses; b++) {
+        struct starpu_profiling_bus_info info;
+        lp_bus_stats *s = &rep->buses[b];
+        starpu_bus_get_profiling_info((int)b, &info);
+        starpu_memory_node_get_name(starpu_bus_get_src((int)b), s->src, sizeof s->src);
+        starpu_memory_node_get_name(starpu_bus_get_dst((int)b), s->dst, sizeof s->dst);
+        s->bytes = (uint64_t)info.transferred_bytes;
+        s->transfers = (unsigned)info.transfer_count;
+    }
+}
+
+/* What StarPU has allocated on each memory node, sampled as each task ends
+ * on a worker of that node, against the node's size as StarPU counts it
+ * (the device's memory, or STARPU_LIMIT_*_MEM). */
+static _Atomic long long mem_peak[STARPU_MAXNODES];
+
+static long long node_total(unsigned node)
+{
+    return (long long)starpu_memory_get_total(node);
+}
+
+static void sample_memory(void *arg)
+{
+    (void)arg;
+    int w = starpu_worker_get_id();
+    if (w < 0)
+        return;
+    unsigned node = starpu_worker_get_memory_node((unsigned)w);
+    long long total = node_total(node);
+    if (total < 0)
+        return;
+    long long used = total - (long long)starpu_memory_get_available(node);
+    long long seen = atomic_load(&mem_peak[node]);
+    while (used > seen && !atomic_compare_exchange_weak(&mem_peak[node], &seen, used))
+        ;
+}
+
+void lp_memory_watch_reset(void)
+{
+    for (unsigned node = 0; node < starpu_memory_nodes_get_count(); node++)
+        atomic_store(&mem_peak[node], 0);
+}
+
+void lp_memory_watch_task(struct starpu_task *task)
+{
+    task->callback_func = sample_memory;
+    task->callback_arg = NULL;
+}
+
+void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0)
+{
+    for (unsigned w = 0; w < rep->nworkers; w++) {
+        lp_worker_stats *s = &rep->workers[w];
+        starpu_worker_get_name((int)w, s->name, sizeof s->name);
+        s->kind = lp_worker_backend((int)w);
+        s->tasks = 0;
+        s->rows = 0;
+        s->busy_ms = 0;
+        s->predicted_ms = 0;
+        unsigned node = starpu_worker_get_memory_node(w);
+        s->mem_total_bytes = node_total(node);
+        s->mem_peak_bytes = atomic_load(&mem_peak[node]);
+    }
+    for (size_t t = 0; t < rep->tiles; t++) {
+        /* Under MPI a rank holds only the tasks it ran: others are NULL. */
+        struct starpu_profiling_task_info *p = tasks[t] ? tasks[t]->profiling_info : NULL;
+        lp_task_record *r = &rep->tasks[t];
+        lp_tile_range(rep->rows, rep->tiles, t, &r->first_row, &r->rows);
+        r->tile = t;
+        r->worker = p ? p->workerid : -1;
+        r->start_us = p ? starpu_timing_timespec_to_us(&p->start_time) - t0 : 0;
+        r->end_us = p ? starpu_timing_timespec_to_us(&p->end_time) - t0 : 0;
+        if (r->worker >= 0 && (unsigned)r->worker < rep->nworkers) {
+            lp_worker_stats *s = &rep->workers[r->worker];
+            s->tasks++;
+            s->rows += r->rows;
+            s->busy_ms += (r->end_us - r->start_us) / 1000.0;
+            /* Model-based policies (dmda, lp-eft, ...) set it when they
+             * place the task; others leave it NaN or 0.  One task without
+             * a prediction makes the worker's sum NaN. */
+            double p_us = tasks[t]->predicted;
+            s->predicted_ms += isfinite(p_us) && p_us > 0 ? p_us / 1000.0 : NAN;
+        }
+    }
+    for (unsigned w = 0; w < rep->nworkers; w++)
+        if (rep->workers[w].tasks == 0)
+            rep->workers[w].predicted_ms = NAN;
+}
+
+void lp_model_samples(lp_report *rep, const uint32_t *footprints)
+{
+    for (int k = 0; k < LP_BACKEND_COUNT; k++)
+        rep->model_samples[k] = -1;
+    if (rep->tiles == 0 || !footprints)
+        return;
+    for (unsigned w = 0; w < starpu_worker_get_count(); w++) {
+        unsigned a = lp_logprod_samples((int)w, footprints[0]);
+        unsigned b = lp_logprod_samples((int)w, footprints[1]);
+        int n = (int)(a < b ? a : b);
+        int *slot = &rep->model_samples[lp_worker_backend((int)w)];
+        if (*slot < 0 || n < *slot)
+            *slot = n;
+    }
+}
+
+int lp_report_alloc(lp_report *rep, int repeat, size_t tiles)
+{
+    rep->repeat = repeat;
+    rep->nworkers = starpu_worker_get_count();
+    rep->nbuses = (unsigned)starpu_bus_get_count();
+    rep->run_seconds = calloc((size_t)repeat, sizeof *rep->run_seconds);
+    rep->workers = calloc(rep->nworkers ? rep->nworkers : 1, sizeof *rep->workers);
+    rep->buses = calloc(rep->nbuses ? rep->nbuses : 1, sizeof *rep->buses);
+    rep->tasks = calloc(tiles ? tiles : 1, sizeof *rep->tasks);
+    return rep->run_seconds && rep->workers && rep->buses && rep->tasks ? 0 : -1;
+}
+
+void lp_report_free(lp_report *rep)
+{
+    free(rep->run_seconds);
+    free(rep->workers);
+    free(rep->buses);
+    free(rep->tasks);
+    rep->run_seconds = NULL;
+    rep->workers = NULL;
+    rep->buses = NULL;
+    rep->tasks = NULL;
+}

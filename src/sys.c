@@ -1,0 +1,69 @@
+/* What the tool asks of the operating system: directories, memory, and
+ * sizes for people. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "tool.h"
+
+int lp_mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+unsigned long long lp_bytes_needed(unsigned long long rows)
+{
+    const unsigned long long per_row = 4 * sizeof(double);
+    if (rows > ~0ull / per_row)
+        return 0;
+    return rows * per_row;
+}
+
+/* The least of what the kernel says is available and the process's
+ * address-space and data limits (ulimit -v / -d, as batch systems set). */
+unsigned long long lp_memory_available(void)
+{
+    unsigned long long avail = 0;
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        unsigned long long kib;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
+                avail = kib * 1024ull;
+                break;
+            }
+        fclose(f);
+    }
+    int limits[2] = {RLIMIT_AS, RLIMIT_DATA};
+    for (int i = 0; i < 2; i++) {
+        struct rlimit rl;
+        if (getrlimit(limits[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (avail == 0 || rl.rlim_cur < avail))
+            avail = rl.rlim_cur;
+    }
+    return avail;
+}
+
+const char *lp_format_bytes(double bytes, char *buf, size_t len)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    return buf;
+}

@@ -1,0 +1,93 @@
+/* Declarations shared by the tool's modules (CLI, reports, trace, MPI):
+ * not part of the library. */
+#ifndef LP_TOOL_H
+#define LP_TOOL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "internal.h"
+
+struct lp_tiles;
+struct lp_comm;
+struct lp_cli;
+
+/* mkdir -p; 0 on success. */
+int lp_mkdirs(const char *path);
+/* Host bytes needed for rows (4 float64 columns); 0 on overflow. */
+unsigned long long lp_bytes_needed(unsigned long long rows);
+/* Memory the system can give us now (MemAvailable), 0 if unknown. */
+unsigned long long lp_memory_available(void);
+/* "1.2 GiB" into buf. */
+const char *lp_format_bytes(double bytes, char *buf, size_t len);
+
+/* One rank of the job, as rank 0 reports it. */
+typedef struct lp_rank_stats {
+    int rank;
+    char host[64];
+    unsigned nworkers;
+    size_t tiles, tasks, rows;   /* tiles owned; tasks and rows run */
+    double busy_ms, seconds;     /* this rank's time in the best run */
+    uint64_t mpi_bytes_gather;   /* sent to rank 0 for --output */
+} lp_rank_stats;
+
+/* One data transfer of the best run, from StarPU's FxT trace (trace_fxt.c):
+ * a box on its link's lane in the --trace chart. */
+typedef struct lp_transfer {
+    char link[80];               /* "NUMA 0 -> OpenCL 0" (ranks: "rank 1: ...") */
+    double start_us, end_us;     /* relative to the run's start */
+    uint64_t bytes;
+} lp_transfer;
+
+/* --calibrate: every kind of worker alone until the model is trusted on
+ * every rank, then one scheduled run; a summary on out (rank 0). */
+int lp_calibrate(const lp_options *opt, struct lp_tiles *ts, FILE *out);
+
+/* Prints one line on stderr when the model-based policy ran on a model
+ * without enough samples for this tile size (StarPU's own warnings are
+ * silenced by default). */
+void lp_model_notice(const lp_report *r);
+
+/* --trace: the best run's tasks (one lane per worker) and transfers (one
+ * lane per link) as an SVG Gantt chart, written by file_out.h's rules.
+ * Returns 0, or -1 with "PATH: why" in err. */
+int lp_trace_svg(const char *path, const lp_report *r, const lp_transfer *xfers, size_t nxfers,
+                 char *err, size_t errlen);
+
+/* Rank 0 gets every rank's workers, buses and task records in rep, named
+ * "rank r: ..." when there are several ranks (worker indices of the tasks
+ * follow).  Returns every rank's summary at rank 0 (malloc'd), NULL
+ * elsewhere. */
+lp_rank_stats *lp_gather_report(const struct lp_comm *c, const struct lp_tiles *ts,
+                                lp_report *rep, double own_seconds, uint64_t gather_bytes);
+
+/* Every rank's transfers at rank 0 (malloc'd, *total of them), their
+ * links named after their rank when there are several; NULL elsewhere. */
+lp_transfer *lp_gather_transfers(const struct lp_comm *c, const lp_transfer *mine, size_t n,
+                                 unsigned *total);
+
+/* Reports, text and JSON; runs[1..] are the runs of --compare. */
+typedef struct lp_report_context {
+    const char *data_desc;   /* "seed data: x = y = z = i" */
+    const char *sched_source;/* "--sched", "STARPU_SCHED" or "default" */
+    double startup_ms, data_ms;
+    size_t bad_inputs, first_bad_row;
+    int verified;            /* --verify ran */
+    double max_rel_error;
+    size_t worst_row;
+    size_t tiles_asked;      /* before clamping to rows, 0 if default */
+    int nranks;              /* --mpi: ranks[nranks], else 0 */
+    const lp_rank_stats *ranks;
+    const char *distribution;
+    const char *env_defaults;  /* STARPU_* names lp-starpu set, or NULL */
+} lp_report_context;
+
+void lp_report_text(FILE *f, const lp_report_context *ctx,
+                    const lp_report *runs, int nruns);
+int lp_report_json(FILE *f, const lp_report_context *ctx,
+                   const lp_report *runs, int nruns);
+
+/* The reports to where the command line asks (stdout, --json FILE). */
+int lp_write_reports(const struct lp_cli *c, const lp_report_context *ctx,
+                     const lp_report *runs, int nruns);
+
+#endif
