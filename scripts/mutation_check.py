@@ -28,16 +28,12 @@ MUTATIONS = {
         ["cli.quiet_json_to_stdout_is_only_json"],
         "--quiet prints the checksum before --json - output"),
     "calibrate_ignores_verify": (
-        "src/main.c", "c.opt.verify = c.verify;\n        status = lp_calibrate",
-        "c.opt.verify = 0;\n        status = lp_calibrate",
+        "src/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
-        "src/run.c", "lp_poison(d->out, d->rows);", "(void)0;",
-        ["cli.stale_results_of_an_earlier_run_never_pass"],
-        "out keeps the previous run's values"),
-    "no_poison_mpi": (
-        "src/mpi_run.c", "            poison_out(j);", "            (void)j;",
-        ["cli.mpi_lost_tile_caught"], "MPI: out keeps the previous run's values"),
+        "src/run.c", "            poison_out(ts);", "            (void)ts;",
+        ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught"],
+        "out keeps the previous run's values (one process, MPI)"),
     "cpu_reads_x_thrice": (
         "codelets/logprod_cpu.c", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
         "out[i] = log(x[i]) * log(x[i]) * log(x[i]);",
@@ -58,10 +54,11 @@ MUTATIONS = {
         ["cli.opencl_backend_runs_every_task"],
         "no OpenCL worker where PoCL is installed: a failure, not a skip"),
     "crash_on_one_row": (
-        "src/main.c", "    if (c.help) {", "    if (c.rows == 1 && c.rows_set)\n        abort();\n    if (c.help) {",
+        "src/main.c", "    if (j.c.help) {",
+        "    if (j.c.rows == 1 && j.c.rows_set)\n        abort();\n    if (j.c.help) {",
         ["cli.opencl_backend_runs_every_task"], "the tool crashes while a test looks for a device"),
     "verify_blind_to_nan": (
-        "src/data.c", "            rel = INFINITY;   /* a NaN result is as wrong as can be */",
+        "src/check.c", "            rel = INFINITY;   /* a NaN result is as wrong as can be */",
         "            rel = 0;",
         ["verify", "cli.verify_catches_a_lost_tile"], "--verify passes NaN rows"),
     "rows_reversed_in_tile": (
@@ -70,15 +67,15 @@ MUTATIONS = {
         ["seed_checksum", "cli.embed_example_matches_tool", "cli.mpi_more_ranks_than_tiles",
          "correctness.dmda"], "rows in the wrong place, the same checksum"),
     "mpi_gather_wrong_offset": (
-        "src/mpi_run.c", ": j->rank == 0           ? j->full.out + first",
-        ": j->rank == 0           ? j->full.out",
+        "src/comm_mpi.c", ": c->rank == 0           ? ts->whole.out + first",
+        ": c->rank == 0           ? ts->whole.out",
         ["cli.mpi_more_ranks_than_tiles"], "MPI: a gathered tile lands at row 0"),
     "signal_kills_at_once": (
-        "src/main.c", "    lp_request_stop(signo);\n}", "    _exit(128 + signo);\n}",
+        "src/signals.c", "    lp_request_stop(signo);\n}", "    (void)signo;\n    raise(SIGKILL);\n}",
         ["cli.mpi_sigterm_ends_every_rank", "cli.mpi_signal_to_one_rank_stops_all",
          "cli.sigterm_stops_cleanly"], "a signal kills the process without a word"),
     "median_of_even_count": (
-        "src/run.c", "double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);",
+        "src/stats.c", "double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);",
         "double m = s[n / 2];", ["cli.repeat_reports_min_and_median"],
         "the median of an even count is one of the two middle values"),
     "memory_limit_ignored": (
@@ -86,8 +83,8 @@ MUTATIONS = {
         'dict(env, **{variable + "_IGNORED": str(limit_mib)})',
         ["cli.opencl_memory_limit_evicts_correctly"], "the memory limit has no effect"),
     "notice_under_quiet": (
-        "src/main.c", "for (int i = 0; i < nruns && status == LP_OK && !c.quiet; i++)",
-        "for (int i = 0; i < nruns && status == LP_OK; i++)",
+        "src/main.c", "for (int i = 0; i < j->nruns && root(j) && !j->c.quiet; i++)",
+        "for (int i = 0; i < j->nruns && root(j); i++)",
         ["cli.model_notices_once_per_run_never_quiet_or_eager"], "--quiet prints notices"),
     "leak_in_writer": (
         "src/file_out.c", "    free(o->target);\n    memset(o, 0, sizeof *o);",
@@ -96,15 +93,15 @@ MUTATIONS = {
         "src/file_out.c", "if (exists && !S_ISREG(st.st_mode)) {", "if (1) {",
         ["cli.short_write_keeps_the_old_output"], "--output written in place"),
     "json_path_checked_late": (
-        "src/main.c", "const char *paths[3] = {c->output, c->json, c->trace};",
-        "const char *paths[3] = {c->output, NULL, NULL};",
+        "src/main.c", "const char *paths[3] = {j->c.output, j->c.json, j->c.trace};",
+        "const char *paths[3] = {j->c.output, NULL, NULL};",
         ["cli.json_file_beside_the_text_report"], "an unwritable --json fails after the run"),
     "warmup_skipped": (
-        "src/run.c", "for (int w = 0; w < opt->warmup && d->rows > 0",
-        "for (int w = 0; w < 0 && d->rows > 0", ["cli.warmup_runs_really_run"],
+        "src/run.c", "        if (ts->rows > 0)\n", "        if (ts->rows > 0 && timed)\n",
+        ["cli.warmup_runs_really_run"],
         "--warmup runs nothing"),
     "defaults_override_user": (
-        "src/main.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
+        "src/environment.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
         ["cli.tool_defaults_for_starpu_and_user_values_kept"], "the user's STARPU_SILENT is replaced"),
     "generation_ignores_signal": (
         "src/data.c", "        if (lp_stop_requested()) {\n            starpu_free(*col);",
@@ -121,7 +118,8 @@ MUTATIONS = {
         "src/cli.c", "if (c->distribution_set && !c->mpi)", "if (0)",
         ["cli.usage_distribution_without_mpi"], "--distribution accepted without --mpi"),
     "strict_refuses_clean": (
-        "src/main.c", "    if (ctx.bad_inputs) {", "    if (ctx.bad_inputs || c.strict) {",
+        "src/main.c", "return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;",
+        "return j->c.strict ? LP_ERR_INPUT : LP_OK;",
         ["cli.strict_passes_a_clean_file"], "--strict refuses a clean file"),
     "output_over_input": (
         "src/main.c", "in.st_dev == out.st_dev && in.st_ino == out.st_ino", "0",
@@ -130,6 +128,29 @@ MUTATIONS = {
         "src/file_out.c", "        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))",
         "        if (1)", ["cli.outputs_follow_links_and_never_replace_special_files"],
         "an output replaces a symbolic link"),
+    "trace_without_copies": (
+        "src/trace_fxt.c", "if (mark_ms >= 0 && end >= 0 && start <= window_us &&",
+        "if (0 && end >= 0 && start <= window_us &&",
+        ["cli.trace_shows_each_links_copies"], "--trace draws no copies"),
+    "lanes_not_named_by_rank": (
+        "src/gather.c", "if (c->size == 1 || p >= len)", "if (1)",
+        ["cli.mpi2.trace_svg_well_formed"], "MPI: every rank's CPU 0 has the same name"),
+    "one_rank_named_like_many": (
+        "src/gather.c", "if (c->size == 1 || p >= len)", "if (p >= len)",
+        ["cli.mpi_one_rank_reports_like_one_process"],
+        "a job of one rank reports differently from one process"),
+    "tile_sums_not_reduced": (
+        "src/comm_mpi.c",
+        "    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, mpi_op(op), MPI_COMM_WORLD);",
+        "    (void)v, (void)n, (void)op;",
+        ["cli.mpi_ranks_match_single_process"], "MPI: each rank's sums stay its own"),
+    "progress_redrawn_on_a_pipe": (
+        "src/progress.c", "(p->lines ? 5000.0 : 250.0)", "250.0",
+        ["cli.mpi_progress_when_asked"], "a pipe gets 4 progress lines a second"),
+    "opencl_group_over_the_limit": (
+        "codelets/logprod_opencl.c", "size_t size = most < 256 ? most : 256;",
+        "size_t size = most + 64;",
+        ["cli.opencl_backend_runs_every_task"], "a work-group larger than the device allows"),
 }
 
 

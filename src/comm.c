@@ -45,7 +45,7 @@ static void *self_gather(const lp_comm *c, const void *mine, size_t bytes, size_
 {
     (void)c;
     void *all = malloc(bytes ? bytes : 1);
-    if (all)
+    if (all && bytes)
         memcpy(all, mine, bytes);
     counts[0] = bytes;
     return all;

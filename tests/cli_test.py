@@ -924,15 +924,24 @@ def sigterm_during_data_generation_stops_early():
         if rss_kib > 1 << 20:
             break
         time.sleep(0.05)
+    sigterm_stops_within(p, 10)
+
+
+def sigterm_stops_within(p, seconds):
+    """Sends SIGTERM to the running tool p (output to out.npy): it must end
+    with 143 within `seconds`, say so, report nothing and leave no file.
+    Returns its stderr."""
     if p.poll() is not None:
         check(False, f"ended before the signal: {p.communicate()}")
     t = time.monotonic()
     p.send_signal(signal.SIGTERM)
     out, err = p.communicate(timeout=120)
-    check(p.returncode == 143 and "stopped by signal 15" in err, f"exit {p.returncode}: {err}")
-    check(time.monotonic() - t < 10, f"took {time.monotonic() - t:.1f} s to stop")
-    check("checksum" not in out, "the run went ahead")
+    check(p.returncode == 143, f"exit {p.returncode}, expected 143: {err}")
+    check(time.monotonic() - t < seconds, f"took {time.monotonic() - t:.1f} s to stop")
+    check("stopped by signal 15" in err, err)
+    check("checksum" not in out, "a report after the signal")
     no_output_left("out.npy")
+    return err
 
 
 @case
@@ -940,16 +949,8 @@ def sigterm_stops_cleanly():
     p = subprocess.Popen([BIN, *map(str, LONG_JOB), "--output", "out.npy"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)
-    if p.poll() is not None:
-        check(False, f"exited early: {p.communicate()}")
-    t = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    out, err = p.communicate(timeout=120)
-    check(p.returncode == 143, f"exit {p.returncode}, expected 143: {err}")
-    check(time.monotonic() - t < 30, "took more than 30 s to stop")
-    check("stopped by signal 15" in err, err)
+    err = sigterm_stops_within(p, 30)
     check("[run " not in err, f"progress line on a pipe: {err!r}")
-    no_output_left("out.npy")
 
 
 @case
@@ -1281,7 +1282,7 @@ def mpi_one_rank_reports_like_one_process():
 
 
 @case
-def progress_under_mpirun_when_asked():
+def mpi_progress_when_asked():
     # Under mpirun no rank's stderr is a terminal: --progress asks for the
     # line anyway (rank 0's), --quiet still wins.
     # Not a terminal: whole lines, the first after 2 s, then every 5 s.

@@ -12,17 +12,7 @@
 
 #include "lp_starpu.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        if (!(cond)) {                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
-            fprintf(stderr, __VA_ARGS__);                         \
-            fputc('\n', stderr);                                  \
-            failures++;                                           \
-        }                                                         \
-    } while (0)
+#include "support/check.h"
 
 static void check_one(lp_data *d, size_t rows, size_t tiles, lp_data_kind kind)
 {

@@ -6,20 +6,9 @@
 #include <stdlib.h>
 
 #include "lp_starpu.h"
+#include "support/check.h"
 
 #define ROWS 1000
-
-static int failures;
-
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        if (!(cond)) {                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);  \
-            fprintf(stderr, __VA_ARGS__);                         \
-            fputc('\n', stderr);                                  \
-            failures++;                                           \
-        }                                                         \
-    } while (0)
 
 /* Distinct x, y, z per row (a checker that mixed up columns would fail),
  * and out from the plain double formula, intensity K. */
