@@ -8,8 +8,9 @@
 #
 # It runs the gpu-labelled tests, calibrates the performance model, then
 # measures cpu-only, cuda-only and the scheduled run on the default 10M rows
-# (plus every main scheduler and lp-starpu's own lp-eft, and a run under
-# STARPU_LIMIT_CUDA_MEM=64),
+# (plus every main scheduler and lp-starpu's own lp-eft, a run under
+# STARPU_LIMIT_CUDA_MEM=64, and --trace charts of dmda and lp-eft with each
+# PCIe link's copies),
 # runs bench/perf.py --sweep (the OpenMP and overlapped-CUDA baselines
 # against lp-starpu, with the performance targets, then tile size x
 # scheduler x CUDA workers per GPU and pipeline depth) and bench/compare (the Python
@@ -43,6 +44,9 @@ mkdir -p "$STARPU_HOME"
 cat "$out/machine.md"
 
 status=0
+# The faulty test build (a codelet that loses a tile on purpose), for the
+# test that a lost GPU result is caught.
+export LP_FAULTY=$PWD/build/tests/lp-starpu-faulty
 echo "== gpu tests"
 for c in $(python3 tests/cli_test.py --list | grep '^gpu_'); do
     if python3 tests/cli_test.py "$bin" "$c" > "$out/test-$c.txt" 2>&1; then
@@ -71,6 +75,9 @@ for s in dmda dmdas dmdar heteroprio modular-heft lws eager lp-eft; do
     run "sched-$s" --sched "$s" --verify --repeat "$repeat"
 done
 STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
+# The copies over PCIe beside the work, per link (StarPU's FxT trace).
+run trace-dmda --sched dmda --repeat 3 --trace "$out/trace-dmda.svg"
+run trace-lp-eft --sched lp-eft --repeat 3 --trace "$out/trace-lp-eft.svg"
 
 echo "== hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
 python3 bench/perf.py --repeat "$repeat" --sweep --out "$out/perf" || status=1
