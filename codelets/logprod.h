@@ -16,7 +16,16 @@ struct starpu_codelet;
 typedef struct lp_tile_arg {
     size_t tile;          /* for error messages: which tile failed */
     unsigned intensity;   /* K: out = sum_{k<K} log(x+k) log(y+k) log(z+k) */
+    size_t rows;          /* the tile's rows, the first of the vectors'
+                             (a streamed tile may be a row shorter than the
+                             slot it is in); 0: all of them */
 } lp_tile_arg;
+
+/* The rows an implementation computes: the tile's, not its slot's. */
+static inline size_t lp_tile_rows(const lp_tile_arg *arg, size_t nx)
+{
+    return arg && arg->rows && arg->rows < nx ? arg->rows : nx;
+}
 
 extern struct starpu_codelet lp_logprod_cl;
 

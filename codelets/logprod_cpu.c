@@ -64,7 +64,7 @@ void lp_logprod_kernel(size_t n, unsigned intensity, const double *x, const doub
 void lp_logprod_cpu(void *buffers[], void *cl_arg)
 {
     const lp_tile_arg *arg = cl_arg;
-    size_t n = STARPU_VECTOR_GET_NX(buffers[0]);
+    size_t n = lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
     lp_logprod_kernel(n, arg ? arg->intensity : 1,
                       (const double *)STARPU_VECTOR_GET_PTR(buffers[0]),
                       (const double *)STARPU_VECTOR_GET_PTR(buffers[1]),

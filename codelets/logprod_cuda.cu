@@ -25,7 +25,7 @@ static __global__ void logprod_kernel(unsigned n, unsigned intensity,
 extern "C" void lp_logprod_cuda(void *buffers[], void *cl_arg)
 {
     const lp_tile_arg *arg = (const lp_tile_arg *)cl_arg;
-    unsigned n = STARPU_VECTOR_GET_NX(buffers[0]);
+    unsigned n = (unsigned)lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
     const unsigned threads = 256;
     unsigned blocks = (n + threads - 1) / threads;
 

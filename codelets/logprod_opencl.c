@@ -79,7 +79,7 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg)
         return;
     }
 
-    cl_uint n = STARPU_VECTOR_GET_NX(buffers[0]);
+    cl_uint n = (cl_uint)lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
     for (int b = 0; b < 4; b++) {
         cl_mem mem = (cl_mem)STARPU_VECTOR_GET_DEV_HANDLE(buffers[b]);
         cl_uint off = STARPU_VECTOR_GET_OFFSET(buffers[b]) / sizeof(double);

@@ -108,8 +108,8 @@ MUTATIONS = {
         "        if (0) {\n            starpu_free(*col);",
         ["cli.sigterm_during_data_generation_stops_early"], "a signal waits for the allocation"),
     "warmup_ignores_signal": (
-        "src/run.c", "if (lp_stop_requested()) {   /* a signal: submit nothing more */",
-        "if (0) {", ["cli.sigint_during_warmup_stops_cleanly"],
+        "src/run.c", "    return lp_stop_requested() != 0;", "    return 0;",
+        ["cli.sigint_during_warmup_stops_cleanly"],
         "a signal waits for every warm-up run"),
     "tile_rows_floor": (
         "src/run.c", "(rows + opt->tile_rows - 1) / opt->tile_rows", "rows / opt->tile_rows",

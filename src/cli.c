@@ -48,7 +48,8 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 /* Options that take a value, in --name VALUE or --name=VALUE form. */
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
-    "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", NULL,
+    "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
+    NULL,
 };
 
 static int takes_value(const char *name)
@@ -66,13 +67,13 @@ static int set_value(lp_cli *c, const char *name, const char *v,
     if (strcmp(name, "--rows") == 0) {
         if (lp_parse_count(v, LP_MAX_ROWS, &n) != 0)
             return fail(err, len, "--rows '%s': expected a whole number of rows from 0 to %llu "
-                        "(k, M, G suffixes allowed)", v, LP_MAX_ROWS);
+                        "(k, M, G suffixes allowed)", v, (unsigned long long)LP_MAX_ROWS);
         c->rows = n;
         c->rows_set = 1;
     } else if (strcmp(name, "--tiles") == 0 || strcmp(name, "--tile-rows") == 0) {
         if (lp_parse_count(v, LP_MAX_ROWS, &n) != 0 || n == 0)
             return fail(err, len, "%s '%s': expected a whole number from 1 to %llu", name, v,
-                        LP_MAX_ROWS);
+                        (unsigned long long)LP_MAX_ROWS);
         if (strcmp(name, "--tiles") == 0)
             c->opt.tiles = (size_t)n;
         else
@@ -111,6 +112,11 @@ static int set_value(lp_cli *c, const char *name, const char *v,
             return fail(err, len, "--distribution '%s': expected block or cyclic", v);
         c->cyclic = strcmp(v, "cyclic") == 0;
         c->distribution_set = 1;
+    } else if (strcmp(name, "--window") == 0) {
+        if (lp_parse_count(v, 1ull << 50, &n) != 0 || n < 1000000)
+            return fail(err, len, "--window '%s': expected bytes from 1M to 1P (k, M, G suffixes)",
+                        v);
+        c->window = n;
     } else if (strcmp(name, "--seed") == 0) {
         if (lp_parse_count(v, ~0ull, &n) != 0)
             return fail(err, len, "--seed '%s': expected a non-negative whole number", v);
@@ -141,6 +147,7 @@ static int set_flag(lp_cli *c, const char *a)
     else if (strcmp(a, "--calibrate") == 0) c->calibrate = 1;
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) c->quiet = 1;
     else if (strcmp(a, "--progress") == 0) c->progress = 1;
+    else if (strcmp(a, "--stream") == 0) c->stream = 1;
     else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) c->help = 1;
     else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) c->version = 1;
     else return -1;
@@ -152,6 +159,9 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
 {
     if (c->opt.tiles && c->opt.tile_rows)
         return fail(err, len, "--tiles and --tile-rows both given: choose one");
+    if (c->window && !c->stream)
+        return fail(err, len, "--window sizes the stream: add --stream (rows that do not fit in "
+                    "memory stream by themselves)");
     if (c->input && (c->rows_set || c->data_set || c->seed_set))
         return fail(err, len, "--input gives the rows and the data: drop --rows, --data and --seed");
     if (c->seed_set && c->data != LP_DATA_RANDOM)
@@ -217,7 +227,15 @@ void lp_cli_usage(FILE *f)
 "                      Python program's data, the default); random: uniform\n"
 "                      in [0.5, 1.5)\n"
 "  --seed S            seed of --data random (default 42)\n"
-"  --input FILE.npy    rows from an N x 3 float64 C-order .npy file\n"
+"  --input FILE.npy    rows from an N x 3 .npy file (C or Fortran order), or\n"
+"  --input X,Y,Z       from three 1-D .npy files; float64 or float32, either\n"
+"                      byte order (converted to float64)\n"
+"  --stream            stream the rows through a bounded window of tile\n"
+"                      buffers: read (or made), computed and written tile by\n"
+"                      tile as one task graph (rows that do not fit in\n"
+"                      memory always do)\n"
+"  --window BYTES      the window's size (default: a quarter of the memory\n"
+"                      available, at most 1G; k, M, G suffixes)\n"
 "  --intensity K       arithmetic per row (default 1): out[i] = sum over\n"
 "                      k = 0..K-1 of log(x+k) * log(y+k) * log(z+k), so\n"
 "                      3K logarithms for the same 32 bytes of traffic\n"
@@ -248,7 +266,10 @@ void lp_cli_usage(FILE *f)
 "  --distribution D    block (default: contiguous tiles per rank) or cyclic\n"
 "\n"
 "Output and checks:\n"
-"  --output FILE.npy   write out[] as a 1-D float64 .npy (atomically)\n"
+"  --output FILE.npy   write out[] as a 1-D float64 .npy: into a temporary\n"
+"                      file renamed at the end (a link is written through, a\n"
+"                      device or FIFO written directly; never the input);\n"
+"                      under --mpi each rank writes its own rows into it\n"
 "  --json FILE         write the report as JSON (- for stdout)\n"
 "  --trace FILE.svg    a Gantt chart of the best run: one lane per worker,\n"
 "                      one box per task, and one lane per link with a box\n"

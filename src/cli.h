@@ -12,6 +12,8 @@ typedef struct lp_cli {
     int rows_set;
     int compare, verify, strict, quiet;
     int progress;              /* --progress: even where stderr is no tty */
+    int stream;                /* --stream: through a window even if the rows fit */
+    unsigned long long window; /* --window BYTES, 0: the default */
     int help, version, sched_help;
     lp_data_kind data;
     int data_set;

@@ -61,16 +61,9 @@ static void self_nothing(const lp_comm *c)
     (void)c;
 }
 
-/* The tiles are slices of the whole columns already. */
-static uint64_t self_gather_out(const lp_comm *c, struct lp_tiles *ts)
-{
-    (void)c, (void)ts;
-    return 0;
-}
-
 static const lp_comm_ops self_ops = {
-    self_reduce_i64, self_reduce_f64, self_gather, self_bcast, self_nothing, self_gather_out,
-    self_nothing, self_nothing, self_nothing,
+    self_reduce_i64, self_reduce_f64, self_gather, self_bcast, self_nothing, self_nothing,
+    self_nothing, self_nothing,
 };
 
 const lp_comm *lp_comm_self(void)

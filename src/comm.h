@@ -14,7 +14,6 @@
 typedef enum lp_reduce { LP_REDUCE_SUM, LP_REDUCE_MIN, LP_REDUCE_MAX } lp_reduce;
 
 typedef struct lp_comm lp_comm;
-struct lp_tiles;
 
 typedef struct lp_comm_ops {
     /* v[0..n) combined over every rank, in place on every rank. */
@@ -26,9 +25,6 @@ typedef struct lp_comm_ops {
     /* bytes from rank 0 to every rank. */
     void (*bcast)(const lp_comm *c, void *buf, size_t bytes);
     void (*barrier)(const lp_comm *c);
-    /* Every tile's output at rank 0, in ts->whole.out, from the rank that
-     * owns it (StarPU-MPI moves them).  Returns the bytes this rank sent. */
-    uint64_t (*gather_out)(const lp_comm *c, struct lp_tiles *ts);
     /* Around StarPU's life (StarPU-MPI's start and stop), and the end of
      * the job (MPI_Finalize). */
     void (*after_start)(const lp_comm *c);

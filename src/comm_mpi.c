@@ -1,7 +1,9 @@
 /* The communicator of an MPI job (comm.h), on MPI and StarPU-MPI: the MPI
- * side of the one run path, and nothing else.  Every rank runs the tiles
- * it owns from rows it holds itself, so no tile crosses MPI during a run;
- * StarPU-MPI moves the results to rank 0 for --output. */
+ * side of the one run path, and nothing else.  Every rank reads or makes
+ * the rows of the tiles it owns, runs them and writes their results itself,
+ * so no row crosses MPI: only tile sums, statuses and statistics do.
+ * StarPU-MPI starts and stops beside StarPU on every rank (its progress
+ * thread, and each rank's FxT trace named after its rank). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,6 @@
 #include <starpu_mpi.h>
 
 #include "comm_open.h"
-#include "tiles.h"
 
 static lp_comm world;
 static int starpu_mpi_up;
@@ -72,36 +73,6 @@ static void barrier(const lp_comm *c)
         MPI_Barrier(MPI_COMM_WORLD);
 }
 
-/* Each owner's output tiles to rank 0, into its whole columns. */
-static uint64_t gather_out(const lp_comm *c, lp_tiles *ts)
-{
-    starpu_data_handle_t *h = calloc(ts->tiles + 1, sizeof *h);
-    uint64_t sent = 0;
-    if (!h)
-        return 0;
-    for (size_t t = 0; t < ts->tiles; t++) {
-        size_t first, count;
-        lp_tiles_range(ts, t, &first, &count);
-        double *home = ts->owner[t] == c->rank ? ts->col[t][3]
-                       : c->rank == 0           ? ts->whole.out + first
-                                                : NULL;
-        if (home)
-            starpu_vector_data_register(&h[t], STARPU_MAIN_RAM, (uintptr_t)home, (uint32_t)count,
-                                        sizeof(double));
-        else
-            starpu_vector_data_register(&h[t], -1, 0, (uint32_t)count, sizeof(double));
-        starpu_mpi_data_register(h[t], (starpu_mpi_tag_t)t + 1, ts->owner[t]);
-        if (ts->owner[t] == c->rank && c->rank != 0)
-            sent += count * sizeof(double);
-    }
-    for (size_t t = 0; t < ts->tiles; t++)
-        starpu_mpi_get_data_on_node(MPI_COMM_WORLD, h[t], 0);
-    for (size_t t = 0; t < ts->tiles; t++)
-        starpu_data_unregister(h[t]);
-    free(h);
-    return sent;
-}
-
 static void after_start(const lp_comm *c)
 {
     (void)c;
@@ -124,7 +95,7 @@ static void finish(const lp_comm *c)
 }
 
 static const lp_comm_ops mpi_ops = {
-    reduce_i64, reduce_f64, gather, bcast, barrier, gather_out, after_start, before_stop, finish,
+    reduce_i64, reduce_f64, gather, bcast, barrier, after_start, before_stop, finish,
 };
 
 int lp_comm_open(int mpi, int cyclic, const lp_comm **out)

@@ -113,6 +113,17 @@ int lp_out_check(const char *path, char *err, size_t errlen)
     return ret;
 }
 
+int lp_out_replaces(const char *path)
+{
+    if (is_stdout(path))
+        return 0;
+    char *target = resolve(path);
+    struct stat st;
+    int replaces = target && (stat(target, &st) != 0 || S_ISREG(st.st_mode));
+    free(target);
+    return replaces;
+}
+
 int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);

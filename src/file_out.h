@@ -25,6 +25,11 @@ typedef struct lp_out_file {
  * or -1 with "PATH: why" in err. */
 int lp_out_check(const char *path, char *err, size_t errlen);
 
+/* Whether path would be written through a temporary file (a regular file,
+ * a new one, or a link to one), not directly; without opening it (opening
+ * a FIFO blocks until it has a reader). */
+int lp_out_replaces(const char *path);
+
 /* Opens path for writing.  Returns 0, or -1 with "PATH: why" in err. */
 int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include "comm.h"
 #include "tiles.h"
@@ -74,8 +75,14 @@ static void gather_tasks(const lp_comm *c, const lp_tiles *ts, lp_report *rep,
     free(mine);
 }
 
+static uint64_t peak_rss(void)
+{
+    struct rusage u;
+    return getrusage(RUSAGE_SELF, &u) == 0 ? (uint64_t)u.ru_maxrss * 1024u : 0;
+}
+
 static void summarize(const lp_comm *c, const lp_tiles *ts, const lp_report *rep,
-                      double own_seconds, uint64_t gather_bytes, lp_rank_stats *s)
+                      const lp_rank_io *io, lp_rank_stats *s)
 {
     memset(s, 0, sizeof *s);
     s->rank = c->rank;
@@ -87,12 +94,13 @@ static void summarize(const lp_comm *c, const lp_tiles *ts, const lp_report *rep
         s->busy_ms += rep->workers[w].busy_ms;
     }
     s->tiles = ts->mine;
-    s->seconds = own_seconds;
-    s->mpi_bytes_gather = gather_bytes;
+    s->seconds = rep->own_seconds;
+    s->io = *io;
+    s->peak_rss_bytes = peak_rss();
 }
 
 lp_rank_stats *lp_gather_report(const lp_comm *c, const lp_tiles *ts, lp_report *rep,
-                                double own_seconds, uint64_t gather_bytes)
+                                const lp_rank_io *io)
 {
     /* The model's samples: the fewest any rank has, per kind of worker. */
     int64_t samples[LP_BACKEND_COUNT];
@@ -103,7 +111,7 @@ lp_rank_stats *lp_gather_report(const lp_comm *c, const lp_tiles *ts, lp_report 
         rep->model_samples[k] = samples[k] == INT64_MAX ? -1 : (int)samples[k];
 
     lp_rank_stats mine;
-    summarize(c, ts, rep, own_seconds, gather_bytes, &mine);
+    summarize(c, ts, rep, io, &mine);
     unsigned n;
     lp_rank_stats *ranks = gather_named(c, &mine, 1, sizeof mine, 0, 0, &n, NULL);
     unsigned *base = calloc((size_t)c->size + 1, sizeof *base);

@@ -6,8 +6,11 @@
 #include <stdint.h>
 #include "lp_starpu.h"
 
-/* StarPU 1.3 vectors count their elements in 32 bits. */
-#define LP_MAX_ROWS 4294967295ull
+/* StarPU 1.3 vectors count their elements in 32 bits: a tile (a handle)
+ * holds at most this many rows (tiles.h: lp_tile_rows_limit). */
+#define LP_MAX_TILE_ROWS 4294967295ull
+/* Rows of a job: 64-bit counts, their 32 bytes each still in 64 bits. */
+#define LP_MAX_ROWS (1ull << 58)
 
 lp_backend lp_worker_backend(int workerid);
 
@@ -18,7 +21,8 @@ struct starpu_sched_policy;
 extern struct starpu_sched_policy lp_eft_policy;
 struct starpu_sched_policy *lp_policy_find(const char *name);
 
-/* Tiles from --tiles / --tile-rows / the default, clamped to rows;
+/* Tiles from --tiles / --tile-rows / the default, clamped to rows, and
+ * raised so that no tile holds more than lp_tile_rows_limit rows;
  * nworkers is every rank's. */
 size_t lp_default_tiles_for(size_t rows, unsigned nworkers);
 size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers);

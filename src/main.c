@@ -14,6 +14,7 @@
 #include "console.h"
 #include "environment.h"
 #include "file_out.h"
+#include "job_io.h"
 #include "npy.h"
 #include "tiles.h"
 #include "tool.h"
@@ -22,7 +23,11 @@
 typedef struct job {
     lp_cli c;
     const lp_comm *comm;
-    lp_npy_header h;               /* --input's header */
+    lp_npy_input in;               /* --input */
+    lp_npy_output out;             /* --output, open from the runs on */
+    int out_open;
+    lp_generator gen;              /* --data */
+    lp_rank_io io;                 /* resident rows: reading and writing */
     size_t rows;
     lp_tiles ts;
     lp_report runs[LP_BACKEND_COUNT];
@@ -76,61 +81,53 @@ static int outputs_ok(const job *j)
     return LP_OK;
 }
 
-/* The input's header: rank 0 reads it first, then every other rank, which
- * reads its own rows from the same file. */
-static int read_header(job *j)
+/* --input on every rank (each reads its own rows), or the rows to make. */
+static int open_input(job *j)
 {
-    char err[600];
-    int status = LP_OK;
     j->rows = (size_t)j->c.rows;
-    if (j->c.input && root(j)) {
-        if (lp_npy_read_header3(j->c.input, &j->h, err, sizeof err) != 0) {
-            say(j, "%s", err);
-            status = LP_ERR_RUNTIME;
-        } else if (j->h.rows > LP_MAX_ROWS) {
-            say(j, "%s: %zu rows, more than the %llu StarPU 1.3 can hold", j->c.input, j->h.rows,
-                LP_MAX_ROWS);
-            status = LP_ERR_RUNTIME;
-        }
-        j->rows = j->h.rows;
-    }
-    if ((status = lp_comm_agree(j->comm, status)) != LP_OK || !j->c.input)
-        return status;
-    uint64_t rows = j->rows;
-    j->comm->ops->bcast(j->comm, &rows, sizeof rows);
-    if (!root(j)) {
-        lp_npy_header mine = {0};
-        int unreadable = lp_npy_read_header3(j->c.input, &mine, err, sizeof err) != 0;
-        if (unreadable || mine.rows != rows) {
-            say(j, "%s (each rank reads its own rows: every rank must see rank 0's file)",
-                unreadable ? err : "not the file rank 0 reads");
-            status = LP_ERR_RUNTIME;
-        }
-        j->h = mine;
-        j->rows = (size_t)rows;
-    }
-    return lp_comm_agree(j->comm, status);
+    if (!j->c.input)
+        return LP_OK;
+    int status = lp_job_input_open(j->comm, j->c.input, &j->in);
+    j->rows = j->in.rows;
+    return status;
 }
 
-/* Host memory for the rows this rank will hold (every row at rank 0 for
- * --output), refused before allocating. */
-static int check_memory(const job *j)
+/* Resident when this rank's rows fit in the memory available (with room
+ * to spare), streamed through a window otherwise, or when --stream asks.
+ * The window: --window, or a quarter of the memory available, at most
+ * 1 GiB.  Every rank decides alike; LP_OK or the agreed error. */
+static int choose_residence(job *j, size_t *window)
 {
-    char need_s[32], avail_s[32];
-    int whole = j->comm->size == 1 || (root(j) && j->c.output);
-    unsigned long long rows = whole ? j->rows : (j->rows + j->comm->size - 1) / j->comm->size;
+    char need_s[32], avail_s[32], win_s[32];
+    uint64_t rows = 0;
+    for (size_t t = 0; t < j->ts.tiles; t++)
+        if (j->ts.owner[t] == j->comm->rank) {
+            size_t first, count;
+            lp_tiles_range(&j->ts, t, &first, &count);
+            rows += count;
+        }
     unsigned long long need = lp_bytes_needed(rows), avail = lp_memory_available();
-    if (need == 0 && rows > 0) {
-        say(j, "%llu rows: the memory needed does not fit in 64 bits", rows);
-        return LP_ERR_RUNTIME;
-    }
-    if (avail && need > avail) {
-        say(j, "%llu rows need %s of host memory (4 float64 columns), only %s is available", rows,
-            lp_format_bytes((double)need, need_s, sizeof need_s),
+    int64_t stream = j->c.stream || (avail && need > avail / 10 * 8);
+    j->comm->ops->reduce_i64(j->comm, &stream, 1, LP_REDUCE_MAX);
+    *window = j->c.window ? (size_t)j->c.window
+                          : (size_t)(avail ? (avail / 4 < (1ull << 30) ? avail / 4 : 1ull << 30)
+                                           : 1ull << 28);
+    int status = LP_OK;
+    if (stream && avail && *window > avail) {
+        say(j, "a window of %s does not fit in the %s of memory available",
+            lp_format_bytes((double)*window, win_s, sizeof win_s),
             lp_format_bytes((double)avail, avail_s, sizeof avail_s));
-        return LP_ERR_RUNTIME;
+        status = LP_ERR_RUNTIME;
+    } else if (stream && !j->c.stream && root(j) && !j->c.quiet) {
+        say(j, "note: %llu rows need %s of memory, %s is available: streaming them through a "
+            "window of %s (--window)", (unsigned long long)rows,
+            lp_format_bytes((double)need, need_s, sizeof need_s),
+            lp_format_bytes((double)avail, avail_s, sizeof avail_s),
+            lp_format_bytes((double)*window, win_s, sizeof win_s));
     }
-    return LP_OK;
+    j->ctx.streamed = (int)stream;
+    j->ctx.window_bytes = stream ? *window : 0;
+    return lp_comm_agree(j->comm, status);
 }
 
 static int check_backend(const job *j)
@@ -143,39 +140,53 @@ static int check_backend(const job *j)
     return LP_ERR_BACKEND;
 }
 
-/* This rank's rows, from --input or generated; bad inputs counted over
- * every rank. */
-static int load_rows(job *j)
+/* Inputs the map cannot take, over every rank: said, and with --strict an
+ * error (resident rows: before the runs; streamed: after them). */
+static int bad_inputs(job *j)
 {
-    int status = lp_tiles_alloc(&j->ts, root(j) && j->c.output);
-    if (status == LP_ERR_RUNTIME)
-        say(j, "cannot allocate the rows of %zu tiles", j->ts.mine);
-    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
-        return status;
-    if (!j->c.input) {
-        lp_tiles_fill(&j->ts, j->c.data, j->c.seed);
-        return LP_OK;
-    }
-    for (size_t t = 0; t < j->ts.tiles && status == LP_OK; t++) {
-        size_t first, count;
-        double **col = j->ts.col[t];
-        char err[600];
-        lp_tiles_range(&j->ts, t, &first, &count);
-        if (j->ts.owner[t] == j->comm->rank &&
-            lp_npy_read_rows3(j->c.input, &j->h, first, count, col[0], col[1], col[2], err,
-                              sizeof err) != 0) {
-            say(j, "%s", err);
-            status = LP_ERR_RUNTIME;
-        }
-    }
-    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
-        return status;
     j->ctx.bad_inputs = lp_tiles_bad_inputs(&j->ts, &j->ctx.first_bad_row);
     if (j->ctx.bad_inputs && root(j))
         say(j, "%s: %zu rows with a non-positive or NaN input (first: row %zu)%s", j->c.input,
             j->ctx.bad_inputs, j->ctx.first_bad_row,
             j->c.strict ? "" : "; their results are NaN or infinite");
     return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;
+}
+
+/* Resident rows: this rank's, from --input or generated, before the runs
+ * (untimed); bad inputs counted over every rank.  Streamed rows: the
+ * window, filled by the runs' own read tasks. */
+static int load_rows(job *j, size_t window)
+{
+    lp_tile_io io = lp_job_tile_io(j->c.input ? &j->in : NULL, &j->gen,
+                                   j->out_open ? &j->out : NULL);
+    int status = j->ctx.streamed ? lp_tiles_stream(&j->ts, window, &io) : lp_tiles_alloc(&j->ts);
+    if (status == LP_ERR_RUNTIME)
+        say(j, "cannot allocate the rows of %zu tiles", j->ts.streamed ? j->ts.slots : j->ts.mine);
+    j->ts.io = io;
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK || j->ctx.streamed)
+        return status;
+    if (!j->c.input) {
+        lp_tiles_fill(&j->ts, j->c.data, j->c.seed);
+        return LP_OK;
+    }
+    double t0 = lp_now_ms();
+    for (size_t t = 0; t < j->ts.tiles && status == LP_OK; t++) {
+        size_t first, count;
+        double **col = j->ts.col[t];
+        char err[700];
+        lp_tiles_range(&j->ts, t, &first, &count);
+        if (j->ts.owner[t] == j->comm->rank &&
+            lp_npy_input_read(&j->in, first, count, col[0], col[1], col[2], err, sizeof err) != 0) {
+            say(j, "%s", err);
+            status = LP_ERR_RUNTIME;
+        }
+        if (j->ts.owner[t] == j->comm->rank)
+            j->io.read_bytes += 3 * count * sizeof(double);
+    }
+    j->io.read_seconds = (lp_now_ms() - t0) * 1e-3;
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
+        return status;
+    return bad_inputs(j);
 }
 
 /* The runs: --compare runs each kind of worker every rank has alone first,
@@ -240,13 +251,12 @@ static void describe_data(job *j)
 /* Up to StarPU's start, every rank together; LP_OK or the agreed error. */
 static int start(job *j)
 {
-    int status = read_header(j);
+    int status = open_input(j);
     if (status != LP_OK)
         return status;
     if ((status = lp_comm_agree(j->comm, root(j) ? outputs_ok(j) : LP_OK)) != LP_OK)
         return status;
-    if ((status = lp_comm_agree(j->comm, check_memory(j))) != LP_OK)
-        return status;
+    j->gen = (lp_generator){j->c.data, j->c.seed};
     describe_data(j);
     const char *env = getenv("STARPU_SCHED");
     if (j->c.opt.sched && env && strcmp(j->c.opt.sched, env) && !j->c.quiet && root(j))
@@ -275,7 +285,8 @@ static int start(job *j)
     return LP_OK;
 }
 
-/* The tiles over every rank's workers, and this rank's rows. */
+/* The tiles over every rank's workers, --output open, and this rank's
+ * rows (or its window). */
 static int prepare(job *j)
 {
     int status = lp_comm_agree(j->comm, check_backend(j));
@@ -284,10 +295,16 @@ static int prepare(job *j)
     int64_t workers = lp_backend_workers(LP_BACKEND_AUTO);
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
     size_t tiles = lp_tiles_for(&j->c.opt, j->rows, (unsigned)workers);
+    size_t asked = j->c.opt.tiles ? j->c.opt.tiles
+                   : j->c.opt.tile_rows && j->rows
+                       ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
     j->ctx.tiles_asked = j->c.opt.tiles;
     if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
         say(j, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles, j->rows,
             j->rows);
+    else if (root(j) && !j->c.quiet && asked && tiles > asked)
+        say(j, "note: %zu tiles: a tile holds at most %zu rows (StarPU's vectors count in 32 "
+            "bits)", tiles, lp_tile_rows_limit);
     if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
         say(j, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
             j->comm->size, tiles, tiles, j->comm->size - 1);
@@ -295,38 +312,64 @@ static int prepare(job *j)
         status = LP_ERR_RUNTIME;
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
         return status;
+    size_t window = 0;
+    if ((status = choose_residence(j, &window)) != LP_OK)
+        return status;
+    if (j->c.output) {
+        if ((status = lp_job_output_open(j->comm, j->c.output, j->rows, &j->out)) != LP_OK)
+            return status;
+        j->out_open = 1;
+    }
     double t = lp_now_ms();
-    status = load_rows(j);
+    status = load_rows(j, window);
     j->ctx.data_ms = lp_now_ms() - t;
     return lp_comm_agree(j->comm, lp_stop_requested() ? LP_ERR_INTERRUPTED : status);
 }
 
-/* Every rank's statistics and --output's rows at rank 0, then the reports
- * and --output there. */
-static int finish_runs(job *j)
+/* Resident rows: each rank writes its results into --output (streamed:
+ * the runs did); the output closed on every rank and renamed at rank 0. */
+static int write_output(job *j, int status)
 {
-    uint64_t sent = j->c.output ? j->comm->ops->gather_out(j->comm, &j->ts) : 0;
+    if (!j->out_open)
+        return status;
+    if (status == LP_OK && !j->ts.streamed) {
+        status = lp_tiles_write(&j->ts);
+        j->io.write_bytes = atomic_load(&j->ts.write_bytes);
+        j->io.write_seconds = (double)atomic_load(&j->ts.write_ns) * 1e-9;
+    }
+    j->out_open = 0;
+    return lp_job_output_close(j->comm, j->c.output, &j->out, lp_comm_agree(j->comm, status));
+}
+
+/* Every rank's statistics at rank 0, then the reports there. */
+static int report(job *j)
+{
+    const lp_report *best = &j->runs[0];
+    lp_rank_io io = j->ts.streamed ? (lp_rank_io){best->read_bytes, best->write_bytes,
+                                                  best->read_seconds, best->write_seconds}
+                                   : j->io;
     for (int i = 0; i < j->nruns; i++) {
-        lp_rank_stats *ranks = lp_gather_report(j->comm, &j->ts, &j->runs[i],
-                                                j->runs[i].own_seconds, i == 0 ? sent : 0);
+        lp_rank_stats *ranks = lp_gather_report(j->comm, &j->ts, &j->runs[i], &io);
         if (i == 0)
             j->ranks = ranks;
         else
             free(ranks);
     }
+    for (int r = 0; j->ranks && r < j->comm->size; r++) {   /* rank 0: every rank's */
+        const lp_rank_stats *s = &j->ranks[r];
+        j->ctx.io.read_bytes += s->io.read_bytes;
+        j->ctx.io.write_bytes += s->io.write_bytes;
+        j->ctx.io.read_seconds += s->io.read_seconds;
+        j->ctx.io.write_seconds += s->io.write_seconds;
+        if (s->peak_rss_bytes > j->ctx.peak_rss_bytes)
+            j->ctx.peak_rss_bytes = s->peak_rss_bytes;
+    }
+    j->ctx.input_layout = j->c.input ? j->in.layout : NULL;
     for (int i = 0; i < j->nruns && root(j) && !j->c.quiet; i++)
         lp_model_notice(&j->runs[i]);
     j->ctx.nranks = j->c.mpi ? j->comm->size : 0;
     j->ctx.ranks = j->ranks;
-    int status = LP_OK;
-    char err[600];
-    if (root(j))
-        status = lp_write_reports(&j->c, &j->ctx, j->runs, j->nruns);
-    if (status == LP_OK && root(j) && j->c.output &&
-        lp_npy_write_vector(j->c.output, j->ts.whole.out, j->rows, err, sizeof err) != 0) {
-        say(j, "%s", err);
-        status = LP_ERR_RUNTIME;
-    }
+    int status = root(j) ? lp_write_reports(&j->c, &j->ctx, j->runs, j->nruns) : LP_OK;
     fflush(stdout);
     return lp_comm_agree(j->comm, status);
 }
@@ -388,9 +431,15 @@ int main(int argc, char **argv)
         status = lp_calibrate(&j.c.opt, &j.ts, root(&j) ? stdout : NULL);
     } else if (status == LP_OK) {
         status = run_all(&j);
+        if (status == LP_OK && j.ts.streamed && j.c.input)
+            status = lp_comm_agree(j.comm, bad_inputs(&j));   /* the read tasks counted them */
+        status = write_output(&j, status);
         if (status == LP_OK)
-            status = finish_runs(&j);
+            status = report(&j);
     }
+    if (j.out_open)   /* never reached the runs' end: nothing is renamed */
+        lp_job_output_close(j.comm, j.c.output, &j.out, LP_ERR_RUNTIME);
+    lp_npy_input_close(&j.in);
 
     /* Every rank stops for a signal any rank received, and says so before
      * shutting down: Open MPI's mpirun, signalled itself, signals the ranks

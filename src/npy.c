@@ -7,6 +7,7 @@
 #include "file_out.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,8 +19,6 @@
 
 #define MAGIC "\x93NUMPY"
 #define MAGIC_LEN 6
-#define MAX_HEADER (1u << 20)   /* NumPy itself refuses headers over 10000 */
-#define CHUNK_ROWS 65536        /* rows per fread: 1.5 MiB, cache friendly */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -38,16 +37,6 @@ static int host_is_le(void)
     unsigned char b;
     memcpy(&b, &one, 1);
     return b == 1;
-}
-
-static double get_le_f8(const unsigned char *p)
-{
-    uint64_t u = 0;
-    for (int i = 7; i >= 0; i--)
-        u = (u << 8) | p[i];
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
 }
 
 static void put_le_f8(unsigned char *p, double d)
@@ -170,7 +159,7 @@ static int parse_preamble(const unsigned char *buf, size_t len,
 int lp_npy_parse_header(const unsigned char *buf, size_t len,
                         lp_npy_header *h, char *err, size_t errlen)
 {
-    size_t start, hlen;
+    size_t start = 0, hlen = 0;
     if (!buf)
         len = 0;
     if (parse_preamble(buf, len, &start, &hlen, err, errlen) != 0)
@@ -236,14 +225,18 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
     if (!have_shape)
         return fail(err, errlen, "header has no 'shape'");
 
-    /* '=' and '' mean native order, which is '<' only on little-endian. */
-    int le = host_is_le();
-    if (!(strcmp(descr, "<f8") == 0 ||
-          (le && (strcmp(descr, "=f8") == 0 || strcmp(descr, "f8") == 0))))
-        return fail(err, errlen, "dtype '%s' is not float64 ('<f8')", descr);
-    if (fortran)
-        return fail(err, errlen,
-                    "Fortran order is not supported; save with C order");
+    /* float64 or float32, either byte order; '=' and '' mean the host's. */
+    const char *type = descr;
+    int big = !host_is_le();
+    if (*type == '<' || *type == '>' || *type == '=') {
+        if (*type != '=')
+            big = *type == '>';
+        type++;
+    }
+    int elem = strcmp(type, "f8") == 0 ? 8 : strcmp(type, "f4") == 0 ? 4 : 0;
+    if (!elem)
+        return fail(err, errlen, "dtype '%s' is not float64 or float32 ('<f8', '>f8', '<f4', "
+                    "'>f4')", descr);
     if (ndim == 0 || ndim > 2)
         return fail(err, errlen, "shape has %zu dimensions; only 1 or 2 "
                     "are supported", ndim);
@@ -262,148 +255,20 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
     h->cols = cols;
     h->ndim = (int)ndim;
     h->data_offset = start + hlen;
+    h->elem = elem;
+    h->big_endian = big;
+    h->fortran = fortran && ndim == 2;   /* a 1-D array is both orders */
     return 0;
-}
-
-/* ---- reading ---- */
-
-/* Reads the whole header of an open file into a heap buffer and parses
- * it.  msg gets the unprefixed message. */
-static int read_header_fp(FILE *f, lp_npy_header *h, char *msg, size_t msz)
-{
-    unsigned char pre[12];
-    size_t got = fread(pre, 1, sizeof pre, f), start, hlen;
-    if (got < sizeof pre && ferror(f))
-        return fail(msg, msz, "read error: %s", strerror(errno));
-    if (parse_preamble(pre, got, &start, &hlen, msg, msz) != 0)
-        return -1;
-    if (hlen > MAX_HEADER)
-        return fail(msg, msz, "header is too large (%zu bytes)", hlen);
-
-    size_t total = start + hlen;
-    unsigned char *buf = malloc(total);
-    if (!buf)
-        return fail(msg, msz, "out of memory");
-    size_t have = got < total ? got : total;
-    memcpy(buf, pre, have);
-    if (have < total)
-        have += fread(buf + have, 1, total - have, f);
-    int rc;
-    if (have < total && ferror(f))
-        rc = fail(msg, msz, "read error: %s", strerror(errno));
-    else
-        rc = lp_npy_parse_header(buf, have, h, msg, msz);
-    free(buf);
-    return rc;
-}
-
-int lp_npy_read_header3(const char *path, lp_npy_header *h,
-                        char *err, size_t errlen)
-{
-    char msg[256];
-    lp_npy_header hd;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, errlen, "%s: cannot open: %s", path,
-                    strerror(errno));
-    if (read_header_fp(f, &hd, msg, sizeof msg) != 0) {
-        fclose(f);
-        return fail(err, errlen, "%s: %s", path, msg);
-    }
-    if (hd.ndim != 2 || hd.cols != 3) {
-        size_t d[2] = { hd.rows, hd.cols };
-        fclose(f);
-        format_shape(msg, sizeof msg, hd.ndim, d);
-        return fail(err, errlen, "%s: shape %s is not (N, 3)", path, msg);
-    }
-    /* Only a regular file has a size to check; for anything else a short
-     * read in lp_npy_read_columns3 reports the truncation. */
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-        uintmax_t need = (uintmax_t)hd.rows * 24, have = 0;
-        if (st.st_size > 0 && (uintmax_t)st.st_size > hd.data_offset)
-            have = (uintmax_t)st.st_size - hd.data_offset;
-        if (have < need) {
-            fclose(f);
-            return fail(err, errlen, "%s: truncated: header says %zu rows "
-                        "(%ju bytes of data) but the file holds %ju",
-                        path, hd.rows, need, have);
-        }
-    }
-    fclose(f);
-    *h = hd;
-    return 0;
-}
-
-int lp_npy_read_rows3(const char *path, const lp_npy_header *h, size_t first, size_t count,
-                      double *x, double *y, double *z, char *err, size_t errlen)
-{
-    if (h->ndim != 2 || h->cols != 3 || h->rows > SIZE_MAX / 24 || first > h->rows ||
-        count > h->rows - first || h->data_offset > LONG_MAX - 24 * h->rows)
-        return fail(err, errlen, "%s: rows %zu to %zu are not in its N x 3 array", path, first,
-                    first + count);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, errlen, "%s: cannot open: %s", path,
-                    strerror(errno));
-    if (fseek(f, (long)(h->data_offset + 24 * first), SEEK_SET) != 0) {
-        int e = errno;
-        fclose(f);
-        return fail(err, errlen, "%s: cannot seek to data: %s", path,
-                    strerror(e));
-    }
-    size_t chunk = count < CHUNK_ROWS ? count : CHUNK_ROWS;
-    unsigned char *buf = malloc(chunk ? chunk * 24 : 1);
-    if (!buf) {
-        fclose(f);
-        return fail(err, errlen, "%s: out of memory", path);
-    }
-    int rc = 0;
-    for (size_t done = 0; done < count;) {
-        size_t want = count - done < chunk ? count - done : chunk;
-        size_t got = fread(buf, 24, want, f);
-        if (got != want) {
-            if (ferror(f))
-                rc = fail(err, errlen, "%s: read error: %s", path,
-                          strerror(errno));
-            else
-                rc = fail(err, errlen, "%s: truncated: expected %zu rows, "
-                          "found %zu", path, h->rows, first + done + got);
-            break;
-        }
-        for (size_t i = 0; i < got; i++) {
-            const unsigned char *r = buf + 24 * i;
-            x[done + i] = get_le_f8(r);
-            y[done + i] = get_le_f8(r + 8);
-            z[done + i] = get_le_f8(r + 16);
-        }
-        done += got;
-    }
-    free(buf);
-    fclose(f);
-    return rc;
-}
-
-int lp_npy_read_columns3(const char *path, const lp_npy_header *h,
-                         double *x, double *y, double *z,
-                         char *err, size_t errlen)
-{
-    return lp_npy_read_rows3(path, h, 0, h->rows, x, y, z, err, errlen);
 }
 
 /* ---- writing ---- */
 
-int lp_npy_write_vector(const char *path, const double *v, size_t n,
-                        char *err, size_t errlen)
+/* The header of a 1-D '<f8' array of n values into head (128 bytes);
+ * returns its length.  NumPy pads the dict with spaces and a final newline
+ * so that the data starts at a multiple of 64 bytes. */
+static size_t vector_header(unsigned char *head, size_t n)
 {
-    if (n > (SIZE_MAX - 128) / 8)
-        return fail(err, errlen, "%s: too many values", path);
-
-    /* NumPy pads the dict with spaces and a final newline so that the data
-     * starts at a multiple of 64 bytes. */
-    unsigned char head[128];
-    int dl = snprintf((char *)head + 10, sizeof head - 10,
-                      "{'descr': '<f8', 'fortran_order': False, "
+    int dl = snprintf((char *)head + 10, 118, "{'descr': '<f8', 'fortran_order': False, "
                       "'shape': (%zu,), }", n);
     size_t total = (10 + (size_t)dl + 1 + 63) / 64 * 64;
     memset(head + 10 + dl, ' ', total - 10 - (size_t)dl);
@@ -413,27 +278,103 @@ int lp_npy_write_vector(const char *path, const double *v, size_t n,
     head[7] = 0;
     head[8] = (unsigned char)((total - 10) & 0xff);
     head[9] = (unsigned char)((total - 10) >> 8);
+    return total;
+}
 
-    lp_out_file o;
-    if (lp_out_open(&o, path, err, errlen) != 0)
-        return -1;
-    int ok = fwrite(head, 1, total, o.f) == total;
-    if (host_is_le()) {
-        ok = ok && (n == 0 || fwrite(v, 8, n, o.f) == n);
-    } else {
-        unsigned char buf[8 * 4096];
-        for (size_t i = 0; ok && i < n;) {
-            size_t k = n - i < 4096 ? n - i : 4096;
-            for (size_t j = 0; j < k; j++)
-                put_le_f8(buf + 8 * j, v[i + j]);
-            ok = fwrite(buf, 8, k, o.f) == k;
-            i += k;
-        }
+/* len bytes at off (a regular file), or next (anything else). */
+static int write_all(lp_npy_output *o, const unsigned char *buf, size_t len, uint64_t off)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t put = o->sequential ? write(o->fd, buf + done, len - done)
+                                    : pwrite(o->fd, buf + done, len - done, (off_t)(off + done));
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return -1;
+        done += (size_t)put;
     }
-    if (!ok) {
+    return 0;
+}
+
+int lp_npy_output_open(lp_npy_output *o, const char *path, size_t rows, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    if (rows > (SIZE_MAX - 128) / 8)
+        return fail(err, errlen, "%s: too many values", path);
+    if (lp_out_open(&o->file, path, err, errlen) != 0)
+        return -1;
+    o->fd = fileno(o->file.f);
+    o->rows = rows;
+    o->sequential = !o->file.tmp;   /* a device or a FIFO: in order */
+    unsigned char head[128];
+    o->data_offset = vector_header(head, rows);
+    if (write_all(o, head, (size_t)o->data_offset, 0) != 0 ||
+        (!o->sequential && ftruncate(o->fd, (off_t)(o->data_offset + 8 * (uint64_t)rows)) != 0)) {
         int e = errno;
-        lp_out_abort(&o);
+        lp_out_abort(&o->file);
         return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
     }
-    return lp_out_commit(&o, path, err, errlen);
+    return 0;
+}
+
+int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, char *err,
+                         size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = open(tmp, O_WRONLY | O_CLOEXEC);
+    if (o->fd < 0)
+        return fail(err, errlen, "%s: cannot open rank 0's output file: %s", tmp,
+                    strerror(errno));
+    o->rows = rows;
+    unsigned char head[128];
+    o->data_offset = vector_header(head, rows);
+    return 0;
+}
+
+int lp_npy_output_write(lp_npy_output *o, size_t first, size_t count, const double *v,
+                        char *err, size_t errlen)
+{
+    unsigned char buf[8 * 4096];
+    for (size_t i = 0; i < count;) {
+        size_t k = count - i < 4096 ? count - i : 4096;
+        for (size_t j = 0; j < k; j++)
+            put_le_f8(buf + 8 * j, v[i + j]);
+        if (write_all(o, buf, 8 * k, o->data_offset + 8 * (uint64_t)(first + i)) != 0)
+            return fail(err, errlen, "cannot write: %s", strerror(errno));
+        i += k;
+    }
+    return 0;
+}
+
+int lp_npy_output_commit(lp_npy_output *o, const char *path, char *err, size_t errlen)
+{
+    if (!o->file.f) {   /* attached: rank 0 commits */
+        int rc = close(o->fd);
+        o->fd = -1;
+        return rc == 0 ? 0 : fail(err, errlen, "%s: cannot close: %s", path, strerror(errno));
+    }
+    return lp_out_commit(&o->file, path, err, errlen);
+}
+
+void lp_npy_output_abort(lp_npy_output *o)
+{
+    if (o->file.f)
+        lp_out_abort(&o->file);
+    else if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+}
+
+int lp_npy_write_vector(const char *path, const double *v, size_t n,
+                        char *err, size_t errlen)
+{
+    lp_npy_output o;
+    char msg[300];
+    if (lp_npy_output_open(&o, path, n, err, errlen) != 0)
+        return -1;
+    if (lp_npy_output_write(&o, 0, n, v, msg, sizeof msg) != 0) {
+        lp_npy_output_abort(&o);
+        return fail(err, errlen, "%s: %s", path, msg);
+    }
+    return lp_npy_output_commit(&o, path, err, errlen);
 }

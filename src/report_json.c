@@ -101,7 +101,13 @@ static void json_ranks(FILE *f, const lp_report_context *ctx)
         json_number(f, s->busy_ms);
         fputs(", \"seconds\": ", f);
         json_number(f, s->seconds);
-        fprintf(f, ", \"mpi_bytes_gather\": %llu}", (unsigned long long)s->mpi_bytes_gather);
+        fprintf(f, ", \"read_bytes\": %llu, \"read_seconds\": ",
+                (unsigned long long)s->io.read_bytes);
+        json_number(f, s->io.read_seconds);
+        fprintf(f, ", \"write_bytes\": %llu, \"write_seconds\": ",
+                (unsigned long long)s->io.write_bytes);
+        json_number(f, s->io.write_seconds);
+        fprintf(f, ", \"peak_rss_bytes\": %llu}", (unsigned long long)s->peak_rss_bytes);
     }
     fputs("\n  ]", f);
 }
@@ -135,6 +141,20 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
     fprintf(f, ",\n  \"startup_ms\": %.3f,\n  \"data_ms\": %.3f,\n", ctx->startup_ms,
             ctx->data_ms);
     fprintf(f, "  \"bad_inputs\": %zu,\n", ctx->bad_inputs);
+    fprintf(f, "  \"streamed\": %s,\n  \"window_bytes\": %zu,\n", ctx->streamed ? "true" : "false",
+            ctx->window_bytes);
+    if (ctx->input_layout) {
+        fputs("  \"input_layout\": ", f);
+        json_string(f, ctx->input_layout);
+        fputs(",\n", f);
+    }
+    fprintf(f, "  \"io\": {\"read_bytes\": %llu, \"read_seconds\": ",
+            (unsigned long long)ctx->io.read_bytes);
+    json_number(f, ctx->io.read_seconds);
+    fprintf(f, ", \"write_bytes\": %llu, \"write_seconds\": ",
+            (unsigned long long)ctx->io.write_bytes);
+    json_number(f, ctx->io.write_seconds);
+    fprintf(f, "},\n  \"peak_rss_bytes\": %llu,\n", (unsigned long long)ctx->peak_rss_bytes);
     if (ctx->verified) {
         fputs("  \"max_rel_error\": ", f);
         json_number(f, ctx->max_rel_error);

@@ -67,20 +67,51 @@ static void print_device_memory(FILE *f, const lp_report *r)
 
 static void print_ranks(FILE *f, const lp_report_context *ctx)
 {
-    char b[32];
-    fprintf(f, "\n  MPI ranks (%s distribution; each rank runs the tiles it owns on rows it "
-               "holds: no tile crosses MPI during a run; the run's time is the slowest "
-               "rank's)\n",
+    char rd[32], wr[32], rss[32];
+    fprintf(f, "\n  MPI ranks (%s distribution; each rank reads or makes, runs and writes the "
+               "tiles it owns: no row crosses MPI; the run's time is the slowest rank's)\n",
             ctx->distribution);
-    fprintf(f, "  %4s %-20s %7s %6s %6s %11s %10s %10s %12s\n", "rank", "host", "workers",
-            "tiles", "tasks", "rows", "busy ms", "own ms", "MPI gather");
+    fprintf(f, "  %4s %-20s %7s %6s %6s %11s %10s %10s %10s %10s %10s\n", "rank", "host",
+            "workers", "tiles", "tasks", "rows", "busy ms", "own ms", "read", "written",
+            "peak RSS");
     for (int r = 0; r < ctx->nranks; r++) {
         const lp_rank_stats *s = &ctx->ranks[r];
-        fprintf(f, "  %4d %-20.20s %7u %6zu %6zu %11zu %10.2f %10.3f %12s%s\n", s->rank,
-                s->host, s->nworkers, s->tiles, s->tasks, s->rows, s->busy_ms, s->seconds * 1e3,
-                lp_format_bytes((double)s->mpi_bytes_gather, b, sizeof b),
+        fprintf(f, "  %4d %-20.20s %7u %6zu %6zu %11zu %10.2f %10.3f %10s %10s %10s%s\n",
+                s->rank, s->host, s->nworkers, s->tiles, s->tasks, s->rows, s->busy_ms,
+                s->seconds * 1e3, lp_format_bytes((double)s->io.read_bytes, rd, sizeof rd),
+                lp_format_bytes((double)s->io.write_bytes, wr, sizeof wr),
+                lp_format_bytes((double)s->peak_rss_bytes, rss, sizeof rss),
                 s->tiles ? "" : "  (idle: no tile)");
     }
+}
+
+/* Files and memory: what was read and written, at what rate, and the most
+ * memory a process held. */
+static void print_io(FILE *f, const lp_report_context *ctx)
+{
+    char b[32], w[32];
+    const lp_rank_io *io = &ctx->io;
+    if (ctx->streamed)
+        fprintf(f, "streamed    through a window of %s per process: read, compute and write "
+                "tasks per tile, I/O timed with the work\n",
+                lp_format_bytes((double)ctx->window_bytes, w, sizeof w));
+    if (ctx->input_layout)
+        fprintf(f, "input       %s\n", ctx->input_layout);
+    if (io->read_bytes)
+        fprintf(f, "%s        %s in %.3f s of %s (%.2f GB/s)\n", ctx->input_layout ? "read" : "made",
+                lp_format_bytes((double)io->read_bytes, b, sizeof b), io->read_seconds,
+                ctx->streamed ? "read tasks, summed over workers" : "reading, before the runs",
+                io->read_seconds > 0 ? (double)io->read_bytes / io->read_seconds * 1e-9 : 0.0);
+    if (io->write_bytes)
+        fprintf(f, "written     %s in %.3f s of %s (%.2f GB/s)\n",
+                lp_format_bytes((double)io->write_bytes, b, sizeof b), io->write_seconds,
+                ctx->streamed ? "store tasks, summed over workers" : "writing, after the runs",
+                io->write_seconds > 0 ? (double)io->write_bytes / io->write_seconds * 1e-9
+                                      : 0.0);
+    if (ctx->peak_rss_bytes)
+        fprintf(f, "memory      peak RSS %s%s\n",
+                lp_format_bytes((double)ctx->peak_rss_bytes, b, sizeof b),
+                ctx->nranks > 1 ? " (the largest rank's)" : "");
 }
 
 static int set_by_us(const char *var, const char *defaults)
@@ -159,6 +190,7 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
                 ctx->max_rel_error, ctx->worst_row, LP_VERIFY_TOLERANCE);
+    print_io(f, ctx);
     if (ctx->bad_inputs)
         fprintf(f, "inputs      %zu rows with a non-positive or NaN input (first: row %zu)\n",
                 ctx->bad_inputs, ctx->first_bad_row);

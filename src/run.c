@@ -1,9 +1,11 @@
-/* The one run path, for one process and for each rank of an MPI job: the
- * tiles this rank owns are registered with StarPU, one task each, run,
- * and unregistered (the results are then home), opt->warmup untimed times
- * and opt->repeat timed times.  What involves the other ranks goes through
- * the communicator (comm.h): starting each run together, the slowest
- * rank's time, the checksum's tile sums, the verification's worst row. */
+/* The one run path, for one process and for each rank of an MPI job, for
+ * resident and streamed rows alike: this rank's tiles are registered with
+ * StarPU, one compute task each, run, and unregistered (the results are
+ * then home), opt->warmup untimed times and opt->repeat timed times.
+ * Streamed tiles also get a read task before and a store task after
+ * (stream.c).  What involves the other ranks goes through the communicator
+ * (comm.h): starting each run together, the slowest rank's time, the
+ * checksum's tile sums, the verification's worst row. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 
 #include "internal.h"
 #include "logprod.h"
+#include "run_state.h"
 #include "stats.h"
 #include "tiles.h"
 
@@ -41,6 +44,9 @@ size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers)
     if (tiles == 0)
         tiles = opt->tile_rows ? (rows + opt->tile_rows - 1) / opt->tile_rows
                                : lp_default_tiles_for(rows, nworkers);
+    size_t fewest = (rows + lp_tile_rows_limit - 1) / lp_tile_rows_limit;
+    if (tiles < fewest)   /* a tile is one StarPU handle of 32-bit length */
+        tiles = fewest;
     return tiles < rows ? tiles : rows;   /* the caller says so to the user */
 }
 
@@ -54,102 +60,128 @@ uint32_t lp_where_mask(lp_backend b)
     }
 }
 
-/* What one run needs besides the tiles, kept across runs. */
-typedef struct run_state {
-    struct starpu_task **tasks;      /* per tile, NULL where not owned */
-    starpu_data_handle_t (*h)[4];    /* per tile */
-    uint32_t footprints[2];          /* of the first and last owned tiles */
-    int have_footprints;
-    unsigned long mark;              /* the last run's FxT user event */
-} run_state;
+/* As each compute task ends, on its worker: what the report needs of it,
+ * and the memory StarPU holds on that worker's node. */
+static void task_ended(void *arg)
+{
+    lp_task_seen *seen = arg;
+    struct starpu_task *task = starpu_task_get_current();
+    struct starpu_profiling_task_info *p = task ? task->profiling_info : NULL;
+    if (p) {
+        seen->worker = p->workerid;
+        seen->start_us = starpu_timing_timespec_to_us(&p->start_time);
+        seen->end_us = starpu_timing_timespec_to_us(&p->end_time);
+        seen->predicted_us = isfinite(task->predicted) && task->predicted > 0 ? task->predicted
+                                                                              : NAN;
+    }
+    lp_memory_sample();
+}
 
-static void destroy_tasks(const lp_tiles *ts, run_state *rs)
+struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t t,
+                                    starpu_data_handle_t const h[4], lp_run_state *rs)
+{
+    struct starpu_task *task = starpu_task_create();
+    task->cl = &lp_logprod_cl;
+    for (int c = 0; c < 4; c++)
+        task->handles[c] = h[c];
+    if (opt->backend != LP_BACKEND_AUTO)   /* forced single backend */
+        task->where = lp_where_mask(opt->backend);
+    task->cl_arg = &ts->args[t];
+    task->cl_arg_size = sizeof ts->args[t];
+    task->callback_func = task_ended;
+    task->callback_arg = &rs->seen[t];
+    /* Tiles have two sizes at most, the larger first: the first and the
+     * last owned tiles cover them. */
+    uint32_t footprint = lp_logprod_footprint(task);
+    if (!rs->have_footprints)
+        rs->footprints[0] = footprint;
+    rs->footprints[1] = footprint;
+    rs->have_footprints = 1;
+    return task;
+}
+
+/* A signal asked the run to stop (lp_request_stop): submit nothing more. */
+int lp_stop_now(void)
+{
+    return lp_stop_requested() != 0;
+}
+
+static int refused(size_t t, int ret)
+{
+    fprintf(stderr, "lp-starpu: task of tile %zu refused: %s\n", t,
+            ret == -ENODEV ? "no worker can run it" : strerror(-ret));
+    return ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
+}
+
+/* Resident rows: each owned tile registered where it is, its task run,
+ * and unregistered once every task ended. */
+static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
+                           starpu_data_handle_t (*h)[4], size_t *registered)
 {
     for (size_t t = 0; t < ts->tiles; t++) {
-        if (rs->tasks[t])
-            starpu_task_destroy(rs->tasks[t]);
-        rs->tasks[t] = NULL;
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
+        if (lp_stop_now())
+            return LP_ERR_INTERRUPTED;
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        for (int c = 0; c < 4; c++)
+            starpu_vector_data_register(&h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
+                                        (uint32_t)count, sizeof(double));
+        *registered = t + 1;
+        /* The output tile goes home as soon as its task ends (write-through),
+         * overlapping the copies back with the work still running. */
+        starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
+        int ret = starpu_task_submit(lp_compute_task(opt, ts, t, h[t], rs));
+        if (ret != 0)
+            return refused(t, ret);
     }
+    return LP_OK;
 }
 
 /* One run of this rank's tiles, timed from t0 to t1 (us).  Returns LP_OK,
  * or an error with a message printed. */
-static int run_once(const lp_options *opt, lp_tiles *ts, run_state *rs, double *t0,
-                    double *t1)
+static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
+                    starpu_data_handle_t (*h)[4], double *t0, double *t1)
 {
     static unsigned long runs;   /* the marks of the runs in an FxT trace */
-    int status = LP_OK;
+    for (size_t t = 0; t < ts->tiles; t++)
+        rs->seen[t] = (lp_task_seen){.worker = -1};
+    atomic_store(&ts->read_bytes, 0);
+    atomic_store(&ts->read_ns, 0);
+    atomic_store(&ts->write_bytes, 0);
+    atomic_store(&ts->write_ns, 0);
     ts->comm->ops->barrier(ts->comm);   /* every rank starts together */
     *t0 = starpu_timing_now();
     rs->mark = ++runs;
     starpu_fxt_trace_user_event(rs->mark);
     lp_memory_watch_reset();
     size_t registered = 0;
-    for (size_t t = 0; t < ts->tiles; t++) {
-        if (ts->owner[t] != ts->comm->rank)
-            continue;
-        if (lp_stop_requested()) {   /* a signal: submit nothing more */
-            status = LP_ERR_INTERRUPTED;
-            break;
-        }
-        size_t first, count;
-        lp_tiles_range(ts, t, &first, &count);
-        for (int c = 0; c < 4; c++)
-            starpu_vector_data_register(&rs->h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
-                                        (uint32_t)count, sizeof(double));
-        registered = t + 1;
-        /* The output tile goes home as soon as its task ends (write-through),
-         * overlapping the copies back with the work still running. */
-        starpu_data_set_wt_mask(rs->h[t][3], 1u << STARPU_MAIN_RAM);
-        struct starpu_task *task = starpu_task_create();
-        task->cl = &lp_logprod_cl;
-        for (int c = 0; c < 4; c++)
-            task->handles[c] = rs->h[t][c];
-        if (opt->backend != LP_BACKEND_AUTO)   /* forced single backend */
-            task->where = lp_where_mask(opt->backend);
-        task->cl_arg = &ts->args[t];
-        task->cl_arg_size = sizeof ts->args[t];
-        task->destroy = 0;   /* kept for its profiling information */
-        lp_memory_watch_task(task);
-        /* Tiles have two sizes at most, the larger first: the first and the
-         * last owned tiles cover them. */
-        uint32_t footprint = lp_logprod_footprint(task);
-        if (!rs->have_footprints)
-            rs->footprints[0] = footprint;
-        rs->footprints[1] = footprint;
-        rs->have_footprints = 1;
-        int ret = starpu_task_submit(task);
-        if (ret != 0) {
-            fprintf(stderr, "lp-starpu: task of tile %zu refused: %s\n", t,
-                    ret == -ENODEV ? "no worker can run it" : strerror(-ret));
-            starpu_task_destroy(task);
-            status = ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
-            break;
-        }
-        rs->tasks[t] = task;
-    }
+    int status = ts->streamed ? lp_stream_submit(opt, ts, rs)
+                              : submit_resident(opt, ts, rs, h, &registered);
     starpu_task_wait_for_all();
+    if (ts->streamed)
+        lp_stream_release(ts);
     for (size_t t = 0; t < registered; t++)
         if (ts->owner[t] == ts->comm->rank)
             for (int c = 0; c < 4; c++)
-                starpu_data_unregister(rs->h[t][c]);
+                starpu_data_unregister(h[t][c]);
     *t1 = starpu_timing_now();
 
-    char msg[300];
+    char msg[700];
     if (lp_codelet_take_error(msg, sizeof msg)) {
         fprintf(stderr, "lp-starpu: %s\n", msg);
         status = LP_ERR_RUNTIME;
     }
-    if (status != LP_OK)
-        destroy_tasks(ts, rs);
     return status;
 }
 
-/* Results not yet written are NaN: what the run leaves unwritten can never
- * pass for an earlier run's. */
+/* Resident rows not yet written are NaN: what the run leaves unwritten can
+ * never pass for an earlier run's.  (Streamed slots are poisoned by each
+ * tile's read task.) */
 static void poison_out(lp_tiles *ts)
 {
-    for (size_t t = 0; t < ts->tiles; t++)
+    for (size_t t = 0; t < ts->tiles && !ts->streamed; t++)
         if (ts->owner[t] == ts->comm->rank) {
             size_t first, count;
             lp_tiles_range(ts, t, &first, &count);
@@ -157,47 +189,51 @@ static void poison_out(lp_tiles *ts)
         }
 }
 
-/* Every owned tile's sum, combined over the ranks in tile order. */
-static double checksum(const lp_tiles *ts)
+/* Resident rows: each owned tile's sum and, with --verify, its worst row,
+ * after the run.  (Streamed: the store tasks did it.) */
+static void tile_results(lp_tiles *ts, int verify, unsigned intensity)
 {
-    double *sums = calloc(ts->tiles + 1, sizeof *sums);
-    if (!sums)
-        return NAN;
-    for (size_t t = 0; t < ts->tiles; t++)
-        if (ts->owner[t] == ts->comm->rank) {
-            size_t first, count;
-            lp_tiles_range(ts, t, &first, &count);
-            sums[t] = lp_tile_sum(ts->col[t][3], count);
-        }
-    lp_comm_tile_sums(ts->comm, sums, ts->tiles);
-    double total = lp_combine_tile_sums(sums, ts->tiles);
-    free(sums);
-    return total;
-}
-
-/* Each rank checks its own rows; the worst error over every rank, the
- * first row that has it, and that row's values, everywhere. */
-static void verify(const lp_tiles *ts, unsigned intensity, lp_report *rep)
-{
-    double worst = 0;
-    int64_t row = INT64_MAX;
-    double values[4] = {0, 0, 0, 0};
-    for (size_t t = 0; t < ts->tiles; t++) {
-        size_t first, count, at = 0;
+    for (size_t t = 0; t < ts->tiles && !ts->streamed; t++) {
+        size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
         double *const *c = ts->col[t];
         if (ts->owner[t] != ts->comm->rank)
             continue;
         lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
-        double err = lp_max_rel_error(&tile, intensity, &at);
-        if (err > worst) {   /* tiles in row order: the first such row */
-            worst = err;
-            row = (int64_t)(first + at);
-            for (int k = 0; k < 4; k++)
-                values[k] = c[k][at];
+        lp_tile_result_of(&ts->result[t], &tile, first, verify, intensity);
+    }
+}
+
+/* The checksum over every rank: each owned tile's sum, combined in tile
+ * order; and with --verify the worst error over every rank, the first row
+ * that has it, and that row's values, everywhere. */
+static void combine(const lp_tiles *ts, int verify, lp_report *rep)
+{
+    const lp_comm *cm = ts->comm;
+    double *sums = calloc(ts->tiles + 1, sizeof *sums);
+    double worst = 0, values[4] = {0, 0, 0, 0};
+    int64_t row = INT64_MAX;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        const lp_tile_result *r = &ts->result[t];
+        if (ts->owner[t] != cm->rank)
+            continue;
+        if (sums)
+            sums[t] = r->sum;
+        if (r->max_rel_error > worst) {   /* tiles in row order: the first such row */
+            worst = r->max_rel_error;
+            row = (int64_t)r->worst_row;
+            memcpy(values, r->worst_values, sizeof values);
         }
     }
-    const lp_comm *cm = ts->comm;
+    if (sums) {
+        lp_comm_tile_sums(cm, sums, ts->tiles);
+        rep->checksum = lp_combine_tile_sums(sums, ts->tiles);
+    } else {
+        rep->checksum = NAN;
+    }
+    free(sums);
+    if (!verify)
+        return;
     double all_worst = lp_comm_max(cm, worst);
     int64_t mine = worst == all_worst && all_worst > 0 ? row : INT64_MAX;
     int64_t first_row = mine;
@@ -211,6 +247,15 @@ static void verify(const lp_tiles *ts, unsigned intensity, lp_report *rep)
     memcpy(rep->worst_values, values, sizeof values);
 }
 
+/* This rank's I/O in the run (streamed: read and store tasks). */
+static void io_stats(const lp_tiles *ts, lp_report *rep)
+{
+    rep->read_bytes = atomic_load(&ts->read_bytes);
+    rep->read_seconds = (double)atomic_load(&ts->read_ns) * 1e-9;
+    rep->write_bytes = atomic_load(&ts->write_bytes);
+    rep->write_seconds = (double)atomic_load(&ts->write_ns) * 1e-9;
+}
+
 int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
 {
     const lp_comm *comm = ts->comm;
@@ -221,7 +266,7 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     rep->warmup = opt->warmup;
     rep->intensity = opt->intensity ? opt->intensity : 1;
     snprintf(rep->sched, sizeof rep->sched, "%s", lp_sched_name());
-    if (opt->repeat < 1 || opt->warmup < 0 || ts->rows > LP_MAX_ROWS)
+    if (opt->repeat < 1 || opt->warmup < 0)
         return LP_ERR_USAGE;
     int status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
     if (status != LP_OK)
@@ -230,59 +275,57 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     if ((status = lp_comm_agree(comm, status)) != LP_OK)
         return status;
 
-    run_state rs = {0};
-    rs.tasks = calloc(ts->tiles + 1, sizeof *rs.tasks);
-    rs.h = calloc(ts->tiles + 1, sizeof *rs.h);
-    status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.tasks && rs.h
-                 ? LP_OK : LP_ERR_RUNTIME;
+    lp_run_state rs = {0};
+    rs.seen = calloc(ts->tiles + 1, sizeof *rs.seen);
+    starpu_data_handle_t (*h)[4] = calloc(ts->tiles + 1, sizeof *h);
+    status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.seen && h ? LP_OK
+                                                                                 : LP_ERR_RUNTIME;
     for (size_t t = 0; t < ts->tiles; t++)
         ts->args[t].intensity = rep->intensity;
 
-    double t0, t1, own_best = 0;
+    double t0, t1;
     int total = opt->warmup + opt->repeat;
     for (int r = 0; r < total && (status = lp_comm_agree(comm, status)) == LP_OK; r++) {
         /* Every rank goes into each run or none does: a signal seen by one
          * stops them all before the next run. */
-        if ((status = lp_comm_agree(comm, lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_OK)))
+        if ((status = lp_comm_agree(comm, lp_stop_now() ? LP_ERR_INTERRUPTED : LP_OK)))
             break;
-        int timed = r >= opt->warmup, k = r - opt->warmup;
-        if (r + 1 == total)   /* the run whose results are kept */
+        int timed = r >= opt->warmup, k = r - opt->warmup, last = r + 1 == total;
+        if (last)   /* the run whose results are kept */
             poison_out(ts);
+        ts->verify_now = last && opt->verify;   /* streamed: the store tasks check */
         t0 = t1 = 0;
         if (timed)
             lp_bus_counters_reset();
         if (ts->rows > 0)
-            status = lp_comm_agree(comm, run_once(opt, ts, &rs, &t0, &t1));
+            status = lp_comm_agree(comm, run_once(opt, ts, &rs, h, &t0, &t1));
         double own = (t1 - t0) * 1e-6, slowest = lp_comm_max(comm, own);
         if (status == LP_OK && timed) {
             rep->run_seconds[k] = slowest;
             if (k == 0 || slowest < rep->seconds) {
                 rep->seconds = slowest;
+                rep->own_seconds = own;
                 rep->trace_mark = rs.mark;
-                own_best = own;
                 lp_bus_counters_read(rep);
-                lp_collect_task_stats(rep, rs.tasks, t0);
+                lp_collect_task_stats(rep, rs.seen, t0);
+                io_stats(ts, rep);
             }
         }
-        destroy_tasks(ts, &rs);
         if (status == LP_OK && opt->progress)
             opt->progress(opt->progress_arg, r + 1, total);
     }
-    free(rs.tasks);
-    free(rs.h);
+    free(h);
+    free(rs.seen);
     if (status != LP_OK) {
         lp_report_free(rep);
         return status;
     }
-    rep->own_seconds = own_best;
     lp_model_samples(rep, rs.have_footprints ? rs.footprints : NULL);
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
-    rep->checksum = checksum(ts);
-    if (opt->verify) {
-        verify(ts, rep->intensity, rep);
-        if (!(rep->max_rel_error <= LP_VERIFY_TOLERANCE))
-            return LP_ERR_VERIFY;
-    }
+    tile_results(ts, opt->verify, rep->intensity);
+    combine(ts, opt->verify, rep);
+    if (opt->verify && !(rep->max_rel_error <= LP_VERIFY_TOLERANCE))
+        return LP_ERR_VERIFY;
     return LP_OK;
 }
 

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "logprod.h"
+#include "run_state.h"
 #include "stats.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -60,9 +61,8 @@ static long long node_total(unsigned node)
     return (long long)starpu_memory_get_total(node);
 }
 
-static void sample_memory(void *arg)
+void lp_memory_sample(void)
 {
-    (void)arg;
     int w = starpu_worker_get_id();
     if (w < 0)
         return;
@@ -82,13 +82,7 @@ void lp_memory_watch_reset(void)
         atomic_store(&mem_peak[node], 0);
 }
 
-void lp_memory_watch_task(struct starpu_task *task)
-{
-    task->callback_func = sample_memory;
-    task->callback_arg = NULL;
-}
-
-void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0)
+void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
 {
     for (unsigned w = 0; w < rep->nworkers; w++) {
         lp_worker_stats *s = &rep->workers[w];
@@ -103,14 +97,14 @@ void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0
         s->mem_peak_bytes = atomic_load(&mem_peak[node]);
     }
     for (size_t t = 0; t < rep->tiles; t++) {
-        /* Under MPI a rank holds only the tasks it ran: others are NULL. */
-        struct starpu_profiling_task_info *p = tasks[t] ? tasks[t]->profiling_info : NULL;
+        /* Under MPI a rank sees only the tasks it ran: others have no worker. */
+        const lp_task_seen *p = &seen[t];
         lp_task_record *r = &rep->tasks[t];
         lp_tile_range(rep->rows, rep->tiles, t, &r->first_row, &r->rows);
         r->tile = t;
-        r->worker = p ? p->workerid : -1;
-        r->start_us = p ? starpu_timing_timespec_to_us(&p->start_time) - t0 : 0;
-        r->end_us = p ? starpu_timing_timespec_to_us(&p->end_time) - t0 : 0;
+        r->worker = p->worker;
+        r->start_us = p->worker >= 0 ? p->start_us - t0 : 0;
+        r->end_us = p->worker >= 0 ? p->end_us - t0 : 0;
         if (r->worker >= 0 && (unsigned)r->worker < rep->nworkers) {
             lp_worker_stats *s = &rep->workers[r->worker];
             s->tasks++;
@@ -119,8 +113,7 @@ void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0
             /* Model-based policies (dmda, lp-eft, ...) set it when they
              * place the task; others leave it NaN or 0.  One task without
              * a prediction makes the worker's sum NaN. */
-            double p_us = tasks[t]->predicted;
-            s->predicted_ms += isfinite(p_us) && p_us > 0 ? p_us / 1000.0 : NAN;
+            s->predicted_ms += p->predicted_us / 1000.0;
         }
     }
     for (unsigned w = 0; w < rep->nworkers; w++)

@@ -11,13 +11,14 @@ void lp_bus_counters_reset(void);
 void lp_bus_counters_read(lp_report *rep);
 
 /* Memory in use per node (lp_worker_stats): reset the peaks before a run,
- * then watch each task of the run. */
+ * then sample as each task ends, on its worker. */
 void lp_memory_watch_reset(void);
-void lp_memory_watch_task(struct starpu_task *task);
+void lp_memory_sample(void);
 
-/* Per worker and per tile from the tasks' profiling (NULL where this rank
- * ran no task); times relative to t0 (us). */
-void lp_collect_task_stats(lp_report *rep, struct starpu_task **tasks, double t0);
+/* Per worker and per tile from what each compute task's end saw (no
+ * worker where this rank ran no task); times relative to t0 (us). */
+struct lp_task_seen;
+void lp_collect_task_stats(lp_report *rep, const struct lp_task_seen *seen, double t0);
 
 /* rep's arrays for repeat runs and tiles tiles; 0 or -1. */
 int lp_report_alloc(lp_report *rep, int repeat, size_t tiles);

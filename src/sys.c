@@ -30,28 +30,38 @@ unsigned long long lp_bytes_needed(unsigned long long rows)
     return rows * per_row;
 }
 
-/* The least of what the kernel says is available and the process's
- * address-space and data limits (ulimit -v / -d, as batch systems set). */
+/* A field of /proc/self/status or /proc/meminfo, in bytes (0 if none). */
+static unsigned long long proc_kib(const char *file, const char *field)
+{
+    unsigned long long kib = 0;
+    char line[256], fmt[64];
+    FILE *f = fopen(file, "r");
+    snprintf(fmt, sizeof fmt, "%s: %%llu kB", field);
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, fmt, &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib * 1024ull;
+}
+
+/* The least of what the kernel says is available and what the process's
+ * address-space and data limits (ulimit -v / -d, as batch systems set)
+ * leave it, beside what it has mapped already (its libraries too). */
 unsigned long long lp_memory_available(void)
 {
-    unsigned long long avail = 0;
-    FILE *f = fopen("/proc/meminfo", "r");
-    if (f) {
-        char line[256];
-        unsigned long long kib;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
-                avail = kib * 1024ull;
-                break;
-            }
-        fclose(f);
-    }
+    unsigned long long avail = proc_kib("/proc/meminfo", "MemAvailable");
+    unsigned long long mapped = proc_kib("/proc/self/status", "VmSize");
     int limits[2] = {RLIMIT_AS, RLIMIT_DATA};
     for (int i = 0; i < 2; i++) {
         struct rlimit rl;
-        if (getrlimit(limits[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            (avail == 0 || rl.rlim_cur < avail))
-            avail = rl.rlim_cur;
+        if (getrlimit(limits[i], &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+            continue;
+        unsigned long long left = i == 0 && rl.rlim_cur > mapped ? rl.rlim_cur - mapped
+                                  : i == 0                      ? 1
+                                                                : rl.rlim_cur;
+        if (avail == 0 || left < avail)
+            avail = left;
     }
     return avail;
 }

@@ -1,12 +1,16 @@
-/* Rows tile by tile: ownership, where each tile's columns are, and the
- * rows a rank makes itself. */
+/* Rows tile by tile: ownership, where each tile's columns are (resident,
+ * or a window of slots when streamed), and the rows a rank makes itself. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <starpu.h>
 
 #include "internal.h"
 #include "tiles.h"
+
+size_t lp_tile_rows_limit = LP_MAX_TILE_ROWS;
 
 void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count)
 {
@@ -22,14 +26,17 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles)
     ts->owner = calloc(tiles + 1, sizeof *ts->owner);
     ts->col = calloc(tiles + 1, sizeof *ts->col);
     ts->args = calloc(tiles + 1, sizeof *ts->args);
-    if (!ts->owner || !ts->col || !ts->args) {
+    ts->result = calloc(tiles + 1, sizeof *ts->result);
+    if (!ts->owner || !ts->col || !ts->args || !ts->result) {
         lp_tiles_free(ts);
         return LP_ERR_RUNTIME;
     }
     for (size_t t = 0; t < tiles; t++) {
         ts->owner[t] = lp_comm_owner(c, t, tiles);
         ts->mine += ts->owner[t] == c->rank;
-        ts->args[t] = (lp_tile_arg){.tile = t, .intensity = 1};
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        ts->args[t] = (lp_tile_arg){.tile = t, .intensity = 1, .rows = count};
     }
     return LP_OK;
 }
@@ -56,9 +63,9 @@ int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles)
     return status;
 }
 
-int lp_tiles_alloc(lp_tiles *ts, int whole)
+int lp_tiles_alloc(lp_tiles *ts)
 {
-    if (ts->comm->size == 1 || whole) {
+    if (ts->comm->size == 1) {
         int status = lp_data_alloc(&ts->whole, ts->rows);
         if (status != LP_OK)
             return status;
@@ -73,6 +80,28 @@ int lp_tiles_alloc(lp_tiles *ts, int whole)
             if (lp_column_alloc(&ts->col[t][k], count) != 0)
                 return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
     }
+    return LP_OK;
+}
+
+int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io)
+{
+    ts->io = *io;
+    ts->streamed = 1;
+    ts->slot_rows = ts->tiles ? (ts->rows + ts->tiles - 1) / ts->tiles : 0;
+    size_t slot_bytes = 4 * sizeof(double) * (ts->slot_rows ? ts->slot_rows : 1);
+    size_t slots = window_bytes / slot_bytes;
+    if (slots < 2)
+        slots = 2;   /* one being filled or stored while one computes */
+    if (slots > ts->mine)
+        slots = ts->mine;
+    ts->slot = calloc(slots + 1, sizeof *ts->slot);
+    if (!ts->slot)
+        return LP_ERR_RUNTIME;
+    ts->slots = slots;
+    for (size_t s = 0; s < slots; s++)
+        for (int k = 0; k < 4; k++)
+            if (lp_column_alloc(&ts->slot[s][k], ts->slot_rows) != 0)
+                return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
     return LP_OK;
 }
 
@@ -92,17 +121,71 @@ void lp_tiles_fill(lp_tiles *ts, lp_data_kind kind, uint64_t seed)
     }
 }
 
+int lp_generate_rows(void *arg, size_t first, size_t count, double *x, double *y, double *z,
+                     char *err, size_t errlen)
+{
+    const lp_generator *g = arg;
+    (void)err, (void)errlen;
+    lp_fill_values(x, y, z, g->kind, g->seed, first, count);
+    return 0;
+}
+
+void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int verify,
+                       unsigned intensity)
+{
+    size_t at = 0;
+    r->sum = lp_tile_sum(tile->out, tile->rows);
+    r->max_rel_error = verify ? lp_max_rel_error(tile, intensity, &at) : 0;
+    r->worst_row = first + at;
+    if (r->max_rel_error > 0) {
+        const double *c[4] = {tile->x, tile->y, tile->z, tile->out};
+        for (int k = 0; k < 4; k++)
+            r->worst_values[k] = c[k][at];
+    }
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int lp_tiles_write(lp_tiles *ts)
+{
+    uint64_t t0 = now_ns();
+    for (size_t t = 0; t < ts->tiles && ts->io.write; t++) {
+        size_t first, count;
+        char err[600];
+        lp_tiles_range(ts, t, &first, &count);
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
+        if (ts->io.write(ts->io.write_arg, first, count, ts->col[t][3], err, sizeof err) != 0) {
+            fprintf(stderr, "lp-starpu: %s\n", err);
+            return LP_ERR_RUNTIME;
+        }
+        atomic_fetch_add(&ts->write_bytes, count * sizeof(double));
+    }
+    atomic_fetch_add(&ts->write_ns, now_ns() - t0);
+    return LP_OK;
+}
+
 size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row)
 {
     int64_t v[2] = {0, INT64_MAX};   /* count, first row */
     for (size_t t = 0; t < ts->tiles; t++) {
-        size_t first, count, row = 0;
+        size_t first, count, row = 0, bad;
         lp_tiles_range(ts, t, &first, &count);
         if (ts->owner[t] != ts->comm->rank)
             continue;
-        double **c = ts->col[t];
-        lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
-        size_t bad = lp_count_bad_inputs(&tile, &row);
+        if (ts->streamed) {
+            bad = ts->result[t].bad_inputs;
+            row = ts->result[t].first_bad;
+        } else {
+            double **c = ts->col[t];
+            lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+            bad = lp_count_bad_inputs(&tile, &row);
+        }
         if (bad && v[0] == 0)
             v[1] = (int64_t)(first + row);   /* tiles in row order */
         v[0] += (int64_t)bad;
@@ -124,8 +207,14 @@ void lp_tiles_free(lp_tiles *ts)
                 if (ts->col[t][k])
                     starpu_free(ts->col[t][k]);
     }
+    for (size_t s = 0; ts->slot && s < ts->slots; s++)
+        for (int k = 0; k < 4; k++)
+            if (ts->slot[s][k])
+                starpu_free(ts->slot[s][k]);
+    free(ts->slot);
     free(ts->owner);
     free(ts->col);
     free(ts->args);
+    free(ts->result);
     memset(ts, 0, sizeof *ts);
 }

@@ -1,53 +1,116 @@
 /* The rows a process holds, tile by tile.  A tile belongs to one rank (the
- * communicator says which); that rank holds its x, y, z and out and runs
- * its task, so no tile crosses MPI during a run.  One process owns every
- * tile; so does rank 0 of 1. */
+ * communicator says which); that rank reads or makes its x, y, z, runs its
+ * task and writes its out, so no tile crosses MPI during a run.  One
+ * process owns every tile; so does rank 0 of 1.
+ *
+ * Resident: every owned tile's columns are in memory for the whole job.
+ * Streamed: the tiles flow through a fixed pool of slots (the window): for
+ * each tile a read task fills a slot's x, y, z, the compute task runs on
+ * it, and a store task sums, checks and writes its out; StarPU orders the
+ * reuse of a slot by its data dependencies, so I/O overlaps the work and
+ * memory is bounded by the window, not by the rows. */
 #ifndef LP_TILES_H
 #define LP_TILES_H
 
+#include <stdatomic.h>
 #include "comm.h"
 #include "lp_starpu.h"
 #include "logprod.h"
+
+/* Where rows come from and results go.  read and write are called from
+ * StarPU's CPU workers, several at once, each with its own rows. */
+typedef struct lp_tile_io {
+    /* x, y, z of rows first..first+count-1; 0, or -1 with a message. */
+    int (*read)(void *arg, size_t first, size_t count, double *x, double *y, double *z,
+                char *err, size_t errlen);
+    /* out of those rows; NULL: results are only summed and checked. */
+    int (*write)(void *arg, size_t first, size_t count, const double *out, char *err,
+                 size_t errlen);
+    void *read_arg, *write_arg;
+    int in_order;             /* write in row order (a FIFO, a device) */
+} lp_tile_io;
+
+/* What a tile's run left: its sum, and with --verify its worst row. */
+typedef struct lp_tile_result {
+    double sum, max_rel_error;
+    size_t worst_row;         /* in the whole rows */
+    double worst_values[4];   /* x, y, z, out of that row */
+    size_t bad_inputs, first_bad;   /* streamed: rows not > 0, the first */
+} lp_tile_result;
 
 typedef struct lp_tiles {
     const lp_comm *comm;
     size_t rows, tiles;
     size_t mine;              /* tiles this rank owns */
     int *owner;               /* per tile */
-    double *(*col)[4];        /* per tile: x, y, z, out here; NULL where not
-                                 owned */
-    lp_tile_arg *args;        /* the codelet's argument, per tile */
-    lp_data whole;            /* every row, where this process holds them
-                                 all (one process; rank 0 for --output) */
+    double *(*col)[4];        /* resident: per tile x, y, z, out (NULL where
+                                 not owned) */
+    lp_tile_arg *args;        /* the compute codelet's argument, per tile */
+    lp_tile_result *result;   /* per tile, of the last run */
+    lp_data whole;            /* every row, where one process holds them */
     int own_whole;            /* whole was allocated here (not a view) */
+    /* streamed */
+    int streamed;
+    size_t slots, slot_rows;
+    double *(*slot)[4];
+    lp_tile_io io;
+    int verify_now;           /* the store tasks check every row */
+    /* this rank's I/O in the last run (streamed) or write (resident) */
+    _Atomic uint64_t read_bytes, read_ns, write_bytes, write_ns;
 } lp_tiles;
 
 /* The layout of rows in tiles, ownership included, with nothing allocated
- * for the rows: the caller provides whole (lp_tiles_view) or lets
- * lp_tiles_alloc do it. */
+ * for the rows yet. */
 int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles);
 
 /* The tiles of d, all owned by this one process (c of size 1): slices of
  * d's columns. */
 int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles);
 
-/* This rank's rows in StarPU memory, every page touched: every row in
- * ts->whole when the communicator has one rank or `whole` is set (the
- * owned tiles are then slices of it), else each owned tile on its own.
+/* Resident: this rank's rows in StarPU memory, every page touched: every
+ * row in ts->whole for one process, else each owned tile on its own.
  * LP_OK, LP_ERR_RUNTIME, or LP_ERR_INTERRUPTED (lp_request_stop). */
-int lp_tiles_alloc(lp_tiles *ts, int whole);
+int lp_tiles_alloc(lp_tiles *ts);
 
-/* Generated values in the tiles this rank owns, in slices of a million
- * rows, stopping early when lp_request_stop is called. */
+/* Streamed: a window of window_bytes (at least two slots of the largest
+ * tile, at most one per owned tile), pages touched; io says where rows
+ * come from and go.  Same statuses. */
+int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io);
+
+/* Resident: generated values in the tiles this rank owns, in slices of a
+ * million rows, stopping early when lp_request_stop is called. */
 void lp_tiles_fill(lp_tiles *ts, lp_data_kind kind, uint64_t seed);
 
+/* Resident: each owned tile's out through ts->io.write, in row order.
+ * Returns LP_OK or LP_ERR_RUNTIME with a message printed. */
+int lp_tiles_write(lp_tiles *ts);
+
 /* Rows of owned tiles whose input is not > 0 (NaN included), over every
- * rank, and the first such row (0 when none). */
+ * rank, and the first such row (0 when none): resident rows counted here,
+ * streamed ones by the last run's read tasks. */
 size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row);
 
 void lp_tiles_free(lp_tiles *ts);
 
+/* A tile's sum and, with verify, its worst row (first: the tile's first
+ * row in the whole rows). */
+void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int verify,
+                       unsigned intensity);
+
 /* Tile t's rows: first and count. */
 void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count);
+
+/* The rows a tile may hold at most: StarPU 1.3 vectors count in 32 bits.
+ * Lowered by the test build (tests/support/fault_inject.c) to show that
+ * more rows than a handle holds are cut into enough tiles. */
+extern size_t lp_tile_rows_limit;
+
+/* Generated rows as a read function (read_arg: an lp_generator). */
+typedef struct lp_generator {
+    lp_data_kind kind;
+    uint64_t seed;
+} lp_generator;
+int lp_generate_rows(void *arg, size_t first, size_t count, double *x, double *y, double *z,
+                     char *err, size_t errlen);
 
 #endif

@@ -20,6 +20,14 @@ unsigned long long lp_memory_available(void);
 /* "1.2 GiB" into buf. */
 const char *lp_format_bytes(double bytes, char *buf, size_t len);
 
+/* A rank's file I/O: streamed, its best run's read and store tasks (time
+ * summed over its workers); resident, the reading before the runs and the
+ * writing after them. */
+typedef struct lp_rank_io {
+    uint64_t read_bytes, write_bytes;
+    double read_seconds, write_seconds;
+} lp_rank_io;
+
 /* One rank of the job, as rank 0 reports it. */
 typedef struct lp_rank_stats {
     int rank;
@@ -27,7 +35,8 @@ typedef struct lp_rank_stats {
     unsigned nworkers;
     size_t tiles, tasks, rows;   /* tiles owned; tasks and rows run */
     double busy_ms, seconds;     /* this rank's time in the best run */
-    uint64_t mpi_bytes_gather;   /* sent to rank 0 for --output */
+    lp_rank_io io;
+    uint64_t peak_rss_bytes;     /* the most memory the process has held */
 } lp_rank_stats;
 
 /* One data transfer of the best run, from StarPU's FxT trace (trace_fxt.c):
@@ -55,10 +64,10 @@ int lp_trace_svg(const char *path, const lp_report *r, const lp_transfer *xfers,
 
 /* Rank 0 gets every rank's workers, buses and task records in rep, named
  * "rank r: ..." when there are several ranks (worker indices of the tasks
- * follow).  Returns every rank's summary at rank 0 (malloc'd), NULL
- * elsewhere. */
+ * follow), and the fewest model samples per kind.  Returns every rank's
+ * summary at rank 0 (malloc'd; io: this rank's), NULL elsewhere. */
 lp_rank_stats *lp_gather_report(const struct lp_comm *c, const struct lp_tiles *ts,
-                                lp_report *rep, double own_seconds, uint64_t gather_bytes);
+                                lp_report *rep, const lp_rank_io *io);
 
 /* Every rank's transfers at rank 0 (malloc'd, *total of them), their
  * links named after their rank when there are several; NULL elsewhere. */
@@ -79,6 +88,11 @@ typedef struct lp_report_context {
     const lp_rank_stats *ranks;
     const char *distribution;
     const char *env_defaults;  /* STARPU_* names lp-starpu set, or NULL */
+    int streamed;              /* through a window of window_bytes per rank */
+    size_t window_bytes;
+    lp_rank_io io;             /* every rank's, added up */
+    uint64_t peak_rss_bytes;   /* the largest rank's */
+    const char *input_layout;  /* --input's, or NULL */
 } lp_report_context;
 
 void lp_report_text(FILE *f, const lp_report_context *ctx,

@@ -208,6 +208,26 @@ static void test_parse(void)
     accept_dict("{'descr': '<f8', 'fortran_order': False, "
                 "'shape': (18446744073709551615, 0), }", 1,
                 SIZE_MAX, 0, 2);
+    printf("header parse: dtype, byte order and order recorded\n");
+    static const struct {
+        const char *descr, *order;
+        int elem, big, fortran;
+    } kinds[] = {
+        {"<f8", "False", 8, 0, 0}, {">f8", "False", 8, 1, 0}, {"<f4", "True", 4, 0, 1},
+        {">f4", "True", 4, 1, 1},  {"<f4", "False", 4, 0, 0},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        char dict[128];
+        unsigned char hb[256];
+        lp_npy_header h;
+        char err[128];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': (9, 3), }",
+                 kinds[k].descr, kinds[k].order);
+        size_t hn = build_header(hb, sizeof hb, 1, dict, 1);
+        CHECK(parse_copy(hb, hn, &h, err, sizeof err) == 0 && h.elem == kinds[k].elem &&
+                  h.big_endian == kinds[k].big && h.fortran == kinds[k].fortran,
+              "%s: elem %d big %d fortran %d (%s)", dict, h.elem, h.big_endian, h.fortran, err);
+    }
     const uint16_t one = 1;
     if (*(const unsigned char *)&one == 1) {
         accept_dict("{'descr': '=f8', 'fortran_order': False, 'shape': (2,)}",
@@ -239,12 +259,10 @@ static void test_parse(void)
     buf[11] = 0x80;   /* 2 GiB header length in a 128-byte buffer */
     expect_reject(buf, n, "truncated header", "huge v2 header_len");
 
-    reject_dict("{'descr': '<f8', 'fortran_order': True, 'shape': (10, 3), }",
-                "Fortran order is not supported; save with C order");
-    reject_dict("{'descr': '>f8', 'fortran_order': False, 'shape': (10, 3), }",
-                "dtype '>f8' is not float64 ('<f8')");
-    reject_dict("{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }",
-                "dtype '<f4' is not float64");
+    reject_dict("{'descr': '<f2', 'fortran_order': False, 'shape': (10, 3), }",
+                "dtype '<f2' is not float64 or float32");
+    reject_dict("{'descr': '|f8', 'fortran_order': False, 'shape': (10, 3), }",
+                "dtype '|f8'");
     reject_dict("{'descr': '<i8', 'fortran_order': False, 'shape': (10, 3), }",
                 "dtype '<i8'");
     reject_dict("{'descr': '|O', 'fortran_order': False, 'shape': (10, 3), }",
@@ -286,7 +304,7 @@ static void test_parse(void)
 
     printf("header parse: small errlen, NULL err\n");
     n = build_header(buf, sizeof buf, 1,
-                     "{'descr': '<f4', 'fortran_order': False, 'shape': (1,)}",
+                     "{'descr': '<i4', 'fortran_order': False, 'shape': (1,)}",
                      1);
     char small[8];
     memset(small, 'x', sizeof small);
@@ -340,40 +358,103 @@ static void test_fuzz(int iters)
     printf("  (%d accepted, rest rejected, no crash)\n", accepted);
 }
 
-/* ---- reading N x 3 files ---- */
+/* ---- reading inputs: every layout, dtype and byte order ---- */
 
-static void expect_read_fail(const char *path, const char *needle)
+static void expect_read_fail(const char *spec, const char *needle)
 {
-    lp_npy_header h;
+    lp_npy_input in;
     char err[512] = "";
-    CHECK(lp_npy_read_header3(path, &h, err, sizeof err) == -1,
-          "%s: accepted", path);
-    CHECK(strncmp(err, path, strlen(path)) == 0 &&
-          strncmp(err + strlen(path), ": ", 2) == 0,
-          "message '%s' does not start with the path", err);
+    CHECK(lp_npy_input_open(&in, spec, err, sizeof err) == -1, "%s: accepted", spec);
     CHECK(strstr(err, needle) != NULL, "message '%s' lacks '%s'", err, needle);
     printf("  %s\n", err);
 }
 
-static void read_and_check(const char *path, size_t rows)
+/* v as stored in a file of elem-byte values, read back as float64. */
+static double stored(double v, int elem)
 {
-    lp_npy_header h;
+    return elem == 4 ? (double)(float)v : v;
+}
+
+/* Reads spec whole and in a few ranges; every row must be (xv, yv, zv) as
+ * stored in elem-byte values. */
+static void read_and_check(const char *spec, size_t rows, int elem)
+{
+    lp_npy_input in;
     char err[512] = "";
-    CHECK(lp_npy_read_header3(path, &h, err, sizeof err) == 0,
-          "read_header3: %s", err);
-    CHECK(h.rows == rows && h.cols == 3 && h.ndim == 2,
-          "%s: rows %zu cols %zu", path, h.rows, h.cols);
+    CHECK(lp_npy_input_open(&in, spec, err, sizeof err) == 0, "open %s: %s", spec, err);
+    CHECK(in.rows == rows, "%s: %zu rows, expected %zu", spec, in.rows, rows);
     double *x = malloc((rows + 1) * sizeof *x);
     double *y = malloc((rows + 1) * sizeof *y);
     double *z = malloc((rows + 1) * sizeof *z);
-    CHECK(lp_npy_read_columns3(path, &h, x, y, z, err, sizeof err) == 0,
-          "read_columns3: %s", err);
-    for (size_t i = 0; i < rows; i++)
-        CHECK(x[i] == xv(i) && y[i] == yv(i) && z[i] == zv(i),
-              "%s row %zu: (%g, %g, %g)", path, i, x[i], y[i], z[i]);
+    size_t half = rows / 2, tail = rows - half;
+    size_t ranges[][2] = {{0, rows}, {rows / 3, rows - rows / 3}, {half, tail < 7 ? tail : 7}};
+    for (int r = 0; r < 3; r++) {
+        size_t first = ranges[r][0], count = ranges[r][1];
+        CHECK(lp_npy_input_read(&in, first, count, x, y, z, err, sizeof err) == 0,
+              "read %s: %s", spec, err);
+        for (size_t i = 0; i < count; i++)
+            CHECK(x[i] == stored(xv(first + i), elem) && y[i] == stored(yv(first + i), elem) &&
+                  z[i] == stored(zv(first + i), elem),
+                  "%s row %zu: (%g, %g, %g)", spec, first + i, x[i], y[i], z[i]);
+    }
+    CHECK(lp_npy_input_read(&in, rows, 1, x, y, z, err, sizeof err) == -1,
+          "%s: a row past the end was read", spec);
+    lp_npy_input_close(&in);
     free(x);
     free(y);
     free(z);
+}
+
+/* The values of write_n3 in another layout: Fortran order (columns one
+ * after the other), float32 (values exact in float32 by construction of
+ * xv, yv and zv's first rows? no: stored as float, read back as that
+ * float), big-endian. */
+static void put_value(unsigned char *p, double v, int elem, int big)
+{
+    uint64_t u;
+    if (elem == 8) {
+        memcpy(&u, &v, 8);
+    } else {
+        float f = (float)v;
+        uint32_t w;
+        memcpy(&w, &f, 4);
+        u = w;
+    }
+    for (int i = 0; i < elem; i++)
+        p[big ? elem - 1 - i : i] = (unsigned char)(u >> (8 * i));
+}
+
+static void write_layout(const char *path, size_t rows, int fortran, int elem, int big)
+{
+    char dict[160];
+    snprintf(dict, sizeof dict, "{'descr': '%c%c%d', 'fortran_order': %s, 'shape': (%zu, 3), }",
+             big ? '>' : '<', 'f', elem, fortran ? "True" : "False", rows);
+    unsigned char head[256];
+    size_t hl = build_header(head, sizeof head, 1, dict, 1);
+    unsigned char *data = malloc(rows * 3 * (size_t)elem + 1);
+    for (size_t i = 0; i < rows; i++) {
+        double v[3] = {xv(i), yv(i), zv(i)};
+        for (int c = 0; c < 3; c++) {
+            size_t at = fortran ? (size_t)c * rows + i : 3 * i + (size_t)c;
+            put_value(data + at * (size_t)elem, v[c], elem, big);
+        }
+    }
+    write_file(path, head, hl, data, rows * 3 * (size_t)elem);
+    free(data);
+}
+
+static void write_column(const char *path, size_t rows, int c, int elem, int big)
+{
+    char dict[160];
+    snprintf(dict, sizeof dict, "{'descr': '%c%c%d', 'fortran_order': False, 'shape': (%zu,), }",
+             big ? '>' : '<', 'f', elem, rows);
+    unsigned char head[256];
+    size_t hl = build_header(head, sizeof head, 1, dict, 1);
+    unsigned char *data = malloc(rows * (size_t)elem + 1);
+    for (size_t i = 0; i < rows; i++)
+        put_value(data + i * (size_t)elem, c == 0 ? xv(i) : c == 1 ? yv(i) : zv(i), elem, big);
+    write_file(path, head, hl, data, rows * (size_t)elem);
+    free(data);
 }
 
 static void test_read(void)
@@ -383,19 +464,46 @@ static void test_read(void)
                      "'shape': (%zu, 3), }";
     char dict[128];
 
-    printf("read: hand-built N x 3 files, de-interleaved\n");
+    printf("read: hand-built N x 3 files, de-interleaved, whole and in ranges\n");
     size_t sizes[] = { 0, 1, 7, 65536, 200003 };
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
         snprintf(dict, sizeof dict, d3, sizes[k]);
         path_in(p, sizeof p, "good.npy");
         write_n3(p, dict, sizes[k], 0, 0);
-        read_and_check(p, sizes[k]);
+        read_and_check(p, sizes[k], 8);
     }
     printf("read: extra bytes after the data are accepted\n");
     snprintf(dict, sizeof dict, d3, (size_t)10);
     path_in(p, sizeof p, "extra.npy");
     write_n3(p, dict, 10, 0, 13);
-    read_and_check(p, 10);
+    read_and_check(p, 10, 8);
+
+    printf("read: Fortran order, float32, big-endian, and their mixes\n");
+    for (int fortran = 0; fortran < 2; fortran++)
+        for (int elem = 4; elem <= 8; elem += 4)
+            for (int big = 0; big < 2; big++) {
+                path_in(p, sizeof p, "layout.npy");
+                write_layout(p, 1001, fortran, elem, big);
+                read_and_check(p, 1001, elem);
+            }
+    printf("read: three 1-D files, one per column, of any dtype\n");
+    {
+        char px[600], py[600], pz[600], spec[1900];
+        path_in(px, sizeof px, "x.npy");
+        path_in(py, sizeof py, "y.npy");
+        path_in(pz, sizeof pz, "z.npy");
+        write_column(px, 5000, 0, 4, 0);
+        write_column(py, 5000, 1, 4, 1);
+        write_column(pz, 5000, 2, 4, 1);
+        snprintf(spec, sizeof spec, "%s,%s,%s", px, py, pz);
+        read_and_check(spec, 5000, 4);
+        write_column(pz, 4999, 2, 8, 0);
+        expect_read_fail(spec, "the three files hold 5000, 5000 and 4999 rows");
+        snprintf(spec, sizeof spec, "%s,%s", px, py);
+        expect_read_fail(spec, "expected one file, or three files x,y,z");
+        snprintf(spec, sizeof spec, "%s,%s,%s,", px, py, pz);
+        expect_read_fail(spec, "expected one file, or three files x,y,z");
+    }
 
     printf("read: rejections\n");
     path_in(p, sizeof p, "trunc.npy");
@@ -422,14 +530,12 @@ static void test_read(void)
         const char *file, *dict, *message;
         size_t rows;
     } refused[] = {
-        {"f4.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (10, 3), }",
-         "dtype '<f4' is not float64 ('<f8')", 5},
+        {"i8.npy", "{'descr': '<i8', 'fortran_order': False, 'shape': (10, 3), }",
+         "dtype '<i8' is not float64 or float32", 10},
         {"n4.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 4), }",
-         "shape (10, 4) is not (N, 3)", 14},
+         "shape is not (N, 3)", 14},
         {"vec.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }",
-         "shape (10,) is not (N, 3)", 4},
-        {"fortran.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (10, 3), }",
-         "Fortran order is not supported", 10},
+         "shape is not (N, 3)", 4},
     };
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
         path_in(p, sizeof p, refused[i].file);
@@ -439,20 +545,21 @@ static void test_read(void)
 
     path_in(p, sizeof p, "missing.npy");
     expect_read_fail(p, "cannot open: No such file or directory");
-    expect_read_fail(tmpdir, "");   /* a directory: some error, no crash */
+    expect_read_fail(tmpdir, "not a regular file");
 
-    printf("read: file shrunk between read_header3 and read_columns3\n");
+    printf("read: file shrunk between opening and reading\n");
     {
-        lp_npy_header h;
+        lp_npy_input in;
         char err[512];
         path_in(p, sizeof p, "shrink.npy");
         write_n3(p, dict, 10, 0, 0);
-        CHECK(lp_npy_read_header3(p, &h, err, sizeof err) == 0, "%s", err);
+        CHECK(lp_npy_input_open(&in, p, err, sizeof err) == 0, "%s", err);
         write_n3(p, dict, 10, 30, 0);
         double x[10], y[10], z[10];
-        CHECK(lp_npy_read_columns3(p, &h, x, y, z, err, sizeof err) == -1 &&
+        CHECK(lp_npy_input_read(&in, 0, 10, x, y, z, err, sizeof err) == -1 &&
               strstr(err, "truncated") != NULL, "shrunk file: '%s'", err);
         printf("  %s\n", err);
+        lp_npy_input_close(&in);
     }
 }
 
@@ -597,27 +704,49 @@ static int test_numpy(void)
     snprintf(cmd, sizeof cmd, "python3 -c 'import numpy as np; "
              "np.save(\"%s\", np.arange(15.0).reshape(5, 3) * 0.5 + 0.25)'", p);
     CHECK(system(cmd) == 0, "python failed: %s", cmd);
-    lp_npy_header h;
-    CHECK(lp_npy_read_header3(p, &h, err, sizeof err) == 0, "%s", err);
-    CHECK(h.rows == 5 && h.cols == 3, "numpy file shape");
+    lp_npy_input in;
+    CHECK(lp_npy_input_open(&in, p, err, sizeof err) == 0, "%s", err);
+    CHECK(in.rows == 5, "numpy file shape");
     double x[5], y[5], z[5];
-    CHECK(lp_npy_read_columns3(p, &h, x, y, z, err, sizeof err) == 0,
-          "%s", err);
+    CHECK(lp_npy_input_read(&in, 0, 5, x, y, z, err, sizeof err) == 0, "%s", err);
+    lp_npy_input_close(&in);
     for (int i = 0; i < 5; i++)
         CHECK(x[i] == (3 * i) * 0.5 + 0.25 && y[i] == (3 * i + 1) * 0.5 + 0.25
               && z[i] == (3 * i + 2) * 0.5 + 0.25, "numpy row %d", i);
 
-    printf("numpy cross-check: float32 and Fortran-order saves rejected\n");
-    path_in(p, sizeof p, "npf4.npy");
-    snprintf(cmd, sizeof cmd, "python3 -c 'import numpy as np; "
-             "np.save(\"%s\", np.zeros((5, 3), dtype=np.float32))'", p);
-    CHECK(system(cmd) == 0, "python failed: %s", cmd);
-    expect_read_fail(p, "dtype '<f4'");
-    path_in(p, sizeof p, "npfo.npy");
-    snprintf(cmd, sizeof cmd, "python3 -c 'import numpy as np; "
-             "np.save(\"%s\", np.asfortranarray(np.zeros((5, 3))))'", p);
-    CHECK(system(cmd) == 0, "python failed: %s", cmd);
-    expect_read_fail(p, "Fortran order");
+    /* Every layout np.save writes, against the values NumPy itself holds:
+     * each file's x, y, z against a float64 C-order copy NumPy made of the
+     * same array. */
+    static const char *const layouts[] = {
+        "a", "np.asfortranarray(a)", "a.astype(np.float32)", "np.asfortranarray(a.astype('>f4'))",
+        "a.astype('>f8')", "np.asfortranarray(a).astype('<f4', order='F')",
+    };
+    printf("numpy cross-check: every layout np.save writes, against NumPy's values\n");
+    for (size_t k = 0; k < sizeof layouts / sizeof *layouts; k++) {
+        char ref[600];
+        path_in(p, sizeof p, "nplayout.npy");
+        path_in(ref, sizeof ref, "npref.npy");
+        snprintf(cmd, sizeof cmd, "python3 -c \"import numpy as np; "
+                 "a = np.random.default_rng(3).uniform(0.5, 1.5, (2001, 3)); b = %s; "
+                 "np.save('%s', b); np.save('%s', np.ascontiguousarray(b, dtype='<f8'))\"",
+                 layouts[k], p, ref);
+        CHECK(system(cmd) == 0, "python failed: %s", cmd);
+        lp_npy_input got, want;
+        double *g = malloc(3 * 2001 * sizeof *g), *w = malloc(3 * 2001 * sizeof *w);
+        CHECK(lp_npy_input_open(&got, p, err, sizeof err) == 0, "%s: %s", layouts[k], err);
+        CHECK(lp_npy_input_open(&want, ref, err, sizeof err) == 0, "%s", err);
+        CHECK(lp_npy_input_read(&got, 0, 2001, g, g + 2001, g + 4002, err, sizeof err) == 0,
+              "%s: %s", layouts[k], err);
+        CHECK(lp_npy_input_read(&want, 0, 2001, w, w + 2001, w + 4002, err, sizeof err) == 0,
+              "%s", err);
+        CHECK(memcmp(g, w, 3 * 2001 * sizeof *g) == 0, "%s (%s): values differ from NumPy's",
+              layouts[k], got.layout);
+        printf("  %-48s %s\n", layouts[k], got.layout);
+        lp_npy_input_close(&got);
+        lp_npy_input_close(&want);
+        free(g);
+        free(w);
+    }
 
     printf("numpy cross-check: np.load of write_vector output, and byte-identical "
            "to np.save, n = 0, 1000\n");

@@ -6,6 +6,10 @@
  *   LP_FAULT_DROP_TILE=T[:S]   the task of tile T returns without writing
  *                              its output, from its (S+1)-th execution on
  *                              (S = 0 by default: every time)
+ *   LP_TEST_MAX_TILE_ROWS=R    a tile (a StarPU handle) holds at most R rows
+ *                              instead of 2^32 - 1, so that the cutting of
+ *                              more rows than a handle holds is tested with
+ *                              a few thousand rows
  *
  * It swaps the codelet's implementations before main() runs, that is
  * before StarPU starts; every other part of the run is the real one. */
@@ -15,6 +19,7 @@
 #include <starpu.h>
 
 #include "logprod.h"
+#include "tiles.h"
 
 static long long drop_tile = -1, drop_from;
 static atomic_llong executions;
@@ -51,6 +56,9 @@ static void cuda(void *buffers[], void *cl_arg)
 
 __attribute__((constructor)) static void install(void)
 {
+    const char *limit = getenv("LP_TEST_MAX_TILE_ROWS");
+    if (limit && atoll(limit) > 0)
+        lp_tile_rows_limit = (size_t)atoll(limit);
     const char *v = getenv("LP_FAULT_DROP_TILE");
     if (!v || sscanf(v, "%lld:%lld", &drop_tile, &drop_from) < 1)
         return;

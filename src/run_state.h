@@ -1,0 +1,41 @@
+/* What one run of the run path (run.c) keeps while its tasks run, shared
+ * with the streamed submission (stream.c). */
+#ifndef LP_RUN_STATE_H
+#define LP_RUN_STATE_H
+
+#include <stdint.h>
+#include "tiles.h"
+
+struct starpu_task;
+struct _starpu_data_state;
+
+/* A compute task as its end saw it (filled by its callback). */
+typedef struct lp_task_seen {
+    int worker;                  /* -1: no task for this tile here */
+    double start_us, end_us;     /* StarPU's clock */
+    double predicted_us;         /* the scheduler's prediction, NaN if none */
+} lp_task_seen;
+
+typedef struct lp_run_state {
+    lp_task_seen *seen;          /* per tile */
+    uint32_t footprints[2];      /* of the first and last owned tiles */
+    int have_footprints;
+    unsigned long mark;          /* the run's FxT user event */
+} lp_run_state;
+
+/* The compute task of tile t on handles h (x, y, z, out): codelet, where,
+ * argument, the callback that records it; footprints noted.  The caller
+ * submits it. */
+struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t t,
+                                    struct _starpu_data_state *const h[4], lp_run_state *rs);
+
+/* A signal asked the run to stop: submit nothing more (run.c). */
+int lp_stop_now(void);
+
+/* A streamed run's tasks, submitted (stream.c); LP_OK or an error, with a
+ * message printed.  The caller waits for them. */
+int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs);
+/* After the wait: what the streamed run's handles need released. */
+void lp_stream_release(lp_tiles *ts);
+
+#endif

@@ -1,0 +1,168 @@
+/* A streamed run's tasks (tiles.h): per tile, on one of the window's
+ * slots, a read task fills x, y, z (and poisons out), the compute task runs,
+ * and a store task sums the tile, checks it under --verify and writes it.
+ * The three access the slot's handles in turn, so StarPU runs them in
+ * order and starts the next tile's read on a slot once its store is done:
+ * the window bounds the memory, the task graph overlaps I/O with the work.
+ * Read and store tasks run on CPU workers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <starpu.h>
+
+#include "internal.h"
+#include "logprod.h"
+#include "run_state.h"
+
+typedef struct io_arg {
+    lp_tiles *ts;
+    size_t tile;
+} io_arg;
+
+/* The window's handles and the tasks' arguments, for the run in flight. */
+static starpu_data_handle_t (*slot_h)[4];
+static starpu_data_handle_t sequence;   /* orders the writes: a FIFO's */
+static io_arg *io_args;
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void read_cpu(void *buffers[], void *cl_arg)
+{
+    const io_arg *a = cl_arg;
+    lp_tiles *ts = a->ts;
+    size_t first, count;
+    char err[600];
+    lp_tiles_range(ts, a->tile, &first, &count);
+    double *c[4];
+    for (int k = 0; k < 4; k++)
+        c[k] = (double *)STARPU_VECTOR_GET_PTR(buffers[k]);
+    uint64_t t0 = now_ns();
+    if (ts->io.read(ts->io.read_arg, first, count, c[0], c[1], c[2], err, sizeof err) != 0)
+        lp_codelet_fail(a->tile, "read", err);
+    atomic_fetch_add(&ts->read_ns, now_ns() - t0);
+    atomic_fetch_add(&ts->read_bytes, 3 * count * sizeof(double));
+    lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+    lp_tile_result *r = &ts->result[a->tile];
+    r->bad_inputs = lp_count_bad_inputs(&tile, &r->first_bad);
+    lp_poison(c[3], STARPU_VECTOR_GET_NX(buffers[3]));   /* unwritten results stay NaN */
+}
+
+static void store_cpu(void *buffers[], void *cl_arg)
+{
+    const io_arg *a = cl_arg;
+    lp_tiles *ts = a->ts;
+    size_t first, count;
+    char err[600];
+    lp_tiles_range(ts, a->tile, &first, &count);
+    double *c[4];
+    for (int k = 0; k < 4; k++)
+        c[k] = (double *)STARPU_VECTOR_GET_PTR(buffers[k]);
+    lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+    lp_tile_result_of(&ts->result[a->tile], &tile, first, ts->verify_now,
+                      ts->args[a->tile].intensity);
+    if (!ts->io.write)
+        return;
+    uint64_t t0 = now_ns();
+    if (ts->io.write(ts->io.write_arg, first, count, c[3], err, sizeof err) != 0)
+        lp_codelet_fail(a->tile, "write", err);
+    atomic_fetch_add(&ts->write_ns, now_ns() - t0);
+    atomic_fetch_add(&ts->write_bytes, count * sizeof(double));
+}
+
+static struct starpu_codelet read_cl = {
+    .name = "lp_read",
+    .where = STARPU_CPU,
+    .cpu_funcs = {read_cpu},
+    .nbuffers = 4,
+    .modes = {STARPU_W, STARPU_W, STARPU_W, STARPU_W},
+};
+
+/* Results written in row order (write_in_order) also hold the sequence. */
+static struct starpu_codelet store_cl = {
+    .name = "lp_store",
+    .where = STARPU_CPU,
+    .cpu_funcs = {store_cpu},
+    .nbuffers = 4,
+    .modes = {STARPU_R, STARPU_R, STARPU_R, STARPU_R},
+};
+
+static struct starpu_codelet store_in_order_cl = {
+    .name = "lp_store",
+    .where = STARPU_CPU,
+    .cpu_funcs = {store_cpu},
+    .nbuffers = 5,
+    .modes = {STARPU_R, STARPU_R, STARPU_R, STARPU_R, STARPU_RW},
+};
+
+static int submit_io(struct starpu_codelet *cl, starpu_data_handle_t *h, int n, io_arg *arg)
+{
+    struct starpu_task *task = starpu_task_create();
+    task->cl = cl;
+    for (int k = 0; k < n; k++)
+        task->handles[k] = h[k];
+    task->cl_arg = arg;
+    task->cl_arg_size = sizeof *arg;
+    return starpu_task_submit(task);
+}
+
+int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
+{
+    slot_h = calloc(ts->slots + 1, sizeof *slot_h);
+    io_args = calloc(ts->tiles + 1, sizeof *io_args);
+    if (!slot_h || !io_args)
+        return LP_ERR_RUNTIME;
+    for (size_t s = 0; s < ts->slots; s++)
+        for (int k = 0; k < 4; k++)
+            starpu_vector_data_register(&slot_h[s][k], STARPU_MAIN_RAM, (uintptr_t)ts->slot[s][k],
+                                        (uint32_t)ts->slot_rows, sizeof(double));
+    starpu_void_data_register(&sequence);
+    /* Tasks in flight at most: every slot's three, twice (the next round
+     * waits on its slots anyway). */
+    const unsigned in_flight = (unsigned)(6 * ts->slots);
+    size_t k = 0;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
+        if (lp_stop_now())
+            return LP_ERR_INTERRUPTED;
+        starpu_data_handle_t *h = slot_h[k++ % ts->slots], store_h[5];
+        io_args[t] = (io_arg){ts, t};
+        memcpy(store_h, h, 4 * sizeof *h);
+        store_h[4] = sequence;
+        int ret = submit_io(&read_cl, h, 4, &io_args[t]);
+        if (ret == 0)
+            ret = starpu_task_submit(lp_compute_task(opt, ts, t, h, rs));
+        if (ret == 0)
+            ret = ts->io.in_order ? submit_io(&store_in_order_cl, store_h, 5, &io_args[t])
+                                  : submit_io(&store_cl, store_h, 4, &io_args[t]);
+        if (ret != 0) {
+            fprintf(stderr, "lp-starpu: tasks of tile %zu refused: %s\n", t,
+                    ret == -ENODEV ? "no worker can run them" : strerror(-ret));
+            return ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
+        }
+        starpu_task_wait_for_n_submitted(in_flight);
+    }
+    return LP_OK;
+}
+
+void lp_stream_release(lp_tiles *ts)
+{
+    for (size_t s = 0; slot_h && s < ts->slots; s++)
+        for (int k = 0; k < 4; k++)
+            if (slot_h[s][k])
+                starpu_data_unregister(slot_h[s][k]);
+    if (sequence)
+        starpu_data_unregister(sequence);
+    sequence = NULL;
+    free(slot_h);
+    free(io_args);
+    slot_h = NULL;
+    io_args = NULL;
+}
