@@ -66,10 +66,6 @@ MUTATIONS = {
         "out[n - 1 - i] = log(x[i]) * log(y[i]) * log(z[i]);",
         ["seed_checksum", "cli.embed_example_matches_tool", "cli.mpi_more_ranks_than_tiles",
          "correctness.dmda"], "rows in the wrong place, the same checksum"),
-    "mpi_gather_wrong_offset": (
-        "src/comm_mpi.c", ": c->rank == 0           ? ts->whole.out + first",
-        ": c->rank == 0           ? ts->whole.out",
-        ["cli.mpi_more_ranks_than_tiles"], "MPI: a gathered tile lands at row 0"),
     "signal_kills_at_once": (
         "src/signals.c", "    lp_request_stop(signo);\n}", "    (void)signo;\n    raise(SIGKILL);\n}",
         ["cli.mpi_sigterm_ends_every_rank", "cli.mpi_signal_to_one_rank_stops_all",
@@ -151,6 +147,29 @@ MUTATIONS = {
         "codelets/logprod_opencl.c", "size_t size = most < 256 ? most : 256;",
         "size_t size = most + 64;",
         ["cli.opencl_backend_runs_every_task"], "a work-group larger than the device allows"),
+    "stream_slot_not_poisoned": (
+        "src/stream.c", "    lp_poison(c[3], STARPU_VECTOR_GET_NX(buffers[3]));", "",
+        ["cli.stale_results_of_an_earlier_run_never_pass"],
+        "a streamed slot keeps the run before's results"),
+    "rows_not_cut_where_a_handle_ends": (
+        "src/run.c", "    if (tiles < fewest)", "    if (0)",
+        ["cli.tiles_split_where_a_handle_ends"], "a tile longer than a StarPU vector holds"),
+    "fortran_read_as_c": (
+        "src/npy_input.c", "col->stride = h.fortran ? (size_t)h.elem : 3 * (size_t)h.elem;",
+        "col->stride = 3 * (size_t)h.elem;",
+        ["cli.input_layouts_resident_and_streamed", "npy"], "Fortran order read as C order"),
+    "byte_order_ignored": (
+        "src/npy_input.c", "u = (u << 8) | p[big ? i : elem - 1 - i];",
+        "u = (u << 8) | p[elem - 1 - i];",
+        ["cli.input_layouts_resident_and_streamed", "npy"], "big-endian read as little"),
+    "output_not_at_its_offset": (
+        "src/npy.c", "o->data_offset + 8 * (uint64_t)(first + i)", "o->data_offset + 8 * (uint64_t)i",
+        ["cli.streamed_matches_resident", "cli.mpi_each_rank_reads_its_own_rows"],
+        "every tile written at the start of the output"),
+    "window_unbounded": (
+        "src/tiles.c", "    size_t slots = window_bytes / slot_bytes;",
+        "    size_t slots = ts->mine;",
+        ["cli.rows_beyond_memory_stream"], "the window holds every tile"),
 }
 
 

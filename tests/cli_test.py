@@ -662,6 +662,10 @@ def stale_results_of_an_earlier_run_never_pass():
     check(rc == 5 and "row 3750 has relative error inf" in err, f"--repeat 2: exit {rc}: {err}")
     rc, _, err = run(*args, "--compare", env=drop, binary=faulty())
     check(rc == 5 and "(backend auto): row 3750" in err, f"--compare: exit {rc}: {err}")
+    # Streamed, with a slot per tile: tile 3's slot still holds tile 3's
+    # results of the run before unless each read task poisons its slot.
+    rc, _, err = run(*args, "--repeat", 2, "--stream", env=drop, binary=faulty())
+    check(rc == 5 and "row 3750 has relative error inf" in err, f"--stream: exit {rc}: {err}")
     # Dropped from the third execution on: the runs are verified one by one.
     rc, out, err = run(*args, "--repeat", 2, env={"LP_FAULT_DROP_TILE": "3:2"}, binary=faulty())
     check(rc == 0, f"nothing lost yet, exit {rc}: {err}")
