@@ -344,12 +344,13 @@ def repeat_reports_min_and_median():
 @case
 def warmup_runs_really_run():
     # Each warm-up run executes every task: StarPU's model, empty at first
-    # (a directory of its own), records their times.
+    # (a directory of its own), records their times.  (A sample far from the
+    # others would make StarPU drop the history: not on a loaded machine.)
     samples = {}
     for warmup in (0, 1):
         home = os.path.join(os.getcwd(), f"w{warmup}")
         report, _ = run_json("--rows", 100000, "--tiles", 4, "--warmup", warmup,
-                             env={"STARPU_HOME": home})
+                             env={"STARPU_HOME": home, "STARPU_HISTORY_MAX_ERROR": "1000000"})
         check(report["warmup"] == warmup, report["warmup"])
         samples[warmup] = report["model_samples"]["cpu"]
     # StarPU keeps no sample of a model's very first task: what counts is
@@ -1392,6 +1393,16 @@ def mpi_each_rank_reads_its_own_rows():
     check(p.returncode == 1, f"exit {p.returncode}: {p.stderr[-1000:]}")
     check("lp-starpu[rank 1]: in.npy: cannot open" in p.stderr and
           "every rank must see rank 0's files" in p.stderr, p.stderr[-1000:])
+    # The same for the output: rank 1 cannot open the file rank 0 created
+    # (a relative path, in another directory); nothing is left behind.
+    tool = [BIN, "--mpi", "--input", os.path.abspath("in.npy"), "--output", "out.npy"]
+    p = subprocess.run([mpi_launcher(), "-np", "1", "-wdir", os.getcwd(), *tool, ":",
+                        "-np", "1", "-wdir", os.path.abspath("elsewhere"), *tool],
+                       capture_output=True, text=True, env=dict(os.environ, **MPI_ENV), timeout=60)
+    check(p.returncode == 1 and "lp-starpu[rank 1]: " in p.stderr and
+          "the ranks must share a file system" in p.stderr, p.stderr[-1000:])
+    check(not [f for f in os.listdir(".") if f.startswith("out.npy")] and
+          not os.listdir("elsewhere"), f"files left: {os.listdir('.')}")
 
 
 @case
