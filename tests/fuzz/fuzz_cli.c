@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "internal.h"
 
 #define MAX_ARGS 64
 
@@ -18,7 +19,8 @@ static void check_accepted(const lp_cli *c)
 {
     if (c->help || c->version || c->sched_help)
         return;
-    int ok = c->rows <= 4294967295ull && c->opt.repeat >= 1 && c->opt.repeat <= 1000000 &&
+    int ok = c->rows <= LP_MAX_ROWS && c->opt.repeat >= 1 && c->opt.repeat <= 1000000 &&
+             (c->window == 0 || (c->stream && c->window >= 1000000)) &&
              c->opt.warmup >= 0 && c->opt.warmup <= 1000 &&
              c->opt.intensity >= 1 && c->opt.intensity <= 1000000 &&
              (unsigned)c->opt.backend < LP_BACKEND_COUNT &&
