@@ -164,8 +164,8 @@ MUTATIONS = {
         ["cli.input_layouts_resident_and_streamed", "npy"], "big-endian read as little"),
     "output_not_at_its_offset": (
         "src/npy.c", "o->data_offset + 8 * (uint64_t)(first + i)", "o->data_offset + 8 * (uint64_t)i",
-        ["cli.streamed_matches_resident", "cli.mpi_each_rank_reads_its_own_rows"],
-        "every tile written at the start of the output"),
+        ["cli.input_layouts_resident_and_streamed", "cli.mpi2.input_layouts_resident_and_streamed",
+         "cli.strict_passes_a_clean_file"], "every tile written at the start of the output"),
     "window_unbounded": (
         "src/tiles.c", "    size_t slots = window_bytes / slot_bytes;",
         "    size_t slots = ts->mine;",
