@@ -30,6 +30,16 @@ static void json_number(FILE *f, double v)
         fputs("null", f);
 }
 
+/* "read_bytes": ..., "read_seconds": ..., "write_bytes": ..., "write_seconds": ... */
+static void json_io(FILE *f, const lp_rank_io *io)
+{
+    fprintf(f, "\"read_bytes\": %llu, \"read_seconds\": ", (unsigned long long)io->read_bytes);
+    json_number(f, io->read_seconds);
+    fprintf(f, ", \"write_bytes\": %llu, \"write_seconds\": ",
+            (unsigned long long)io->write_bytes);
+    json_number(f, io->write_seconds);
+}
+
 static void json_run(FILE *f, const lp_report *r, const char *indent)
 {
     fprintf(f, "%s\"rows\": %zu,\n%s\"tiles\": %zu,\n%s\"sched\": ", indent, r->rows, indent,
@@ -101,12 +111,8 @@ static void json_ranks(FILE *f, const lp_report_context *ctx)
         json_number(f, s->busy_ms);
         fputs(", \"seconds\": ", f);
         json_number(f, s->seconds);
-        fprintf(f, ", \"read_bytes\": %llu, \"read_seconds\": ",
-                (unsigned long long)s->io.read_bytes);
-        json_number(f, s->io.read_seconds);
-        fprintf(f, ", \"write_bytes\": %llu, \"write_seconds\": ",
-                (unsigned long long)s->io.write_bytes);
-        json_number(f, s->io.write_seconds);
+        fputs(", ", f);
+        json_io(f, &s->io);
         fprintf(f, ", \"peak_rss_bytes\": %llu}", (unsigned long long)s->peak_rss_bytes);
     }
     fputs("\n  ]", f);
@@ -148,12 +154,8 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
         json_string(f, ctx->input_layout);
         fputs(",\n", f);
     }
-    fprintf(f, "  \"io\": {\"read_bytes\": %llu, \"read_seconds\": ",
-            (unsigned long long)ctx->io.read_bytes);
-    json_number(f, ctx->io.read_seconds);
-    fprintf(f, ", \"write_bytes\": %llu, \"write_seconds\": ",
-            (unsigned long long)ctx->io.write_bytes);
-    json_number(f, ctx->io.write_seconds);
+    fputs("  \"io\": {", f);
+    json_io(f, &ctx->io);
     fprintf(f, "},\n  \"peak_rss_bytes\": %llu,\n", (unsigned long long)ctx->peak_rss_bytes);
     if (ctx->verified) {
         fputs("  \"max_rel_error\": ", f);

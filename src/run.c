@@ -294,6 +294,7 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         if (last)   /* the run whose results are kept */
             poison_out(ts);
         ts->verify_now = last && opt->verify;   /* streamed: the store tasks check */
+        ts->write_now = last || !ts->io.in_order;   /* a FIFO takes one copy */
         t0 = t1 = 0;
         if (timed)
             lp_bus_counters_reset();

@@ -67,7 +67,7 @@ static void store_cpu(void *buffers[], void *cl_arg)
     lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
     lp_tile_result_of(&ts->result[a->tile], &tile, first, ts->verify_now,
                       ts->args[a->tile].intensity);
-    if (!ts->io.write)
+    if (!ts->io.write || !ts->write_now)
         return;
     uint64_t t0 = now_ns();
     if (ts->io.write(ts->io.write_arg, first, count, c[3], err, sizeof err) != 0)
@@ -84,21 +84,13 @@ static struct starpu_codelet read_cl = {
     .modes = {STARPU_W, STARPU_W, STARPU_W, STARPU_W},
 };
 
-/* Results written in row order (write_in_order) also hold the sequence. */
+/* Reads the slot; results written in row order (io.in_order) also hold the
+ * sequence handle, read-write: its fifth buffer. */
 static struct starpu_codelet store_cl = {
     .name = "lp_store",
     .where = STARPU_CPU,
     .cpu_funcs = {store_cpu},
-    .nbuffers = 4,
-    .modes = {STARPU_R, STARPU_R, STARPU_R, STARPU_R},
-};
-
-static struct starpu_codelet store_in_order_cl = {
-    .name = "lp_store",
-    .where = STARPU_CPU,
-    .cpu_funcs = {store_cpu},
-    .nbuffers = 5,
-    .modes = {STARPU_R, STARPU_R, STARPU_R, STARPU_R, STARPU_RW},
+    .nbuffers = STARPU_VARIABLE_NBUFFERS,
 };
 
 static int submit_io(struct starpu_codelet *cl, starpu_data_handle_t *h, int n, io_arg *arg)
@@ -107,6 +99,11 @@ static int submit_io(struct starpu_codelet *cl, starpu_data_handle_t *h, int n, 
     task->cl = cl;
     for (int k = 0; k < n; k++)
         task->handles[k] = h[k];
+    if (cl->nbuffers == STARPU_VARIABLE_NBUFFERS) {
+        task->nbuffers = n;
+        for (int k = 0; k < n; k++)
+            task->modes[k] = k < 4 ? STARPU_R : STARPU_RW;
+    }
     task->cl_arg = arg;
     task->cl_arg_size = sizeof *arg;
     return starpu_task_submit(task);
@@ -140,8 +137,7 @@ int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
         if (ret == 0)
             ret = starpu_task_submit(lp_compute_task(opt, ts, t, h, rs));
         if (ret == 0)
-            ret = ts->io.in_order ? submit_io(&store_in_order_cl, store_h, 5, &io_args[t])
-                                  : submit_io(&store_cl, store_h, 4, &io_args[t]);
+            ret = submit_io(&store_cl, store_h, ts->io.in_order ? 5 : 4, &io_args[t]);
         if (ret != 0) {
             fprintf(stderr, "lp-starpu: tasks of tile %zu refused: %s\n", t,
                     ret == -ENODEV ? "no worker can run them" : strerror(-ret));

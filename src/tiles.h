@@ -55,6 +55,7 @@ typedef struct lp_tiles {
     double *(*slot)[4];
     lp_tile_io io;
     int verify_now;           /* the store tasks check every row */
+    int write_now;            /* the store tasks write (a FIFO: the last run only) */
     /* this rank's I/O in the last run (streamed) or write (resident) */
     _Atomic uint64_t read_bytes, read_ns, write_bytes, write_ns;
 } lp_tiles;

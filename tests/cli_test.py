@@ -810,6 +810,18 @@ def outputs_follow_links_and_never_replace_special_files():
     check(rc == 0, err)
     check(stat.S_ISFIFO(os.lstat("fifo.npy").st_mode), "the FIFO was replaced")
     check(got and len(got[0]) == 128 + 8000, f"read {len(got[0]) if got else 0} bytes")
+    # Streamed, with a warm-up and two runs: the FIFO gets one copy, in
+    # row order.
+    rc, _, err = run("--rows", 1000, "--tiles", 7, "--output", "file.npy")
+    check(rc == 0, err)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open("fifo.npy", "rb").read()))
+    reader.start()
+    rc, _, err = run("--rows", 1000, "--tiles", 7, "--stream", "--window", "1M", "--repeat", 2,
+                     "--output", "fifo.npy")
+    reader.join(timeout=60)
+    check(rc == 0, err)
+    check(got and got[0] == open("file.npy", "rb").read(), "the FIFO's bytes differ from the file's")
     # A device is written into, not replaced (a null device of our own).
     if os.geteuid() == 0:
         os.mknod("null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
