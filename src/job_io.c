@@ -1,13 +1,19 @@
 /* The job's input and output files, opened and closed on every rank
  * together (job_io.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "job_io.h"
 
-static void say(const lp_comm *c, const char *msg)
+void lp_say(const lp_comm *c, const char *fmt, ...)
 {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     if (c->size > 1)
         fprintf(stderr, "lp-starpu[rank %d]: %s\n", c->rank, msg);
     else
@@ -19,7 +25,7 @@ int lp_job_input_open(const lp_comm *c, const char *spec, lp_npy_input *in)
     char err[700];
     int status = LP_OK;
     if (c->rank == 0 && lp_npy_input_open(in, spec, err, sizeof err) != 0) {
-        say(c, err);
+        lp_say(c, "%s", err);
         status = LP_ERR_RUNTIME;
     }
     if ((status = lp_comm_agree(c, status)) != LP_OK)
@@ -29,10 +35,8 @@ int lp_job_input_open(const lp_comm *c, const char *spec, lp_npy_input *in)
     if (c->rank != 0) {
         int unreadable = lp_npy_input_open(in, spec, err, sizeof err) != 0;
         if (unreadable || in->rows != rows) {
-            char msg[800];
-            snprintf(msg, sizeof msg, "%s (each rank reads its own rows: every rank must see "
-                     "rank 0's files)", unreadable ? err : "not the input rank 0 reads");
-            say(c, msg);
+            lp_say(c, "%s (each rank reads its own rows: every rank must see rank 0's files)",
+                   unreadable ? err : "not the input rank 0 reads");
             status = LP_ERR_RUNTIME;
         }
     }
@@ -47,12 +51,11 @@ int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_npy_o
     o->fd = -1;
     if (c->rank == 0) {
         if (c->size > 1 && !lp_out_replaces(path)) {
-            snprintf(err, sizeof err, "%s: not a regular file: under --mpi every rank writes its "
-                     "rows into it at their offsets", path);
-            say(c, err);
+            lp_say(c, "%s: not a regular file: under --mpi every rank writes its rows into it "
+                   "at their offsets", path);
             status = LP_ERR_RUNTIME;
         } else if (lp_npy_output_open(o, path, rows, err, sizeof err) != 0) {
-            say(c, err);
+            lp_say(c, "%s", err);
             status = LP_ERR_RUNTIME;
         } else if (o->file.tmp) {
             snprintf(tmp, sizeof tmp, "%s", o->file.tmp);
@@ -62,10 +65,7 @@ int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_npy_o
         return status;
     c->ops->bcast(c, tmp, sizeof tmp);
     if (c->rank != 0 && lp_npy_output_attach(o, tmp, rows, err, sizeof err) != 0) {
-        char msg[800];
-        snprintf(msg, sizeof msg, "%s (every rank writes its own rows: the ranks must share a "
-                 "file system)", err);
-        say(c, msg);
+        lp_say(c, "%s (every rank writes its own rows: the ranks must share a file system)", err);
         status = LP_ERR_RUNTIME;
     }
     if ((status = lp_comm_agree(c, status)) != LP_OK)
@@ -78,7 +78,7 @@ int lp_job_output_close(const lp_comm *c, const char *path, lp_npy_output *o, in
     char err[700];
     if (c->rank != 0) {   /* close first: rank 0 renames a complete file */
         if (status == LP_OK && lp_npy_output_commit(o, path, err, sizeof err) != 0) {
-            say(c, err);
+            lp_say(c, "%s", err);
             status = LP_ERR_RUNTIME;
         } else if (status != LP_OK) {
             lp_npy_output_abort(o);
@@ -87,7 +87,7 @@ int lp_job_output_close(const lp_comm *c, const char *path, lp_npy_output *o, in
     status = lp_comm_agree(c, status);
     if (c->rank == 0) {
         if (status == LP_OK && lp_npy_output_commit(o, path, err, sizeof err) != 0) {
-            say(c, err);
+            lp_say(c, "%s", err);
             status = LP_ERR_RUNTIME;
         } else if (status != LP_OK) {
             lp_npy_output_abort(o);

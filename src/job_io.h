@@ -9,6 +9,10 @@
 #include "npy.h"
 #include "tiles.h"
 
+/* One line on stderr, "lp-starpu: ...", naming the rank when there are
+ * several ("lp-starpu[rank 1]: ..."). */
+void lp_say(const lp_comm *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Opens spec on every rank, rank 0 first (so a missing file is said once).
  * Returns the agreed status: LP_OK or LP_ERR_RUNTIME. */
 int lp_job_input_open(const lp_comm *c, const char *spec, lp_npy_input *in);

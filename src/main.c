@@ -3,7 +3,6 @@
  * or read this rank's rows, run (or compare, or calibrate), and report at
  * rank 0.  What concerns the other ranks goes through the communicator
  * (comm.h); one process is a job of one rank. */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,20 +38,6 @@ typedef struct job {
     lp_progress progress;
 } job;
 
-/* One line on stderr, naming the rank when there are several. */
-static void say(const job *j, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (j->comm->size > 1)
-        fprintf(stderr, "lp-starpu[rank %d]: %s\n", j->comm->rank, msg);
-    else
-        fprintf(stderr, "lp-starpu: %s\n", msg);
-}
-
 static int root(const job *j)
 {
     return j->comm->rank == 0;
@@ -69,12 +54,12 @@ static int outputs_ok(const job *j)
         if (!paths[i])
             continue;
         if (lp_out_check(paths[i], err, sizeof err) != 0) {
-            say(j, "%s", err);
+            lp_say(j->comm, "%s", err);
             return LP_ERR_RUNTIME;
         }
         if (j->c.input && stat(j->c.input, &in) == 0 && stat(paths[i], &out) == 0 &&
             in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-            say(j, "%s: is the input file; refusing to overwrite it", paths[i]);
+            lp_say(j->comm, "%s: is the input file; refusing to overwrite it", paths[i]);
             return LP_ERR_RUNTIME;
         }
     }
@@ -114,13 +99,13 @@ static int choose_residence(job *j, size_t *window)
                                            : 1ull << 28);
     int status = LP_OK;
     if (stream && avail && *window > avail) {
-        say(j, "a window of %s does not fit in the %s of memory available",
+        lp_say(j->comm, "a window of %s does not fit in the %s of memory available",
             lp_format_bytes((double)*window, win_s, sizeof win_s),
             lp_format_bytes((double)avail, avail_s, sizeof avail_s));
         status = LP_ERR_RUNTIME;
     } else if (stream && !j->c.stream && root(j) && !j->c.quiet) {
-        say(j, "note: %llu rows need %s of memory, %s is available: streaming them through a "
-            "window of %s (--window)", (unsigned long long)rows,
+        lp_say(j->comm, "note: %llu rows need %s of memory, %s is available: streaming them "
+               "through a window of %s (--window)", (unsigned long long)rows,
             lp_format_bytes((double)need, need_s, sizeof need_s),
             lp_format_bytes((double)avail, avail_s, sizeof avail_s),
             lp_format_bytes((double)*window, win_s, sizeof win_s));
@@ -135,8 +120,8 @@ static int check_backend(const job *j)
     lp_backend b = j->c.opt.backend;
     if (b == LP_BACKEND_AUTO || lp_backend_workers(b) > 0)
         return LP_OK;
-    say(j, "--backend %s: StarPU has no %s worker (%s)", lp_backend_name(b), lp_backend_name(b),
-        lp_backend_hint(b));
+    lp_say(j->comm, "--backend %s: StarPU has no %s worker (%s)", lp_backend_name(b),
+           lp_backend_name(b), lp_backend_hint(b));
     return LP_ERR_BACKEND;
 }
 
@@ -146,8 +131,8 @@ static int bad_inputs(job *j)
 {
     j->ctx.bad_inputs = lp_tiles_bad_inputs(&j->ts, &j->ctx.first_bad_row);
     if (j->ctx.bad_inputs && root(j))
-        say(j, "%s: %zu rows with a non-positive or NaN input (first: row %zu)%s", j->c.input,
-            j->ctx.bad_inputs, j->ctx.first_bad_row,
+        lp_say(j->comm, "%s: %zu rows with a non-positive or NaN input (first: row %zu)%s",
+               j->c.input, j->ctx.bad_inputs, j->ctx.first_bad_row,
             j->c.strict ? "" : "; their results are NaN or infinite");
     return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;
 }
@@ -161,7 +146,8 @@ static int load_rows(job *j, size_t window)
                                    j->out_open ? &j->out : NULL);
     int status = j->ctx.streamed ? lp_tiles_stream(&j->ts, window, &io) : lp_tiles_alloc(&j->ts);
     if (status == LP_ERR_RUNTIME)
-        say(j, "cannot allocate the rows of %zu tiles", j->ts.streamed ? j->ts.slots : j->ts.mine);
+        lp_say(j->comm, "cannot allocate the rows of %zu tiles",
+               j->ts.streamed ? j->ts.slots : j->ts.mine);
     j->ts.io = io;
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK || j->ctx.streamed)
         return status;
@@ -177,7 +163,7 @@ static int load_rows(job *j, size_t window)
         lp_tiles_range(&j->ts, t, &first, &count);
         if (j->ts.owner[t] == j->comm->rank &&
             lp_npy_input_read(&j->in, first, count, col[0], col[1], col[2], err, sizeof err) != 0) {
-            say(j, "%s", err);
+            lp_say(j->comm, "%s", err);
             status = LP_ERR_RUNTIME;
         }
         if (j->ts.owner[t] == j->comm->rank)
@@ -216,7 +202,7 @@ static int run_all(job *j)
         if (opt.progress)
             lp_progress_end(&j->progress);
         if (status == LP_ERR_VERIFY && root(j))
-            say(j, "--verify failed (backend %s): row %zu has relative error %.3g > %g "
+            lp_say(j->comm, "--verify failed (backend %s): row %zu has relative error %.3g > %g "
                 "(x=%.17g y=%.17g z=%.17g out=%.17g)", lp_backend_name(opt.backend), r->worst_row,
                 r->max_rel_error, LP_VERIFY_TOLERANCE, r->worst_values[0], r->worst_values[1],
                 r->worst_values[2], r->worst_values[3]);
@@ -260,7 +246,7 @@ static int start(job *j)
     describe_data(j);
     const char *env = getenv("STARPU_SCHED");
     if (j->c.opt.sched && env && strcmp(j->c.opt.sched, env) && !j->c.quiet && root(j))
-        say(j, "note: --sched %s overrides STARPU_SCHED=%s", j->c.opt.sched, env);
+        lp_say(j->comm, "note: --sched %s overrides STARPU_SCHED=%s", j->c.opt.sched, env);
 
     lp_block_stop_signals();
     if (j->c.trace && lp_fxt_prepare(j->fxt_dir, sizeof j->fxt_dir) != 0)
@@ -300,13 +286,13 @@ static int prepare(job *j)
                        ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
     j->ctx.tiles_asked = j->c.opt.tiles;
     if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
-        say(j, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles, j->rows,
-            j->rows);
+        lp_say(j->comm, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles,
+               j->rows, j->rows);
     else if (root(j) && !j->c.quiet && asked && tiles > asked)
-        say(j, "note: %zu tiles: a tile holds at most %zu rows (StarPU's vectors count in 32 "
-            "bits)", tiles, lp_tile_rows_limit);
+        lp_say(j->comm, "note: %zu tiles: a tile holds at most %zu rows (StarPU's vectors count "
+               "in 32 bits)", tiles, lp_tile_rows_limit);
     if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
-        say(j, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
+        lp_say(j->comm, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
             j->comm->size, tiles, tiles, j->comm->size - 1);
     if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles) != LP_OK)
         status = LP_ERR_RUNTIME;
@@ -389,7 +375,7 @@ static int write_trace(job *j)
     int status = LP_OK;
     char err[600];
     if (root(j) && lp_trace_svg(j->c.trace, r, all, total, err, sizeof err) != 0) {
-        say(j, "%s (the trace)", err);
+        lp_say(j->comm, "%s (the trace)", err);
         status = LP_ERR_RUNTIME;
     }
     free(all);
@@ -447,7 +433,7 @@ int main(int argc, char **argv)
     int64_t signo = lp_stop_requested();
     j.comm->ops->reduce_i64(j.comm, &signo, 1, LP_REDUCE_MAX);
     if (signo) {
-        say(&j, "stopped by signal %d (%s)", (int)signo, strsignal((int)signo));
+        lp_say(j.comm, "stopped by signal %d (%s)", (int)signo, strsignal((int)signo));
         status = 128 + (int)signo;
     }
     int traced = status == LP_OK && j.c.trace && !j.c.calibrate;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <starpu.h>
 
 #include "internal.h"
@@ -26,54 +25,51 @@ static starpu_data_handle_t (*slot_h)[4];
 static starpu_data_handle_t sequence;   /* orders the writes: a FIFO's */
 static io_arg *io_args;
 
-static uint64_t now_ns(void)
+/* The tile an I/O task is for, on its slot's buffers (count rows of them:
+ * the slot may be a row longer). */
+static lp_data slot_tile(void *buffers[], const io_arg *a, size_t *first)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+    size_t count;
+    double *c[4];
+    lp_tiles_range(a->ts, a->tile, first, &count);
+    for (int k = 0; k < 4; k++)
+        c[k] = (double *)STARPU_VECTOR_GET_PTR(buffers[k]);
+    return (lp_data){.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
 }
 
 static void read_cpu(void *buffers[], void *cl_arg)
 {
     const io_arg *a = cl_arg;
     lp_tiles *ts = a->ts;
-    size_t first, count;
+    size_t first;
     char err[600];
-    lp_tiles_range(ts, a->tile, &first, &count);
-    double *c[4];
-    for (int k = 0; k < 4; k++)
-        c[k] = (double *)STARPU_VECTOR_GET_PTR(buffers[k]);
-    uint64_t t0 = now_ns();
-    if (ts->io.read(ts->io.read_arg, first, count, c[0], c[1], c[2], err, sizeof err) != 0)
+    lp_data tile = slot_tile(buffers, a, &first);
+    uint64_t t0 = lp_now_ns();
+    if (ts->io.read(ts->io.read_arg, first, tile.rows, tile.x, tile.y, tile.z, err, sizeof err))
         lp_codelet_fail(a->tile, "read", err);
-    atomic_fetch_add(&ts->read_ns, now_ns() - t0);
-    atomic_fetch_add(&ts->read_bytes, 3 * count * sizeof(double));
-    lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+    atomic_fetch_add(&ts->read_ns, lp_now_ns() - t0);
+    atomic_fetch_add(&ts->read_bytes, 3 * tile.rows * sizeof(double));
     lp_tile_result *r = &ts->result[a->tile];
     r->bad_inputs = lp_count_bad_inputs(&tile, &r->first_bad);
-    lp_poison(c[3], STARPU_VECTOR_GET_NX(buffers[3]));   /* unwritten results stay NaN */
+    lp_poison(tile.out, STARPU_VECTOR_GET_NX(buffers[3]));   /* unwritten results stay NaN */
 }
 
 static void store_cpu(void *buffers[], void *cl_arg)
 {
     const io_arg *a = cl_arg;
     lp_tiles *ts = a->ts;
-    size_t first, count;
+    size_t first;
     char err[600];
-    lp_tiles_range(ts, a->tile, &first, &count);
-    double *c[4];
-    for (int k = 0; k < 4; k++)
-        c[k] = (double *)STARPU_VECTOR_GET_PTR(buffers[k]);
-    lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+    lp_data tile = slot_tile(buffers, a, &first);
     lp_tile_result_of(&ts->result[a->tile], &tile, first, ts->verify_now,
                       ts->args[a->tile].intensity);
     if (!ts->io.write || !ts->write_now)
         return;
-    uint64_t t0 = now_ns();
-    if (ts->io.write(ts->io.write_arg, first, count, c[3], err, sizeof err) != 0)
+    uint64_t t0 = lp_now_ns();
+    if (ts->io.write(ts->io.write_arg, first, tile.rows, tile.out, err, sizeof err) != 0)
         lp_codelet_fail(a->tile, "write", err);
-    atomic_fetch_add(&ts->write_ns, now_ns() - t0);
-    atomic_fetch_add(&ts->write_bytes, count * sizeof(double));
+    atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
+    atomic_fetch_add(&ts->write_bytes, tile.rows * sizeof(double));
 }
 
 static struct starpu_codelet read_cl = {

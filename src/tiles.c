@@ -144,7 +144,7 @@ void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int
     }
 }
 
-static uint64_t now_ns(void)
+uint64_t lp_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -153,7 +153,7 @@ static uint64_t now_ns(void)
 
 int lp_tiles_write(lp_tiles *ts)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = lp_now_ns();
     for (size_t t = 0; t < ts->tiles && ts->io.write; t++) {
         size_t first, count;
         char err[600];
@@ -166,7 +166,7 @@ int lp_tiles_write(lp_tiles *ts)
         }
         atomic_fetch_add(&ts->write_bytes, count * sizeof(double));
     }
-    atomic_fetch_add(&ts->write_ns, now_ns() - t0);
+    atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
     return LP_OK;
 }
 

@@ -98,6 +98,9 @@ void lp_tiles_free(lp_tiles *ts);
 void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int verify,
                        unsigned intensity);
 
+/* The monotonic clock in ns, for the I/O times. */
+uint64_t lp_now_ns(void);
+
 /* Tile t's rows: first and count. */
 void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count);
 
