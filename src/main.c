@@ -253,7 +253,15 @@ static int start(job *j)
         j->fxt_dir[0] = '\0';   /* the chart then has no transfers */
     j->ctx.env_defaults = lp_environment_defaults();
     double t = lp_now_ms();
-    int started = lp_start(&j->c.opt);
+    /* Rank 0 first: a StarPU that finds no bus calibration in STARPU_HOME
+     * measures the bus and writes its files, and ranks sharing that
+     * directory (one host, or a shared home) would read them half-written
+     * (seen: an assertion in StarPU's check_bus_affinity_file).  The other
+     * ranks then start together and only read them. */
+    int started = root(j) ? lp_start(&j->c.opt) : LP_OK;
+    status = lp_comm_agree(j->comm, started);
+    if (!root(j))
+        started = status == LP_OK ? lp_start(&j->c.opt) : status;   /* not started */
     if ((status = lp_comm_agree(j->comm, started)) != LP_OK) {
         if (started == LP_OK)   /* another rank failed: stop ours too */
             lp_stop();
