@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 STAMP := .deps/starpu/.lp-starpu-bootstrap
 
-.PHONY: all run test bootstrap build clean test-sanitize fuzz-smoke
+.PHONY: all run test bootstrap build install clean test-sanitize fuzz-smoke
 
 all: build
 
@@ -26,6 +26,12 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# bin/lp-starpu, the library, its header, pkg-config file and man page, and
+# the bootstrap's StarPU beside them; the prefix may be moved afterwards.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Reliability checks, each in its own build directory (.ci/run runs both
 # after `make test`; the valgrind test is part of `make test` itself).

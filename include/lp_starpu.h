@@ -75,10 +75,11 @@ typedef struct lp_options {
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory
- * (pinned when an accelerator exists). */
+ * (pinned when an accelerator exists), or the caller's (lp_data_wrap). */
 typedef struct lp_data {
     size_t rows;
     double *x, *y, *z, *out;
+    int wrapped;          /* the caller's memory: lp_data_free only unpins */
 } lp_data;
 
 typedef struct lp_worker_stats {
@@ -150,7 +151,8 @@ LP_API void lp_stop(void);
 /* Asks lp_run to stop early: it submits no further task, waits for the
  * tasks already submitted, and returns LP_ERR_INTERRUPTED.  Only sets a
  * flag, so a signal handler may call it; signo (non-zero) is remembered for
- * the exit status.  lp_stop_requested returns it, 0 if no stop was asked. */
+ * the exit status.  lp_stop_requested returns it, 0 if no stop was asked;
+ * lp_request_stop(0) withdraws the request (before the next lp_run). */
 LP_API void lp_request_stop(int signo);
 LP_API int lp_stop_requested(void);
 
@@ -176,6 +178,13 @@ LP_API size_t lp_default_tiles(size_t rows);
 /* Every page touched (see data.c).  LP_OK, LP_ERR_RUNTIME, or
  * LP_ERR_INTERRUPTED when lp_request_stop was called meanwhile. */
 LP_API int lp_data_alloc(lp_data *d, size_t rows);
+/* The caller's columns, used in place (no copy): each of `rows` doubles;
+ * pinned for the accelerators' DMA when StarPU has a CUDA worker (call it
+ * after lp_start).  x, y and z are only read.  The memory must stay valid
+ * until lp_data_free, which unpins it and frees nothing.  LP_OK, or
+ * LP_ERR_USAGE for a NULL column with rows > 0. */
+LP_API int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z,
+                        double *out);
 LP_API void lp_data_free(lp_data *d);
 /* seed: x = y = z = i+1 (the reference program's data); random: each value
  * uniform in [0.5, 1.5), a pure function of (seed, row, column). */
@@ -209,6 +218,12 @@ LP_API double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *wor
 
 /* Inputs that are not > 0 (including NaN): count and first such row. */
 LP_API size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
+
+/* sizeof each public struct by its C name ("lp_options", "lp_data",
+ * "lp_report", "lp_worker_stats", "lp_bus_stats", "lp_task_record"), 0 for
+ * another name: a binding from another language (python/) checks its own
+ * layout against these before any call. */
+LP_API size_t lp_struct_size(const char *name);
 
 #ifdef __cplusplus
 }

@@ -51,12 +51,46 @@ int lp_data_alloc(lp_data *d, size_t rows)
     return LP_OK;
 }
 
+/* Pinning matters only for an accelerator's DMA (StarPU 1.3 pins nothing
+ * without CUDA).  A column given twice is pinned, and unpinned, once. */
+static void pin_columns(const lp_data *d, int pin)
+{
+    if (d->rows == 0 || starpu_cuda_worker_get_count() == 0)
+        return;
+    double *cols[4] = {d->x, d->y, d->z, d->out};
+    for (int c = 0; c < 4; c++) {
+        int seen = 0;
+        for (int e = 0; e < c; e++)
+            seen |= cols[e] == cols[c];
+        if (seen)
+            continue;
+        if (pin)
+            starpu_memory_pin(cols[c], d->rows * sizeof(double));
+        else
+            starpu_memory_unpin(cols[c], d->rows * sizeof(double));
+    }
+}
+
+int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z, double *out)
+{
+    memset(d, 0, sizeof *d);
+    if (rows > 0 && (!x || !y || !z || !out))
+        return LP_ERR_USAGE;
+    *d = (lp_data){.rows = rows, .x = x, .y = y, .z = z, .out = out, .wrapped = 1};
+    pin_columns(d, 1);
+    return LP_OK;
+}
+
 void lp_data_free(lp_data *d)
 {
-    double *cols[4] = {d->x, d->y, d->z, d->out};
-    for (int c = 0; c < 4; c++)
-        if (cols[c])
-            starpu_free(cols[c]);
+    if (d->wrapped) {
+        pin_columns(d, 0);
+    } else {
+        double *cols[4] = {d->x, d->y, d->z, d->out};
+        for (int c = 0; c < 4; c++)
+            if (cols[c])
+                starpu_free(cols[c]);
+    }
     memset(d, 0, sizeof *d);
 }
 

@@ -125,3 +125,19 @@ lp_backend lp_worker_backend(int workerid)
     default: return LP_BACKEND_CPU;
     }
 }
+
+size_t lp_struct_size(const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t size;
+    } sizes[] = {
+        {"lp_options", sizeof(lp_options)},           {"lp_data", sizeof(lp_data)},
+        {"lp_report", sizeof(lp_report)},             {"lp_worker_stats", sizeof(lp_worker_stats)},
+        {"lp_bus_stats", sizeof(lp_bus_stats)},       {"lp_task_record", sizeof(lp_task_record)},
+    };
+    for (size_t i = 0; name && i < sizeof sizes / sizeof sizes[0]; i++)
+        if (strcmp(name, sizes[i].name) == 0)
+            return sizes[i].size;
+    return 0;
+}

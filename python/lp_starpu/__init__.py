@@ -1,0 +1,172 @@
+"""lp_starpu: out = log(x) * log(y) * log(z) on NumPy arrays, as a StarPU task
+graph in this process (tiles scheduled on CPU cores and accelerators).
+
+    import numpy as np, lp_starpu
+    x = np.arange(1, 10_000_001, dtype=np.float64)
+    out = lp_starpu.logprod(x, x, x)                  # one run
+    r = lp_starpu.run(x, x, x, repeat=5, warmup=1)    # timed, with a report
+    r.seconds, r.checksum, r.workers, r.buses
+
+One StarPU runtime per process: started on first use (the STARPU_*
+variables are read then), restarted only when another `sched` is asked
+for, stopped at exit.  Runs are one at a time.  Arrays: see _columns.py
+(C-contiguous float64 is used in place, never copied)."""
+import dataclasses
+import math
+from typing import List, Optional
+
+from . import _abi, _columns, _runtime
+from .errors import BackendUnavailableError, Error, VerifyError
+
+__all__ = ["logprod", "run", "Result", "Worker", "Bus", "start", "stop", "policies",
+           "library_path", "Error", "BackendUnavailableError", "VerifyError",
+           "VERIFY_TOLERANCE"]
+__version__ = "0.1.0"
+
+VERIFY_TOLERANCE = 1e-12   # LP_VERIFY_TOLERANCE: verify's bound per row
+
+
+@dataclasses.dataclass
+class Worker:
+    """One StarPU worker in the best run; the fields of the JSON report."""
+    name: str
+    kind: str
+    tasks: int
+    rows: int
+    busy_ms: float
+    predicted_ms: Optional[float]      # None unless the model predicted every task
+    mem_total_bytes: Optional[int]     # None: unknown
+    mem_peak_bytes: int
+
+
+@dataclasses.dataclass
+class Bus:
+    src: str
+    dst: str
+    bytes: int
+    transfers: int
+
+
+@dataclasses.dataclass
+class Result:
+    out: "numpy.ndarray"   # noqa: F821 (the out given, or a new array)
+    seconds: float         # best of repeat
+    median_seconds: float
+    run_seconds: List[float]
+    checksum: float        # sum of out in a fixed order (lp_checksum)
+    rows: int
+    tiles: int
+    sched: str
+    backend: str
+    intensity: int
+    repeat: int
+    warmup: int
+    workers: List[Worker]
+    buses: List[Bus]
+    model_samples: dict    # backend -> samples the model holds for these tiles
+    copied_inputs: int     # inputs that were not used in place
+    max_rel_error: Optional[float] = None   # verify=True only
+    worst_row: Optional[int] = None
+
+
+def start(sched=None):
+    """Starts the runtime now (first use does it otherwise); returns the
+    policy StarPU runs."""
+    return _runtime.start(sched)
+
+
+def stop():
+    """Stops the runtime (the next call starts it again)."""
+    _runtime.stop()
+
+
+def policies():
+    """The scheduling policies `sched` accepts."""
+    return _runtime.policies()
+
+
+def library_path():
+    """The liblp-starpu the module loaded."""
+    return _runtime.lib().path
+
+
+def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1):
+    """out[i] = log(x[i]) * log(y[i]) * log(z[i]) (with intensity K: the sum
+    over k < K of log(x+k) log(y+k) log(z+k)); returns out."""
+    return run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
+               intensity=intensity, repeat=1, warmup=0).out
+
+
+def _whole(name, value, low, high=None):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name}={value}: expected {low}.." + (str(high) if high else ""))
+    return value
+
+
+def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
+        repeat=1, warmup=0, verify=False):
+    """`warmup` untimed runs, then `repeat` timed ones (registration, tasks
+    and results back in host memory, as the tool times them); returns a
+    Result.  verify=True checks every row of the last run against a
+    long-double reference and raises VerifyError beyond VERIFY_TOLERANCE."""
+    if backend not in _abi.BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
+    intensity = _whole("intensity", intensity, 1, 1000000)
+    repeat = _whole("repeat", repeat, 1)
+    warmup = _whole("warmup", warmup, 0)
+    cols, copied = _columns.inputs(x, y, z)
+    rows = len(cols[0])
+    tiles = 0 if tiles is None else _whole("tiles", tiles, 1, rows)
+    out = _columns.output(out, rows, cols)
+    with _runtime._lock:
+        _runtime.start(sched)
+        if _runtime.workers(backend) == 0:
+            raise BackendUnavailableError(f"no StarPU worker of backend {backend!r} here", 3)
+        lib = _runtime.lib()
+        opt = _abi.Options()
+        lib.lp_options_init(opt)
+        opt.backend = _abi.BACKENDS.index(backend)
+        opt.tiles, opt.intensity, opt.repeat, opt.warmup = tiles, intensity, repeat, warmup
+        opt.quiet, opt.verify = 1, int(bool(verify))
+        data, report = _abi.Data(), _abi.Report()
+        ptr = [a.ctypes.data_as(_abi._double_p) for a in (*cols, out)]
+        lib.lp_data_wrap(data, rows, *ptr)
+        try:
+            status = _runtime.call_interruptibly(lib.lp_run, opt, data, report)
+        finally:
+            lib.lp_data_free(data)
+        if status not in (_abi.OK, _abi.ERR_VERIFY):
+            raise Error(f"the run failed (lp_status {status}; StarPU's message is on stderr)",
+                        status)
+        try:
+            result = _result(report, out, backend, copied, verify)
+        finally:
+            lib.lp_report_free(report)
+    if status == _abi.ERR_VERIFY:
+        raise VerifyError(f"row {result.worst_row}: relative error {result.max_rel_error:.3g} "
+                          f"beyond {VERIFY_TOLERANCE:g}", result)
+    return result
+
+
+def _none_if(value, missing):
+    return None if missing(value) else value
+
+
+def _result(rep, out, backend, copied, verify):
+    workers = [Worker(w.name.decode(), _abi.BACKENDS[w.kind], w.tasks, w.rows, w.busy_ms,
+                      _none_if(w.predicted_ms, math.isnan),
+                      _none_if(w.mem_total_bytes, lambda v: v < 0), w.mem_peak_bytes)
+               for w in rep.workers[:rep.nworkers]]
+    buses = [Bus(b.src.decode(), b.dst.decode(), b.bytes, b.transfers)
+             for b in rep.buses[:rep.nbuses]]
+    samples = {_abi.BACKENDS[k]: rep.model_samples[k] for k in range(1, len(_abi.BACKENDS))
+               if rep.model_samples[k] >= 0}
+    return Result(out=out, seconds=rep.seconds, median_seconds=rep.median_seconds,
+                  run_seconds=list(rep.run_seconds[:rep.repeat]), checksum=rep.checksum,
+                  rows=rep.rows, tiles=rep.tiles, sched=rep.sched.decode(), backend=backend,
+                  intensity=rep.intensity, repeat=rep.repeat, warmup=rep.warmup,
+                  workers=workers, buses=buses, model_samples=samples, copied_inputs=copied,
+                  max_rel_error=rep.max_rel_error if verify else None,
+                  worst_row=rep.worst_row if verify else None)

@@ -1,0 +1,58 @@
+"""Which arrays are used in place and which are copied.
+
+Inputs: 1-D arrays of one length, of a floating dtype float16, float32 or
+float64 (TypeError otherwise; integers, complex and long double are refused,
+not guessed at).  A C-contiguous, aligned float64 array in native byte order
+is used in place; any other accepted input (a list too) is copied to float64 first.
+`out`: None (allocated), or a writeable, C-contiguous, aligned, native
+float64 1-D array of the same length that overlaps no input; it is never
+copied, so anything else is refused."""
+import numpy as np
+
+ACCEPTED = (np.float16, np.float32, np.float64)
+_NATIVE_F8 = np.dtype(np.float64)
+
+
+def _is_in_place(a):
+    return a.dtype == _NATIVE_F8 and a.dtype.isnative and a.flags.c_contiguous and a.flags.aligned
+
+
+def inputs(x, y, z):
+    """The three columns as arrays lp_data_wrap can take, and how many were
+    copied."""
+    cols, copied = [], 0
+    for name, given in (("x", x), ("y", y), ("z", z)):
+        a = np.asarray(given)
+        copied += a is not given and not isinstance(given, np.ndarray)   # a list, say
+        if a.dtype.type not in ACCEPTED:
+            raise TypeError(f"{name}: dtype {a.dtype} is not float16, float32 or float64")
+        if a.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional, not of shape {a.shape}")
+        if not _is_in_place(a):
+            a = np.ascontiguousarray(a, dtype=np.float64)
+            copied += 1
+        cols.append(a)
+    lengths = {len(a) for a in cols}
+    if len(lengths) != 1:
+        raise ValueError(f"x, y and z differ in length: {len(cols[0])}, {len(cols[1])}, "
+                         f"{len(cols[2])}")
+    if not len(cols[0]):
+        raise ValueError("x, y and z are empty: nothing to compute")
+    return cols, copied
+
+
+def output(out, rows, cols):
+    if out is None:
+        return np.empty(rows, dtype=np.float64)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, not {type(out).__name__}")
+    if out.dtype != _NATIVE_F8 or not out.dtype.isnative:
+        raise TypeError(f"out: dtype {out.dtype} is not native float64 (out is never copied)")
+    if out.shape != (rows,):
+        raise ValueError(f"out must have shape ({rows},), not {out.shape}")
+    if not (out.flags.c_contiguous and out.flags.aligned and out.flags.writeable):
+        raise ValueError("out must be writeable, C-contiguous and aligned (out is never copied)")
+    for name, a in zip("xyz", cols):
+        if np.may_share_memory(out, a):
+            raise ValueError(f"out overlaps {name}: the tasks would read what they write")
+    return out

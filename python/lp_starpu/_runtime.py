@@ -1,0 +1,138 @@
+"""One StarPU runtime per process: started on first use (StarPU reads its
+STARPU_* variables then), restarted only for another policy, stopped at
+exit.  Runs go one at a time; each runs in a helper thread so that Ctrl-C
+reaches the main thread, which asks the run to stop, waits for the tasks in
+flight, and raises KeyboardInterrupt."""
+import atexit
+import os
+import signal
+import threading
+
+from . import _abi
+from .errors import BackendUnavailableError, Error
+
+_lock = threading.RLock()
+_lib = None
+_running_sched = None   # None: not started
+_started = False
+
+
+def lib():
+    global _lib
+    with _lock:
+        if _lib is None:
+            _lib = _abi.load()
+        return _lib
+
+
+def _environment_defaults():
+    """The tool's defaults (src/environment.c), each only when unset, so the
+    module and the tool share performance models and quiet."""
+    if "STARPU_HOME" not in os.environ and "STARPU_PERF_MODEL_DIR" not in os.environ:
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+            os.environ.get("HOME") or "/tmp", ".cache")
+        models = os.path.join(cache, "lp-starpu")
+        try:
+            os.makedirs(models, exist_ok=True)
+            os.environ["STARPU_PERF_MODEL_DIR"] = models
+        except OSError:
+            pass
+    for name, value in (("STARPU_HISTORY_MAX_ERROR", "300"), ("STARPU_SILENT", "1"),
+                        ("STARPU_FXT_TRACE", "0"),
+                        # StarPU's own SIGINT handler would come before Python's.
+                        ("STARPU_CATCH_SIGNALS", "0")):
+        os.environ.setdefault(name, value)
+
+
+def check_sched(sched):
+    if sched is None:
+        return None
+    if not isinstance(sched, str):
+        raise TypeError(f"sched must be a str or None, not {type(sched).__name__}")
+    if not lib().lp_sched_known(sched.encode()):
+        raise ValueError(f"unknown scheduling policy {sched!r}; known: {', '.join(policies())}")
+    return sched
+
+
+def policies():
+    names, i = [], 0
+    while True:
+        name = lib().lp_sched_nth(i)
+        if name is None:
+            return names
+        names.append(name.decode())
+        i += 1
+
+
+def start(sched=None):
+    """Starts StarPU with `sched` (None: STARPU_SCHED, else dmda) unless it
+    already runs it; another policy restarts it.  Returns the policy's name."""
+    global _running_sched, _started
+    with _lock:
+        sched = check_sched(sched)
+        if _started and (sched is None or sched == _running_sched):
+            return _running_sched
+        if _started:
+            stop()
+        _environment_defaults()
+        opt = _abi.Options()
+        lib().lp_options_init(opt)
+        opt.sched = sched.encode() if sched else None
+        status = lib().lp_start(opt)
+        if status == _abi.ERR_USAGE:
+            raise ValueError(f"StarPU refused the policy {sched or os.environ.get('STARPU_SCHED')!r}")
+        if status == _abi.ERR_BACKEND:
+            raise BackendUnavailableError("StarPU found no worker to start (STARPU_NCPU, "
+                                          "STARPU_NCUDA, STARPU_NOPENCL leave none?)", status)
+        if status != _abi.OK:
+            raise Error("StarPU failed to start", status)
+        if not _registered[0]:
+            atexit.register(stop)
+            _registered[0] = True
+        _started = True
+        _running_sched = lib().lp_sched_name().decode()
+        return _running_sched
+
+
+_registered = [False]
+
+
+def stop():
+    """Stops StarPU if it runs; the next call starts it again."""
+    global _started, _running_sched
+    with _lock:
+        if _started:
+            lib().lp_stop()
+            _started, _running_sched = False, None
+
+
+def workers(backend):
+    return lib().lp_backend_workers(_abi.BACKENDS.index(backend))
+
+
+def call_interruptibly(fn, *args):
+    """fn(*args) in a helper thread; Ctrl-C asks the run to stop, waits
+    for it, and raises KeyboardInterrupt.  The end is told by an Event the
+    thread sets, not by Thread.join/is_alive: a join interrupted by Ctrl-C
+    can mark a running thread as stopped (CPython up to 3.12)."""
+    box, done = {}, threading.Event()
+
+    def target():
+        try:
+            box["status"] = fn(*args)
+        finally:
+            done.set()
+    worker = threading.Thread(target=target, name="lp_starpu run", daemon=True)
+    interrupted = False
+    worker.start()
+    while not done.is_set():
+        try:
+            done.wait(0.1)
+        except KeyboardInterrupt:
+            if not interrupted:
+                lib().lp_request_stop(signal.SIGINT)
+            interrupted = True
+    if interrupted or box.get("status") == _abi.ERR_INTERRUPTED:
+        lib().lp_request_stop(0)   # the next run starts afresh
+        raise KeyboardInterrupt
+    return box["status"]

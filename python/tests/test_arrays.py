@@ -1,0 +1,63 @@
+"""Which arrays are used in place, which are copied, which are refused."""
+import numpy as np
+import pytest
+
+from conftest import max_rel_error, random_columns, reference, run_child
+
+
+def test_out_given_is_the_result(lp):
+    x, y, z = random_columns(100_000)
+    out = np.empty(100_000)
+    r = lp.run(x, y, z, out=out)
+    assert r.out is out and r.copied_inputs == 0
+    assert max_rel_error(out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def test_inputs_stay_as_they_were(lp):
+    x, y, z = random_columns(10_000)
+    before = [c.copy() for c in (x, y, z)]
+    lp.logprod(x, y, z)
+    assert all(np.array_equal(a, b) for a, b in zip((x, y, z), before))
+
+
+@pytest.mark.parametrize("make", [
+    lambda c: c.astype(np.float32),
+    lambda c: c.astype(np.float16),
+    lambda c: np.repeat(c, 2)[::2],                 # strided view
+    lambda c: c.astype(c.dtype.newbyteorder()),     # other byte order (converted)
+    lambda c: list(c),                              # a list becomes a float64 array
+])
+def test_other_floating_inputs_are_copied(lp, make):
+    x, y, z = random_columns(5_000)
+    x2 = make(x)
+    r = lp.run(x2, y, z)
+    assert r.copied_inputs == 1
+    want = np.asarray(x2, dtype=np.float64)
+    assert max_rel_error(r.out, reference(want, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def test_columns_may_be_one_array(lp):
+    x = np.linspace(0.5, 3.0, 1000)
+    assert max_rel_error(lp.logprod(x, x, x), reference(x, x, x)) <= lp.VERIFY_TOLERANCE
+
+
+ZERO_COPY_CHILD = r"""
+import resource, numpy as np, lp_starpu
+n = 10_000_000                      # 80 MB a column
+cols = [np.random.default_rng(i).uniform(0.5, 1.5, n) for i in range(3)]
+out = np.ones(n)                    # touched: its pages count before the run
+lp_starpu.logprod(cols[0][:1000], cols[1][:1000], cols[2][:1000])   # runtime up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+r = lp_starpu.run(*cols, out=out)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) * 1024, r.copied_inputs, r.out is out)
+"""
+
+
+def test_zero_copy_allocates_nothing_of_the_inputs_size():
+    p = run_child(ZERO_COPY_CHILD)
+    assert p.returncode == 0, p.stderr
+    grown, copied, same = p.stdout.split()
+    assert (copied, same) == ("0", "True")
+    # One copied column would add 80 MB to the peak.
+    assert int(grown) < 16 * 2**20, f"peak RSS grew by {int(grown) / 2**20:.1f} MiB"

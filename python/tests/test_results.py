@@ -1,0 +1,60 @@
+"""Results against independent references: NumPy in long double, row by
+row, and the seed data's known checksum."""
+import math
+
+import numpy as np
+
+from conftest import max_rel_error, random_columns, reference
+
+SEED_10M_CHECKSUM = 34986983045.742981   # README; the tool gives the same
+
+
+def test_random_rows_match_long_double_reference(lp):
+    x, y, z = random_columns(1_000_003)
+    out = lp.logprod(x, y, z)
+    assert out.shape == x.shape and out.dtype == np.float64
+    assert max_rel_error(out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def test_each_column_is_read_as_itself(lp):
+    # log(x) log(y) log(z) with x = 2, y = 3, z = 5 in different rows'
+    # order: swapping or repeating columns gives another number.
+    x, y, z = np.full(100, 2.0), np.full(100, 3.0), np.full(100, 5.0)
+    x[7] = 7.0
+    out = lp.logprod(x, y, z, tiles=4)
+    expected = math.log(2) * math.log(3) * math.log(5)
+    assert np.allclose(np.delete(out, 7), expected, rtol=1e-14, atol=0)
+    assert math.isclose(out[7], math.log(7) * math.log(3) * math.log(5), rel_tol=1e-14)
+
+
+def test_intensity_sums_k_terms(lp):
+    x, y, z = random_columns(50_000, seed=3)
+    out = lp.logprod(x, y, z, intensity=4)
+    assert max_rel_error(out, reference(x, y, z, intensity=4)) <= lp.VERIFY_TOLERANCE
+
+
+def test_seed_checksum_and_rows(lp):
+    x = np.arange(1, 10_000_001, dtype=np.float64)
+    r = lp.run(x, x.copy(), x.copy(), verify=True)
+    assert math.isclose(r.checksum, SEED_10M_CHECKSUM, rel_tol=1e-13)
+    assert r.max_rel_error <= lp.VERIFY_TOLERANCE
+    rows = np.r_[0:1000, 4_999_000:5_001_000, 9_999_000:10_000_000]   # tile edges among them
+    assert max_rel_error(r.out[rows], reference(x[rows], x[rows], x[rows])) <= 1e-15 * 4
+    assert math.isclose(r.checksum, math.fsum(r.out), rel_tol=1e-13)
+
+
+def test_report_fields_like_the_tool(lp):
+    x, y, z = random_columns(200_000, seed=11)
+    r = lp.run(x, y, z, backend="cpu", tiles=7, repeat=4, warmup=1)
+    assert (r.rows, r.tiles, r.repeat, r.warmup, r.backend) == (200_000, 7, 4, 1, "cpu")
+    assert len(r.run_seconds) == 4 and all(t > 0 for t in r.run_seconds)
+    assert r.seconds == min(r.run_seconds)
+    middle = sorted(r.run_seconds)[1:3]
+    assert math.isclose(r.median_seconds, sum(middle) / 2, rel_tol=1e-12)
+    assert r.workers and all(w.kind == "cpu" for w in r.workers)
+    assert sum(w.tasks for w in r.workers) == 7
+    assert sum(w.rows for w in r.workers) == 200_000
+    assert all(w.busy_ms > 0 for w in r.workers if w.tasks)
+    assert r.buses == []          # CPU workers share host memory: nothing moved
+    assert r.sched == lp.start()  # the policy the runtime runs
+    assert max_rel_error(r.out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE

@@ -1,0 +1,65 @@
+"""One runtime per process: policies, restarts, and which library."""
+import os
+
+import numpy as np
+
+from conftest import max_rel_error, random_columns, reference, run_child
+
+
+def test_policy_asked_for_is_the_one_run(lp):
+    x, y, z = random_columns(20_000)
+    for sched in ("eager", "dmda", "lp-eft", "eager"):
+        r = lp.run(x, y, z, sched=sched, verify=True)
+        assert r.sched == sched
+        assert r.max_rel_error <= lp.VERIFY_TOLERANCE
+    # sched=None keeps whatever runs.
+    assert lp.run(x, y, z).sched == "eager"
+
+
+def test_policies_listed(lp):
+    names = lp.policies()
+    assert {"dmda", "eager", "lp-eft"} <= set(names)
+
+
+def test_stop_then_use_again(lp):
+    x, y, z = random_columns(1000)
+    lp.stop()
+    lp.stop()   # twice is harmless
+    assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def test_library_is_the_one_asked_for(lp):
+    want = os.environ.get("LP_STARPU_LIB")
+    if want:
+        assert os.path.realpath(lp.library_path()) == os.path.realpath(want)
+
+
+def test_worker_variables_read_at_start():
+    code = ("import numpy as np, lp_starpu\n"
+            "x = np.linspace(1, 2, 10000)\n"
+            "r = lp_starpu.run(x, x, x, backend='cpu', tiles=8)\n"
+            "print(len(r.workers), sum(w.tasks for w in r.workers))\n")
+    p = run_child(code, env={"STARPU_NCPU": "1"})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["1", "8"]
+
+
+def test_struct_layout_checked_against_the_library():
+    code = ("import ctypes, lp_starpu._abi as abi\n"
+            "class Short(ctypes.Structure):\n"
+            "    _fields_ = abi.Report._fields_[:-1]\n"
+            "abi.STRUCTS['lp_report'] = Short\n"
+            "try:\n"
+            "    abi.load()\n"
+            "except OSError as e:\n"
+            "    print(e)\n")
+    p = run_child(code)
+    assert p.returncode == 0, p.stderr
+    assert "struct lp_report" in p.stdout and "different versions" in p.stdout
+
+
+def test_missing_library_named():
+    p = run_child("import numpy as np, lp_starpu\nlp_starpu.logprod(np.ones(3), np.ones(3), np.ones(3))",
+                  env={"LP_STARPU_LIB": "/nonexistent/liblp-starpu.so.0"})
+    assert p.returncode != 0
+    assert "liblp-starpu not found" in p.stderr and "/nonexistent/liblp-starpu.so.0" in p.stderr
