@@ -20,6 +20,13 @@ lp_backend lp_worker_backend(int workerid);
 struct starpu_sched_policy;
 extern struct starpu_sched_policy lp_eft_policy;
 struct starpu_sched_policy *lp_policy_find(const char *name);
+/* heteroprio's buckets (policies.c): lp_start hands lp_heteroprio_init to
+ * StarPU, which calls it when heteroprio starts; every task is then given
+ * the bucket of the workers it may run on (its `where`). */
+void lp_heteroprio_init(unsigned sched_ctx);
+void lp_heteroprio_reset(void);
+struct starpu_task;
+void lp_task_bucket(struct starpu_task *task, uint32_t where);
 
 /* Tiles from --tiles / --tile-rows / the default, clamped to rows, and
  * raised so that no tile holds more than lp_tile_rows_limit rows;

@@ -86,6 +86,7 @@ struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t 
         task->handles[c] = h[c];
     if (opt->backend != LP_BACKEND_AUTO)   /* forced single backend */
         task->where = lp_where_mask(opt->backend);
+    lp_task_bucket(task, lp_where_mask(opt->backend));
     task->cl_arg = &ts->args[t];
     task->cl_arg_size = sizeof ts->args[t];
     task->callback_func = task_ended;
@@ -176,32 +177,81 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     return status;
 }
 
+/* Host work on each tile this rank owns, fn(ts, tile, ctx): one CPU task
+ * per tile, so that every CPU worker takes part (outside the timed span);
+ * in this thread when StarPU has no CPU worker or refuses a task. */
+typedef void lp_tile_fn(lp_tiles *ts, size_t tile, const void *ctx);
+typedef struct host_arg {
+    lp_tiles *ts;
+    size_t tile;
+    lp_tile_fn *fn;
+    const void *ctx;
+} host_arg;
+
+static void host_cpu(void *buffers[], void *cl_arg)
+{
+    (void)buffers;
+    const host_arg *a = cl_arg;
+    a->fn(a->ts, a->tile, a->ctx);
+}
+
+static struct starpu_codelet host_cl = {
+    .name = "lp_host",
+    .where = STARPU_CPU,
+    .cpu_funcs = {host_cpu},
+    .nbuffers = 0,
+};
+
+static void each_owned_tile(lp_tiles *ts, lp_tile_fn *fn, const void *ctx)
+{
+    host_arg *args = lp_backend_workers(LP_BACKEND_CPU) ? calloc(ts->tiles + 1, sizeof *args)
+                                                        : NULL;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
+        if (args) {
+            args[t] = (host_arg){ts, t, fn, ctx};
+            struct starpu_task *task = starpu_task_create();
+            task->cl = &host_cl;
+            task->cl_arg = &args[t];
+            task->cl_arg_size = sizeof args[t];
+            lp_task_bucket(task, STARPU_CPU);
+            if (starpu_task_submit(task) == 0)
+                continue;
+            starpu_task_destroy(task);
+        }
+        fn(ts, t, ctx);
+    }
+    starpu_task_wait_for_all();
+    free(args);
+}
+
 /* Resident rows not yet written are NaN: what the run leaves unwritten can
  * never pass for an earlier run's.  (Streamed slots are poisoned by each
  * tile's read task.) */
-static void poison_out(lp_tiles *ts)
+static void poison_tile(lp_tiles *ts, size_t t, const void *ctx)
 {
-    for (size_t t = 0; t < ts->tiles && !ts->streamed; t++)
-        if (ts->owner[t] == ts->comm->rank) {
-            size_t first, count;
-            lp_tiles_range(ts, t, &first, &count);
-            lp_poison(ts->col[t][3], count);
-        }
+    (void)ctx;
+    size_t first, count;
+    lp_tiles_range(ts, t, &first, &count);
+    lp_poison(ts->col[t][3], count);
 }
 
-/* Resident rows: each owned tile's sum and, with --verify, its worst row,
- * after the run.  (Streamed: the store tasks did it.) */
-static void tile_results(lp_tiles *ts, int verify, unsigned intensity)
+typedef struct result_ctx {
+    int verify;
+    unsigned intensity;
+} result_ctx;
+
+/* Resident rows: a tile's sum and, with --verify, its worst row, after the
+ * run.  (Streamed: the store tasks did it.) */
+static void result_of_tile(lp_tiles *ts, size_t t, const void *ctx)
 {
-    for (size_t t = 0; t < ts->tiles && !ts->streamed; t++) {
-        size_t first, count;
-        lp_tiles_range(ts, t, &first, &count);
-        double *const *c = ts->col[t];
-        if (ts->owner[t] != ts->comm->rank)
-            continue;
-        lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
-        lp_tile_result_of(&ts->result[t], &tile, first, verify, intensity);
-    }
+    const result_ctx *rc = ctx;
+    size_t first, count;
+    lp_tiles_range(ts, t, &first, &count);
+    double *const *c = ts->col[t];
+    lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+    lp_tile_result_of(&ts->result[t], &tile, first, rc->verify, rc->intensity);
 }
 
 /* The checksum over every rank: each owned tile's sum, combined in tile
@@ -291,8 +341,8 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         if ((status = lp_comm_agree(comm, lp_stop_now() ? LP_ERR_INTERRUPTED : LP_OK)))
             break;
         int timed = r >= opt->warmup, k = r - opt->warmup, last = r + 1 == total;
-        if (last)   /* the run whose results are kept */
-            poison_out(ts);
+        if (last && !ts->streamed)   /* the run whose results are kept */
+            each_owned_tile(ts, poison_tile, NULL);
         ts->verify_now = last && opt->verify;   /* streamed: the store tasks check */
         ts->write_now = last || !ts->io.in_order;   /* a FIFO takes one copy */
         t0 = t1 = 0;
@@ -323,7 +373,8 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     }
     lp_model_samples(rep, rs.have_footprints ? rs.footprints : NULL);
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
-    tile_results(ts, opt->verify, rep->intensity);
+    if (!ts->streamed)
+        each_owned_tile(ts, result_of_tile, &(result_ctx){opt->verify, rep->intensity});
     combine(ts, opt->verify, rep);
     if (opt->verify && !(rep->max_rel_error <= LP_VERIFY_TOLERANCE))
         return LP_ERR_VERIFY;

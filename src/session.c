@@ -57,6 +57,8 @@ int lp_start(const lp_options *opt)
     }
     struct starpu_conf conf;
     starpu_conf_init(&conf);
+    lp_heteroprio_reset();
+    conf.sched_policy_init = lp_heteroprio_init;   /* only heteroprio calls it */
     /* FxT traces (StarPU built with FxT) only when asked for. */
     setenv("STARPU_FXT_TRACE", "0", 0);
     int ret = init_with_policy(&conf, name);

@@ -102,6 +102,7 @@ static int submit_io(struct starpu_codelet *cl, starpu_data_handle_t *h, int n, 
     }
     task->cl_arg = arg;
     task->cl_arg_size = sizeof *arg;
+    lp_task_bucket(task, STARPU_CPU);
     return starpu_task_submit(task);
 }
 

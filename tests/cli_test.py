@@ -1142,6 +1142,23 @@ def opencl_backend_runs_every_task():
     check(moved >= 200000 * 32, f"only {moved} bytes crossed the buses")
 
 
+@case
+def opencl_heteroprio_runs_tasks_only_some_workers_can():
+    # heteroprio asserts that every worker reading a task's bucket can run
+    # it: with StarPU's default buckets a CPU-only task (--backend cpu,
+    # streamed I/O, the host work after a run) aborted once an OpenCL worker
+    # existed.
+    need_opencl()
+    for extra in (("--backend", "cpu"), ("--backend", "opencl"), ("--stream",), ()):
+        report, _ = run_json("--rows", 100000, "--tiles", 8, "--sched", "heteroprio", "--verify",
+                             "--data", "random", *extra, env=OPENCL)
+        kinds = tasks_by_kind(report)
+        check(sum(kinds.values()) == 8, (extra, kinds))
+        if extra[:1] == ("--backend",):
+            check(kinds.get(extra[1]) == 8, (extra, kinds))
+        check(report["max_rel_error"] <= 1e-12, (extra, report["max_rel_error"]))
+
+
 def opencl_and_cpu_both_used_by(sched):
     need_opencl()
     env = dict(OPENCL, STARPU_NCPU="1")

@@ -2,6 +2,7 @@
 behind one interface, measure(ctx, rows, intensity) -> (Timing, note)."""
 import os
 
+from . import module
 from . import pyapproaches as py
 from . import starpu
 from .timing import measure
@@ -55,6 +56,27 @@ class LpApproach:
         return starpu.timing_of(report), note
 
 
+class LpModuleApproach:
+    """lp-starpu's Python module, in this process, on ctx.columns(): the
+    very arrays the Python approaches get."""
+    group = "lp-starpu"
+    max_rows = None
+
+    def __init__(self, key, label, backend, calibrate, note):
+        self.key, self.label, self.backend, self.note = key, label, backend, note
+        self.calibrate = calibrate
+
+    def measure(self, ctx, rows, intensity):
+        lp_starpu = module.load(ctx.lp.binary, ctx.lp.starpu_home)
+        if self.calibrate:
+            # dmda decides from the models: fill them as for the subprocess
+            # row, then restart the runtime so that it reads them.
+            ctx.lp.calibrate(rows, intensity)
+            lp_starpu.stop()
+        run, _ = module.factory(lp_starpu, self.backend, "dmda")(*ctx.columns(rows), intensity)
+        return measure(run, py.checksum, ctx.repeat, ctx.warmup), self.note
+
+
 def catalogue(python_loop_rows):
     cores = os.cpu_count()
     pythons = [
@@ -74,7 +96,13 @@ def catalogue(python_loop_rows):
         PyApproach("numba-cuda", "Numba CUDA", py.numba_cuda, "includes host<->GPU transfers"),
     ]
     lps = [LpApproach(*c) for c in starpu.configurations(cores)]
-    return pythons + lps
+    in_process = [
+        LpModuleApproach("lp-py-cpu", "lp-starpu Python module, all CPU workers", "cpu", False,
+                         "in this process, on the NumPy rows' arrays (no copy)"),
+        LpModuleApproach("lp-py-sched", "lp-starpu Python module, scheduled (dmda)", "auto", True,
+                         "in this process, on the NumPy rows' arrays; after a calibration pass"),
+    ]
+    return pythons + lps + in_process
 
 
 # The sweep's approaches: lp-starpu's backends and the two Python approaches
