@@ -31,9 +31,27 @@ MUTATIONS = {
         "src/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
-        "src/run.c", "            poison_out(ts);", "            (void)ts;",
+        "src/run.c", "            each_owned_tile(ts, poison_tile, NULL);", "            (void)poison_tile;",
         ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught"],
         "out keeps the previous run's values (one process, MPI)"),
+    "heteroprio_default_buckets": (
+        "src/policies.c", "    heteroprio_buckets = 1;", "    heteroprio_buckets = 0;",
+        ["cli.opencl_heteroprio_runs_tasks_only_some_workers_can"],
+        "heteroprio's tasks keep priority 0: a CPU-only task in the bucket of every worker"),
+    "python_ctrl_c_not_passed_on": (
+        "python/lp_starpu/_runtime.py", "lib().lp_request_stop(signal.SIGINT)", "pass",
+        ["python.errors"], "Ctrl-C does not ask the run to stop: KeyboardInterrupt comes late"),
+    "python_strided_input_in_place": (
+        "python/lp_starpu/_columns.py", "a.flags.c_contiguous and a.flags.aligned",
+        "a.flags.aligned", ["python.arrays"],
+        "a strided view is handed to C as if contiguous"),
+    "install_without_run_path": (
+        "CMakeLists.txt",
+        'set_target_properties(lp-starpu PROPERTIES INSTALL_RPATH "$ORIGIN/../${LP_INSTALL_LIBDIR}")',
+        "", ["install"], "the installed tool cannot find the StarPU installed beside it"),
+    "man_page_lacks_an_option": (
+        "docs/lp-starpu.1", '.BI \\-\\-window " BYTES"', '.BI \\-\\-wind " BYTES"', ["install"],
+        "an option of --help missing from the man page"),
     "cpu_reads_x_thrice": (
         "codelets/logprod_cpu.c", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
         "out[i] = log(x[i]) * log(x[i]) * log(x[i]);",
