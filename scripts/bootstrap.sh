@@ -27,7 +27,7 @@ packages=(build-essential cmake pkg-config dpkg-dev file
           hwloc libhwloc-dev openmpi-bin libopenmpi-dev
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
           libfxt-dev                                   # --trace: StarPU's FxT traces
-          python3 python3-numpy python3-pytest python3-venv python3-setuptools   # python/ and its tests
+          python3 python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel   # python/, its tests
           valgrind clang libclang-rt-14-dev)   # make test's valgrind test; make fuzz-smoke
 
 find_nvcc() {
