@@ -6,7 +6,11 @@
  *   baseline_openmp [ROWS] [REPEAT]      prints one JSON object
  *
  * The data is first-touched by the same OpenMP threads that later compute
- * on it, as any tuned OpenMP code would. */
+ * on it, as any tuned OpenMP code would.  The same file builds the other
+ * baselines of bench/CMakeLists.txt: LP_BASELINE_LOOP, the plain loop
+ * compiled with that target's own flags (-march=native -ffast-math, ...),
+ * and LP_BASELINE_FLOOR, the memory floor: the same bytes read and written
+ * with no log at all. */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -14,6 +18,24 @@
 #include <string.h>
 
 #include "logprod.h"
+
+#ifndef LP_BASELINE_NAME
+#define LP_BASELINE_NAME "openmp"
+#endif
+
+static void kernel(size_t n, const double *restrict x, const double *restrict y,
+                   const double *restrict z, double *restrict out)
+{
+#if defined(LP_BASELINE_FLOOR)
+    for (size_t i = 0; i < n; i++)
+        out[i] = x[i] * y[i] * z[i];
+#elif defined(LP_BASELINE_LOOP)
+    for (size_t i = 0; i < n; i++)
+        out[i] = log(x[i]) * log(y[i]) * log(z[i]);
+#else
+    lp_logprod_kernel(n, 1, x, y, z, out);
+#endif
+}
 
 static int cmp(const void *a, const void *b)
 {
@@ -47,7 +69,7 @@ int main(int argc, char **argv)
             int nt = omp_get_num_threads(), id = omp_get_thread_num();
             size_t first = rows * (size_t)id / (size_t)nt;
             size_t last = rows * (size_t)(id + 1) / (size_t)nt;
-            lp_logprod_kernel(last - first, 1, x + first, y + first, z + first, out + first);
+            kernel(last - first, x + first, y + first, z + first, out + first);
         }
         if (r >= 0)
             times[r] = omp_get_wtime() - t0;
@@ -57,7 +79,7 @@ int main(int argc, char **argv)
         sum += out[i];
     qsort(times, (size_t)repeat, sizeof *times, cmp);
     double med = repeat % 2 ? times[repeat / 2] : 0.5 * (times[repeat / 2 - 1] + times[repeat / 2]);
-    printf("{\"name\": \"openmp\", \"rows\": %zu, \"threads\": %d, \"seconds\": %.9g, "
+    printf("{\"name\": \"" LP_BASELINE_NAME "\", \"rows\": %zu, \"threads\": %d, \"seconds\": %.9g, "
            "\"median_seconds\": %.9g, \"checksum\": %.17g}\n",
            rows, omp_get_max_threads(), times[0], med, (double)sum);
     free(x);

@@ -5,8 +5,10 @@
  * what turns the loop into 4-wide AVX2 calls (_ZGVdN4v_log).  target_clones
  * builds an AVX2+FMA copy and a baseline SSE2 copy (_ZGVbN2v_log) and picks
  * one at load time, so one binary runs well on any x86-64.  The AVX-512 copy
- * (_ZGVeN8v_log) is left out on purpose: it measured slower than AVX2 on the
- * AMD machines this was tuned on. */
+ * (_ZGVeN8v_log) is left out: it measured slower than AVX2 on the AMD VM
+ * this was first tuned on, but faster on the same VM later (bench/perf.py's
+ * -march=native loop, 2026-11-26): the choice has to be measured per
+ * machine, not fixed here. */
 #include <math.h>
 #include <starpu.h>
 
