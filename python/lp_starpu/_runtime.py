@@ -15,6 +15,7 @@ _lock = threading.RLock()
 _lib = None
 _running_sched = None   # None: not started
 _started = False
+_stop_at_exit = False   # atexit registered (once)
 
 
 def lib():
@@ -67,7 +68,7 @@ def policies():
 def start(sched=None):
     """Starts StarPU with `sched` (None: STARPU_SCHED, else dmda) unless it
     already runs it; another policy restarts it.  Returns the policy's name."""
-    global _running_sched, _started
+    global _running_sched, _started, _stop_at_exit
     with _lock:
         sched = check_sched(sched)
         if _started and (sched is None or sched == _running_sched):
@@ -86,15 +87,13 @@ def start(sched=None):
                                           "STARPU_NCUDA, STARPU_NOPENCL leave none?)", status)
         if status != _abi.OK:
             raise Error("StarPU failed to start", status)
-        if not _registered[0]:
+        if not _stop_at_exit:
             atexit.register(stop)
-            _registered[0] = True
+            _stop_at_exit = True
         _started = True
         _running_sched = lib().lp_sched_name().decode()
         return _running_sched
 
-
-_registered = [False]
 
 
 def stop():
