@@ -1245,11 +1245,13 @@ def lp_eft_queues_transfers_where_dmda_does_not():
         report, _ = run_json(*args, "--sched", sched, "--verify", "--data", "random", env=env)
         opencl[sched] = tasks_by_kind(report).get("opencl", 0)
     check(1 <= opencl["lp-eft"] <= 10, f"OpenCL tiles: {opencl} (CPU tile {cpu_us:.0f} us)")
-    # dmda's split moves with how far the CPU's queue has drained while the
-    # tasks are submitted: 29 or 30 in most runs, 19 in two runs from a fresh
-    # clone.  15 still shows the planted models took (PoCL's real model
-    # gets 2 tiles of 40) and stays well above lp-eft's 10.
-    check(opencl["dmda"] >= 15, f"OpenCL tiles: {opencl} (CPU tile {cpu_us:.0f} us)")
+    # dmda's split moves with how far the CPU's queue drains while the
+    # tasks are submitted: 29 or 30 in most runs here, 22 to 30 with two
+    # busy loops beside it, 19 in two runs from a fresh clone.  12 still
+    # shows the planted models took (PoCL's real model gets about 2 tiles of
+    # 40) and stays apart from lp-eft's 6.
+    print(f"OpenCL tiles: {opencl}")
+    check(opencl["dmda"] >= 12, f"OpenCL tiles: {opencl} (CPU tile {cpu_us:.0f} us)")
 
 
 @case(mpi=True)
