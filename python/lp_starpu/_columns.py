@@ -23,7 +23,7 @@ def inputs(x, y, z):
     cols, copied = [], 0
     for name, given in (("x", x), ("y", y), ("z", z)):
         a = np.asarray(given)
-        copied += a is not given and not isinstance(given, np.ndarray)   # a list, say
+        copied += not isinstance(given, np.ndarray)   # a list, say: made into an array
         if a.dtype.type not in ACCEPTED:
             raise TypeError(f"{name}: dtype {a.dtype} is not float16, float32 or float64")
         if a.ndim != 1:
