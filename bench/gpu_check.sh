@@ -11,11 +11,13 @@
 # (plus every main scheduler and lp-starpu's own lp-eft, a run under
 # STARPU_LIMIT_CUDA_MEM=64, and --trace charts of dmda and lp-eft with each
 # PCIe link's copies),
-# runs bench/perf.py --sweep (the OpenMP and overlapped-CUDA baselines
-# against lp-starpu, with the performance targets, then tile size x
-# scheduler x CUDA workers per GPU and pipeline depth) and bench/compare (the Python
-# approaches, CuPy and Numba CUDA included), and writes the raw reports
-# (text and JSON), the tables and charts, and a summary.md into RESULTS_DIR.
+# runs bench/perf.py (the OpenMP and overlapped-CUDA baselines against
+# lp-starpu, with the performance targets) and bench/compare's main table
+# (the Python approaches, CuPy and Numba CUDA included), writes the raw
+# reports (text and JSON), the tables and charts and a summary.md into
+# RESULTS_DIR, and last the tuning sweep (bench/perf.py --sweep-only: tile
+# size x scheduler x CUDA workers per GPU and pipeline depth; LP_GPU_SWEEP=0
+# skips it). Each step prints the seconds since the start.
 # Exit status is non-zero if any test or any --verify fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,10 +46,12 @@ mkdir -p "$STARPU_HOME"
 cat "$out/machine.md"
 
 status=0
+start=$SECONDS
+elapsed() { echo "$((SECONDS - start)) s"; }
 # The faulty test build (a codelet that loses a tile on purpose), for the
 # test that a lost GPU result is caught.
 export LP_FAULTY=$PWD/build/tests/lp-starpu-faulty
-echo "== gpu tests"
+echo "== [$(elapsed)] gpu tests"
 for c in $(python3 tests/cli_test.py --list | grep '^gpu_'); do
     if python3 tests/cli_test.py "$bin" "$c" > "$out/test-$c.txt" 2>&1; then
         echo "PASS $c"
@@ -66,7 +70,7 @@ run() {   # run NAME ARGS...: text and JSON reports into $out
     fi
 }
 
-echo "== calibration (untimed): every backend, $repeat runs each"
+echo "== [$(elapsed)] calibration (untimed): every backend, $repeat runs each"
 STARPU_CALIBRATE=1 "$bin" --compare --repeat "$repeat" > /dev/null 2>&1 || status=1
 run compare --compare --verify --repeat "$repeat"
 run cuda-only --backend cuda --verify --repeat "$repeat"
@@ -79,19 +83,26 @@ STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
 run trace-dmda --sched dmda --repeat 3 --trace "$out/trace-dmda.svg"
 run trace-lp-eft --sched lp-eft --repeat 3 --trace "$out/trace-lp-eft.svg"
 
-echo "== hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
-python3 bench/perf.py --repeat "$repeat" --sweep --out "$out/perf" || status=1
+echo "== [$(elapsed)] hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
+python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
 
-echo "== the comparison with the Python approaches (bench/compare)"
+echo "== [$(elapsed)] the comparison with the Python approaches (bench/compare, main table)"
 # No network there: the Python packages come from a wheelhouse carried along
 # (bench/compare --download-wheels bench/wheelhouse --wheel-python 3.12, run
 # where PyPI is reachable), else from what the machine's python3 has.
 if [ -d bench/wheelhouse ]; then
-    bench/compare --wheelhouse bench/wheelhouse --out "$out/compare" || status=1
+    bench/compare --no-sweep --wheelhouse bench/wheelhouse --out "$out/compare" || status=1
 else
-    bench/compare --no-venv --out "$out/compare" || status=1
+    bench/compare --no-sweep --no-venv --out "$out/compare" || status=1
 fi
-
 python3 bench/summarize.py "$out" > "$out/summary.md" || status=1
 cat "$out/summary.md"
+
+# Last, as it is the longest and a lease may end first: the tuning sweep
+# (tile size x scheduler x how the GPU is driven). LP_GPU_SWEEP=0 skips it.
+if [ "${LP_GPU_SWEEP:-1}" != 0 ]; then
+    echo "== [$(elapsed)] tuning sweep"
+    python3 bench/perf.py --repeat "$repeat" --sweep-only --out "$out/perf-sweep" || status=1
+fi
+echo "== [$(elapsed)] done, status $status"
 exit $status

@@ -236,6 +236,11 @@ def sweep_report(points):
 
 
 def report(results, overhead, goals, mach, rows, points):
+    if not results:   # --sweep-only
+        return "\n".join([f"# lp-starpu tuning sweep, {rows} rows, float64", "",
+                          f"Machine: {mach['cpu']}, {mach['cores']} cores, GPU: {mach['gpu']}; "
+                          f"{mach['date']}", "", f"Command: `{mach['command']}`",
+                          *sweep_report(points)]) + "\n"
     base = results[0]["seconds"]
     floor = next((r["seconds"] for r in results if r["name"] == FLOOR), None)
     lines = [f"# lp-starpu against the hardware limits, {rows} rows, float64",
@@ -267,6 +272,8 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--sweep", action="store_true",
                     help="also sweep tile size x scheduler (x CUDA workers per GPU, pipeline)")
+    ap.add_argument("--sweep-only", action="store_true",
+                    help="the sweep alone, checked against one cpu-only run (for a second pass)")
     a = ap.parse_args()
     day = datetime.date.today().isoformat()
     out = a.out or os.path.join(ROOT, "bench", "results", f"perf-{socket.gethostname()}-{day}")
@@ -275,11 +282,15 @@ def main():
     os.environ.setdefault("STARPU_HOME", tempfile.mkdtemp(prefix="lp-perf-"))
 
     mach = machine()
-    results = measure(a.rows, a.repeat, env_opencl)
-    overhead = task_overhead(a.rows, max(3, a.repeat // 2))
-    points = sweep(a.rows, a.repeat, workers_of_kind("cuda") > 0) if a.sweep else []
-    goals = targets(results)
-    ref = results[0]["checksum"]
+    if a.sweep_only:
+        ref = tool(["--rows", a.rows, "--backend", "cpu", "--verify"])["checksum"]
+        results, overhead, goals = [], None, []
+    else:
+        results = measure(a.rows, a.repeat, env_opencl)
+        overhead = task_overhead(a.rows, max(3, a.repeat // 2))
+        goals = targets(results)
+        ref = results[0]["checksum"]
+    points = sweep(a.rows, a.repeat, workers_of_kind("cuda") > 0) if a.sweep or a.sweep_only else []
     wrong = [r["name"] for r in results if r.get("checked", True)
              and abs(r["checksum"] - ref) > 1e-12 * abs(ref)]
     wrong += [f"sweep {p['sched']} {p['tile_rows']} rows/tile" for p in points
