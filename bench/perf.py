@@ -106,6 +106,16 @@ def measure(rows, repeat, env_opencl):
     common = ["--rows", rows, "--repeat", repeat, "--warmup", 1]
     calibrate(common)   # every backend feeds its model before anything is timed
     runs = [("lp-starpu cpu-only", ["--backend", "cpu"], None)]
+    # Each CPU implementation alone, and auto under a policy without a model.
+    for impl in cpu_impls():
+        runs.append((f"lp-starpu cpu-only --cpu-impl {impl}", ["--backend", "cpu", "--cpu-impl", impl],
+                     None))
+    runs.append(("lp-starpu cpu-only --sched eager (auto)", ["--backend", "cpu", "--sched", "eager"],
+                 None))
+    if has_cuda:
+        # StarPU keeps a core to drive each GPU: cpu-only on every core too.
+        runs.append(("lp-starpu cpu-only, every core (STARPU_NCUDA=0)", ["--backend", "cpu"],
+                     {"STARPU_NCUDA": "0"}))
     if has_cuda:
         runs.append(("lp-starpu cuda-only", ["--backend", "cuda"], None))
     if has_opencl:
@@ -117,10 +127,13 @@ def measure(rows, repeat, env_opencl):
     for sched in SCHEDULERS:
         runs.append((f"lp-starpu scheduled {sched}", ["--sched", sched], None))
     for name, args, env in runs:
+        if env and env.get("STARPU_NCUDA") == "0":
+            calibrate(common, env)   # other workers, another model
         rep = tool([*common, *args], env)
         results.append({"name": name, "rows": rows, "seconds": rep["seconds"],
                         "median_seconds": rep["median_seconds"], "checksum": rep["checksum"],
-                        "tiles": rep["tiles"], "tasks_per_kind": tasks_per_kind(rep)})
+                        "tiles": rep["tiles"], "tasks_per_kind": tasks_per_kind(rep),
+                        "impls": sorted({w["impl"] for w in rep["workers"] if w["tasks"]})})
     return results
 
 
@@ -137,6 +150,14 @@ def task_overhead(rows, repeat):
     big, small = points[0], points[-1]
     per_task = (small["seconds"] - big["seconds"]) * ncpu / (small["tiles"] - big["tiles"])
     return {"cpu_workers": ncpu, "points": points, "us_per_task": per_task * 1e6}
+
+
+def cpu_impls():
+    """The CPU implementations this processor runs (--version)."""
+    out = subprocess.run([TOOL, "--version"], capture_output=True, text=True).stdout
+    line = next((l for l in out.splitlines() if l.startswith("CPU code:")), "")
+    names = line[len("CPU code:"):].split(" (impl")[0].split(",")
+    return [n.strip() for n in names[1:] if n.strip() and "(" not in n]
 
 
 def tasks_per_kind(rep):
@@ -197,6 +218,10 @@ def targets(results):
         best = min(loops, key=lambda r: r["seconds"])
         out.append((f"cpu-only <= 1.05 x the fastest OpenMP loop build ({best['name'][13:]})",
                     cpu / best["seconds"], cpu / best["seconds"] <= 1.05))
+        every = by.get("lp-starpu cpu-only, every core (STARPU_NCUDA=0)")
+        if every:   # the loop has every core; cpu-only beside a GPU one less
+            out.append((f"cpu-only on every core <= 1.05 x the fastest OpenMP loop build",
+                        every / best["seconds"], every / best["seconds"] <= 1.05))
     if gpu and cuda:
         out.append(("cuda-only <= 1.3 x CUDA baseline", gpu / cuda, gpu / cuda <= 1.3))
         # The scheduled runs on the default workers (CPU + CUDA), fastest first.
@@ -250,6 +275,8 @@ def report(results, overhead, goals, mach, rows, points):
              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in results:
         kinds = kinds_text(r.get("tasks_per_kind", {}))
+        if r.get("impls"):
+            kinds += f" ({'; '.join(r['impls'])})"
         vs_floor = f"{r['seconds'] / floor:.2f}x" if floor else "-"
         lines.append(f"| {r['name']} | {r['seconds'] * 1e3:.3f} | {r['median_seconds'] * 1e3:.3f} "
                      f"| {r['seconds'] / base:.2f}x | {vs_floor} | {r.get('tiles', '')} | {kinds} |")

@@ -30,11 +30,42 @@ static inline size_t lp_tile_rows(const lp_tile_arg *arg, size_t nx)
 extern struct starpu_codelet lp_logprod_cl;
 
 /* One implementation per file. */
-void lp_logprod_cpu(void *buffers[], void *cl_arg);
 void lp_logprod_cuda(void *buffers[], void *cl_arg);
 void lp_logprod_opencl(void *buffers[], void *cl_arg);
 
-/* The vectorised CPU loop itself, usable without StarPU. */
+/* CPU: one file per instruction set (logprod_cpu*.c, the loops in
+ * logprod_cpu_body.h), the StarPU function and the loop of each. */
+#define LP_CPU_DECLARE(isa)                                                          \
+    void lp_logprod_cpu_##isa(void *buffers[], void *cl_arg);                        \
+    void lp_logprod_kernel_##isa(size_t n, unsigned intensity, const double *x,      \
+                                 const double *y, const double *z, double *out);
+LP_CPU_DECLARE(baseline)
+LP_CPU_DECLARE(avx2)
+LP_CPU_DECLARE(avx512)
+
+/* Which CPU implementation runs (logprod_cpu_impls.c).  nimpl is the
+ * index in the codelet's cpu_funcs: 0 is "auto", the one chosen for this
+ * machine; the others are named ("baseline", "avx2", "avx512"). */
+#define LP_CPU_IMPL_MAX 4
+void lp_logprod_cpu_auto(void *buffers[], void *cl_arg);
+unsigned lp_cpu_impl_count(void);
+const char *lp_cpu_impl_name(unsigned nimpl);
+int lp_cpu_impl_find(const char *name);          /* -1: no such one built */
+int lp_cpu_impl_supported(unsigned nimpl);       /* this processor runs it */
+/* For the policy StarPU runs: model-based ones (dm*, pheft, modular-*)
+ * choose among all the processor runs, others run auto; force (a named
+ * nimpl, 0 for none) leaves only that one. */
+void lp_cpu_impl_configure(const char *sched, unsigned force);
+int lp_cpu_impl_model_mode(void);
+int lp_cpu_impl_allowed(unsigned nimpl);
+/* What auto runs: the decision kept beside the models, else measured (and
+ * kept); remeasure: measure anyway.  ns (may be NULL) gets each one's ns
+ * per row when measured, -1 for the others. */
+unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX]);
+unsigned lp_cpu_impl_chosen(void);
+
+/* The vectorised CPU loop itself, usable without StarPU: the chosen
+ * implementation's (before any choice, the widest the processor runs). */
 void lp_logprod_kernel(size_t n, unsigned intensity, const double *x,
                        const double *y, const double *z, double *out);
 
@@ -43,6 +74,8 @@ void lp_logprod_kernel(size_t n, unsigned intensity, const double *x,
 struct starpu_task;
 uint32_t lp_logprod_footprint(struct starpu_task *task);
 unsigned lp_logprod_samples(int workerid, uint32_t footprint);
+/* The name of implementation nimpl on a worker of that StarPU type. */
+const char *lp_logprod_impl_name(int workerid, unsigned nimpl);
 /* dmda and its kin trust a history entry from this many samples on. */
 #define LP_MODEL_MIN_SAMPLES 10
 

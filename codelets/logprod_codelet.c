@@ -26,10 +26,27 @@ static struct starpu_perfmodel lp_logprod_model = {
     .footprint = lp_logprod_footprint,
 };
 
+/* A worker runs an implementation its processor has, and on CPUs the one
+ * set the policy chooses from (logprod_cpu_impls.c). */
+static int can_execute(unsigned workerid, struct starpu_task *task, unsigned nimpl)
+{
+    (void)task;
+    return starpu_worker_get_type((int)workerid) != STARPU_CPU_WORKER ||
+           lp_cpu_impl_allowed(nimpl);
+}
+
+/* The order of logprod_cpu_impls.c's table. */
 struct starpu_codelet lp_logprod_cl = {
     .name = "lp_logprod",
-    .cpu_funcs = {lp_logprod_cpu},
-    .cpu_funcs_name = {"lp_logprod_cpu"},
+    .can_execute = can_execute,
+    .cpu_funcs = {lp_logprod_cpu_auto, lp_logprod_cpu_baseline,
+#ifdef LP_HAVE_CPU_AVX2
+                  lp_logprod_cpu_avx2,
+#endif
+#ifdef LP_HAVE_CPU_AVX512
+                  lp_logprod_cpu_avx512,
+#endif
+    },
 #ifdef LP_HAVE_CUDA
     .cuda_funcs = {lp_logprod_cuda},
     .cuda_flags = {STARPU_CUDA_ASYNC},
@@ -43,17 +60,51 @@ struct starpu_codelet lp_logprod_cl = {
     .model = &lp_logprod_model,
 };
 
-unsigned lp_logprod_samples(int workerid, uint32_t footprint)
+static unsigned samples_of(struct starpu_perfmodel_arch *arch, unsigned nimpl,
+                           uint32_t footprint)
 {
-    struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(workerid, 0);
     struct starpu_perfmodel_per_arch *per_arch =
-        arch ? starpu_perfmodel_get_model_per_arch(&lp_logprod_model, arch, 0) : NULL;
+        starpu_perfmodel_get_model_per_arch(&lp_logprod_model, arch, nimpl);
     if (!per_arch)
         return 0;
     for (struct starpu_perfmodel_history_list *l = per_arch->list; l; l = l->next)
         if (l->entry && l->entry->footprint == footprint)
             return l->entry->nsample;
     return 0;
+}
+
+/* The fewest samples of the implementations the worker may run: a model
+ * is calibrated when every one the policy chooses from is. */
+unsigned lp_logprod_samples(int workerid, uint32_t footprint)
+{
+    struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(workerid, 0);
+    if (!arch)
+        return 0;
+    if (starpu_worker_get_type(workerid) != STARPU_CPU_WORKER)
+        return samples_of(arch, 0, footprint);
+    unsigned fewest = 0;
+    int any = 0;
+    for (unsigned i = 0; i < lp_cpu_impl_count(); i++)
+        if (lp_cpu_impl_allowed(i)) {
+            unsigned n = samples_of(arch, i, footprint);
+            if (!any++ || n < fewest)
+                fewest = n;
+        }
+    return fewest;
+}
+
+const char *lp_logprod_impl_name(int workerid, unsigned nimpl)
+{
+    switch (starpu_worker_get_type(workerid)) {
+    case STARPU_CPU_WORKER:
+        return lp_cpu_impl_name(nimpl ? nimpl : lp_cpu_impl_chosen());
+    case STARPU_CUDA_WORKER:
+        return "cuda";
+    case STARPU_OPENCL_WORKER:
+        return "opencl";
+    default:
+        return "?";
+    }
 }
 
 static atomic_int failed;

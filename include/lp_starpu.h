@@ -72,6 +72,11 @@ typedef struct lp_options {
      * `total` runs finished.  NULL: not called. */
     void (*progress)(void *arg, int done, int total);
     void *progress_arg;
+    /* Read by lp_start: the CPU implementation of the codelet to run
+     * ("avx512", "avx2", "baseline"); NULL or "auto": model-based policies
+     * choose per worker from the history, others run the one measured
+     * fastest on this machine (see README, Kernels). */
+    const char *cpu_impl;
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory
@@ -96,6 +101,9 @@ typedef struct lp_worker_stats {
      * ended.  Workers sharing a node show the same values; host RAM holds
      * the rows themselves, which StarPU does not count. */
     long long mem_total_bytes, mem_peak_bytes;
+    /* The implementation(s) its tasks ran: "avx512", "avx2", "baseline",
+     * "cuda", "opencl"; several as "avx512 30, avx2 2"; "" with no task. */
+    char impl[48];
 } lp_worker_stats;
 
 typedef struct lp_bus_stats {

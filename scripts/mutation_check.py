@@ -53,10 +53,23 @@ MUTATIONS = {
         "docs/lp-starpu.1", '.BI \\-\\-window " BYTES"', '.BI \\-\\-wind " BYTES"', ["install"],
         "an option of --help missing from the man page"),
     "cpu_reads_x_thrice": (
-        "codelets/logprod_cpu.c", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
+        "codelets/logprod_cpu_body.h", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
         "out[i] = log(x[i]) * log(x[i]) * log(x[i]);",
         ["cli.compare_lists_each_backend", "cli.backend_cpu_runs_every_task_on_cpus",
-         "correctness.dmda"], "the CPU kernel reads x for y and z"),
+         "correctness.dmda", "cpu_impls"], "the CPU kernel reads x for y and z"),
+    "cpu_auto_ignores_the_kept_choice": (
+        "codelets/logprod_cpu_impls.c",
+        "return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;", "return 0;",
+        ["cli.cpu_impl_auto_is_measured_and_kept_with_the_models"],
+        "the measured choice is not read back: measured again at every start"),
+    "cpu_impl_never_by_model": (
+        "codelets/logprod_cpu_impls.c", "    model_mode = sched && (", "    model_mode = 0 && (",
+        ["cli.cpu_impl_model_policy_calibrates_and_chooses_each"],
+        "dmda never sees the implementations: only auto runs"),
+    "cpu_impl_not_reported": (
+        "src/stats.c", "                impls[(size_t)r->worker * STARPU_MAXIMPLEMENTATIONS + p->nimpl]++;",
+        "                (void)p->nimpl;",
+        ["cli.cpu_impl_each_one_runs_and_verifies"], "the report names no implementation"),
     "opencl_reads_x_thrice": (
         "codelets/logprod.cl", "yi = y[y_off + i], zi = z[z_off + i]",
         "yi = x[x_off + i], zi = x[x_off + i]",
@@ -80,7 +93,7 @@ MUTATIONS = {
         "            rel = 0;",
         ["verify", "cli.verify_catches_a_lost_tile"], "--verify passes NaN rows"),
     "rows_reversed_in_tile": (
-        "codelets/logprod_cpu.c", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
+        "codelets/logprod_cpu_body.h", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
         "out[n - 1 - i] = log(x[i]) * log(y[i]) * log(z[i]);",
         ["seed_checksum", "cli.embed_example_matches_tool", "cli.mpi_more_ranks_than_tiles",
          "correctness.dmda"], "rows in the wrong place, the same checksum"),

@@ -51,6 +51,33 @@ static int calibrate_backend(const lp_options *base, lp_tiles *ts, lp_backend b,
     return LP_OK;
 }
 
+/* The CPU code: measured again for the policies that run "auto", and the
+ * implementations the model-based ones calibrate and choose from. */
+static void cpu_code(const lp_options *opt, FILE *out)
+{
+    if (lp_backend_workers(LP_BACKEND_CPU) == 0)
+        return;
+    double ns[LP_CPU_IMPL_MAX];
+    for (unsigned i = 0; i < LP_CPU_IMPL_MAX; i++)
+        ns[i] = -1;
+    unsigned best = lp_cpu_impl_choose(1, ns);
+    if (!out)
+        return;
+    fprintf(out, "  cpu code: ");
+    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0) {
+        fprintf(out, "%s (--cpu-impl)\n", lp_cpu_impl_name(best));
+        return;
+    }
+    for (unsigned i = 1, any = 0; i < lp_cpu_impl_count(); i++)
+        if (ns[i] >= 0)
+            fprintf(out, "%s%s %.2f", any++ ? ", " : "", lp_cpu_impl_name(i), ns[i]);
+    fprintf(out, " ns per row (one thread, rows in cache); ");
+    if (lp_cpu_impl_model_mode())
+        fprintf(out, "%s chooses per worker from the models calibrated below\n", lp_sched_name());
+    else
+        fprintf(out, "%s runs %s, the fastest\n", lp_sched_name(), lp_cpu_impl_name(best));
+}
+
 int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
 {
     const lp_comm *c = ts->comm;
@@ -59,6 +86,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
         fprintf(out, "calibrating lp_logprod: %zu rows in %zu tiles, intensity %u; models in %s%s\n",
                 ts->rows, ts->tiles, opt->intensity, dir ? dir : "$STARPU_HOME/.starpu/sampling",
                 c->size > 1 ? " (each rank's own)" : "");
+    cpu_code(opt, out);
     for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++) {
         /* A kind every rank has: the runs are collective. */
         int64_t have = lp_backend_workers((lp_backend)b) > 0;

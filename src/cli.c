@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "internal.h"
+#include "logprod.h"
 
 int lp_parse_count(const char *s, unsigned long long max,
                    unsigned long long *out)
@@ -49,7 +50,7 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
     "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
-    NULL,
+    "--cpu-impl", NULL,
 };
 
 static int takes_value(const char *name)
@@ -87,6 +88,17 @@ static int set_value(lp_cli *c, const char *name, const char *v,
     } else if (strcmp(name, "--backend") == 0) {
         if (lp_backend_parse(v, &c->opt.backend) != 0)
             return fail(err, len, "--backend '%s': expected auto, cpu, cuda or opencl", v);
+    } else if (strcmp(name, "--cpu-impl") == 0) {
+        if (lp_cpu_impl_find(v) < 0) {
+            char built[128] = "";
+            for (unsigned i = 0; i < lp_cpu_impl_count(); i++) {
+                size_t used = strlen(built);
+                snprintf(built + used, sizeof built - used, "%s%s", i ? ", " : "",
+                         lp_cpu_impl_name(i));
+            }
+            return fail(err, len, "--cpu-impl '%s': expected one of %s", v, built);
+        }
+        c->opt.cpu_impl = v;
     } else if (strcmp(name, "--repeat") == 0) {
         if (lp_parse_count(v, 1000000, &n) != 0 || n == 0)
             return fail(err, len, "--repeat '%s': expected a whole number from 1 to 1000000", v);
@@ -247,6 +259,11 @@ void lp_cli_usage(FILE *f)
 "                      Overrides STARPU_SCHED.\n"
 "  --backend B         auto (every worker, the default), cpu, cuda or opencl:\n"
 "                      only that kind of worker runs the tasks\n"
+"  --cpu-impl I        the CPU code: auto (default), baseline, avx2 or avx512\n"
+"                      (those built here). auto: dmda and the other model-\n"
+"                      based policies pick per worker by measured speed;\n"
+"                      other policies run the one a short measurement found\n"
+"                      fastest on this machine (kept beside the models)\n"
 "  --compare           the scheduled run and each available single backend,\n"
 "                      in one process, side by side\n"
 "  --calibrate         run each kind of worker alone until the performance\n"

@@ -6,6 +6,7 @@
 #include <starpu.h>
 
 #include "environment.h"
+#include "logprod.h"
 #include "tool.h"
 
 void lp_print_version(void)
@@ -35,6 +36,12 @@ void lp_print_version(void)
     printf(", MPI no");
 #endif
     printf(" (maximum %d CPU workers)\n", STARPU_MAXCPUS);
+    /* In the codelet's order: the performance model's impl numbers. */
+    printf("CPU code:");
+    for (unsigned i = 0; i < lp_cpu_impl_count(); i++)
+        printf("%s %s%s", i ? "," : "", lp_cpu_impl_name(i),
+               i && !lp_cpu_impl_supported(i) ? " (not on this processor)" : "");
+    printf(" (impl 0 to %u in the performance model)\n", lp_cpu_impl_count() - 1);
 }
 
 /* Each only when the user has not set it: performance models under the

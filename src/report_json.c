@@ -77,6 +77,8 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
         fputs(", \"mem_total_bytes\": ", f);   /* null: unknown */
         json_number(f, s->mem_total_bytes < 0 ? NAN : (double)s->mem_total_bytes);
         fprintf(f, ", \"mem_peak_bytes\": %lld", s->mem_peak_bytes);
+        fputs(", \"impl\": ", f);
+        json_string(f, s->impl);
         fputc('}', f);
     }
     fprintf(f, "\n%s],\n%s\"model_samples\": {", indent, indent);

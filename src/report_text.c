@@ -20,16 +20,17 @@ static double effective_gbs(const lp_report *r)
 
 static void print_workers(FILE *f, const lp_report *r)
 {
-    fprintf(f, "\n  %-40s %-7s %7s %12s %10s %10s %7s\n", "worker", "kind", "tasks", "rows",
-            "busy ms", "model ms", "rows %");
+    fprintf(f, "\n  %-40s %-7s %7s %12s %10s %10s %7s  %s\n", "worker", "kind", "tasks", "rows",
+            "busy ms", "model ms", "rows %", "impl");
     for (unsigned w = 0; w < r->nworkers; w++) {
         const lp_worker_stats *s = &r->workers[w];
         char model[16] = "-";   /* the policy predicted nothing (or not all) */
         if (isfinite(s->predicted_ms))
             snprintf(model, sizeof model, "%.2f", s->predicted_ms);
-        fprintf(f, "  %-40.40s %-7s %7u %12zu %10.2f %10s %6.1f%%\n", s->name,
+        fprintf(f, "  %-40.40s %-7s %7u %12zu %10.2f %10s %6.1f%%  %s\n", s->name,
                 lp_backend_name(s->kind), s->tasks, s->rows, s->busy_ms, model,
-                r->rows ? 100.0 * (double)s->rows / (double)r->rows : 0.0);
+                r->rows ? 100.0 * (double)s->rows / (double)r->rows : 0.0,
+                s->impl[0] ? s->impl : "-");
     }
 }
 

@@ -73,6 +73,7 @@ static void task_ended(void *arg)
         seen->end_us = starpu_timing_timespec_to_us(&p->end_time);
         seen->predicted_us = isfinite(task->predicted) && task->predicted > 0 ? task->predicted
                                                                               : NAN;
+        seen->nimpl = starpu_task_get_implementation(task);
     }
     lp_memory_sample();
 }

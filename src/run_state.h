@@ -14,6 +14,7 @@ typedef struct lp_task_seen {
     int worker;                  /* -1: no task for this tile here */
     double start_us, end_us;     /* StarPU's clock */
     double predicted_us;         /* the scheduler's prediction, NaN if none */
+    unsigned nimpl;              /* the implementation it ran (codelet index) */
 } lp_task_seen;
 
 typedef struct lp_run_state {

@@ -55,6 +55,23 @@ int lp_start(const lp_options *opt)
                 name ? "" : "STARPU_SCHED=", name ? name : env);
         return LP_ERR_USAGE;
     }
+    unsigned force = 0;
+    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0) {
+        int i = lp_cpu_impl_find(opt->cpu_impl);
+        if (i <= 0) {
+            fprintf(stderr, "lp-starpu: unknown CPU implementation %s (built:", opt->cpu_impl);
+            for (unsigned k = 0; k < lp_cpu_impl_count(); k++)
+                fprintf(stderr, " %s", lp_cpu_impl_name(k));
+            fprintf(stderr, ")\n");
+            return LP_ERR_USAGE;
+        }
+        if (!lp_cpu_impl_supported((unsigned)i)) {
+            fprintf(stderr, "lp-starpu: this processor cannot run the %s CPU implementation\n",
+                    opt->cpu_impl);
+            return LP_ERR_BACKEND;
+        }
+        force = (unsigned)i;
+    }
     struct starpu_conf conf;
     starpu_conf_init(&conf);
     lp_heteroprio_reset();
@@ -72,6 +89,10 @@ int lp_start(const lp_options *opt)
         return LP_ERR_RUNTIME;
     }
     starpu_profiling_status_set(STARPU_PROFILING_ENABLE);
+    /* Which CPU implementation runs: for this policy, and for the others
+     * the one measured fastest here (kept beside the models). */
+    lp_cpu_impl_configure(lp_sched_name(), force);
+    lp_cpu_impl_choose(0, NULL);
     if (lp_logprod_opencl_load() != 0) {
         fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\n");
         starpu_shutdown();

@@ -82,8 +82,39 @@ void lp_memory_watch_reset(void)
         atomic_store(&mem_peak[node], 0);
 }
 
+/* "avx512", or "avx512 30, avx2 2" when the worker ran several (auto
+ * counts as the one it called). */
+static void name_impls(lp_worker_stats *s, int worker, const unsigned *count)
+{
+    const char *names[STARPU_MAXIMPLEMENTATIONS];
+    unsigned tasks[STARPU_MAXIMPLEMENTATIONS], n = 0;
+    for (unsigned i = 0; i < STARPU_MAXIMPLEMENTATIONS; i++) {
+        if (!count[i])
+            continue;
+        const char *name = lp_logprod_impl_name(worker, i);
+        unsigned k = 0;
+        while (k < n && strcmp(names[k], name) != 0)
+            k++;
+        if (k == n) {
+            names[n] = name;
+            tasks[n++] = 0;
+        }
+        tasks[k] += count[i];
+    }
+    s->impl[0] = '\0';
+    for (unsigned k = 0; k < n; k++) {
+        size_t used = strlen(s->impl);
+        if (n == 1)
+            snprintf(s->impl, sizeof s->impl, "%s", names[k]);
+        else
+            snprintf(s->impl + used, sizeof s->impl - used, "%s%s %u", used ? ", " : "",
+                     names[k], tasks[k]);
+    }
+}
+
 void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
 {
+    unsigned *impls = calloc((size_t)rep->nworkers * STARPU_MAXIMPLEMENTATIONS + 1, sizeof *impls);
     for (unsigned w = 0; w < rep->nworkers; w++) {
         lp_worker_stats *s = &rep->workers[w];
         starpu_worker_get_name((int)w, s->name, sizeof s->name);
@@ -114,11 +145,19 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
              * place the task; others leave it NaN or 0.  One task without
              * a prediction makes the worker's sum NaN. */
             s->predicted_ms += p->predicted_us / 1000.0;
+            if (impls && p->nimpl < STARPU_MAXIMPLEMENTATIONS)
+                impls[(size_t)r->worker * STARPU_MAXIMPLEMENTATIONS + p->nimpl]++;
         }
     }
-    for (unsigned w = 0; w < rep->nworkers; w++)
+    for (unsigned w = 0; w < rep->nworkers; w++) {
         if (rep->workers[w].tasks == 0)
             rep->workers[w].predicted_ms = NAN;
+        if (impls)
+            name_impls(&rep->workers[w], (int)w, impls + (size_t)w * STARPU_MAXIMPLEMENTATIONS);
+        else
+            rep->workers[w].impl[0] = '\0';
+    }
+    free(impls);
 }
 
 void lp_model_samples(lp_report *rep, const uint32_t *footprints)

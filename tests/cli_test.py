@@ -158,6 +158,10 @@ def has_worker(kind, env=None):
 
 
 OPENCL = {"STARPU_OPENCL_ON_CPUS": "1"}
+# One CPU implementation for runs whose outputs are compared byte for byte:
+# under dmda each worker may run any (README, Kernels), and two of them may
+# round a row's last bit differently.
+ONE_IMPL = ("--cpu-impl", "baseline")
 
 
 def pocl_installed():
@@ -349,7 +353,7 @@ def warmup_runs_really_run():
     samples = {}
     for warmup in (0, 1):
         home = os.path.join(os.getcwd(), f"w{warmup}")
-        report, _ = run_json("--rows", 100000, "--tiles", 4, "--warmup", warmup,
+        report, _ = run_json("--rows", 100000, "--tiles", 4, "--warmup", warmup, *ONE_IMPL,
                              env={"STARPU_HOME": home, "STARPU_HISTORY_MAX_ERROR": "1000000"})
         check(report["warmup"] == warmup, report["warmup"])
         samples[warmup] = report["model_samples"]["cpu"]
@@ -473,7 +477,7 @@ def model_learns_warm_times():
     ratios = []
     for attempt in range(3):
         env = {"STARPU_HOME": os.path.join(os.getcwd(), str(attempt)), "STARPU_NCPU": "1"}
-        args = ("--rows", 4000000, "--tiles", 40, "--backend", "cpu", "--warmup", 0)
+        args = ("--rows", 4000000, "--tiles", 40, "--backend", "cpu", "--warmup", 0, *ONE_IMPL)
         run_json(*args, env=env)   # the model's samples: this process's first run
         report, _ = run_json(*args, "--repeat", 3, env=env)
         w = next(w for w in report["workers"] if w["tasks"])
@@ -557,8 +561,12 @@ def tool_defaults_for_starpu_and_user_values_kept():
 def model_converges_over_runs():
     # Tiles run slower when both workers share the memory bus: the model must
     # still become trusted after a few ordinary runs (no --calibrate).
+    # dmda calibrates each CPU implementation the processor runs (auto
+    # included), about one per run of 16 tasks: trusted after one run per
+    # implementation, and one more.
     home = {"STARPU_HOME": os.getcwd()}
-    for _ in range(3):
+    _, runs = cpu_impls()
+    for _ in range(len(runs) + 2):
         report, err = run_json("--rows", 2000000, env=home)
     check(report["model_samples"]["cpu"] >= 10, report["model_samples"])
     check("not calibrated" not in err, err)
@@ -573,9 +581,9 @@ def random_data_verifies():
 
 @case(mpi=True)
 def random_seed_changes_data():
-    a, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1)
-    b, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1)
-    c, _ = run_json("--rows", 1000, "--data", "random", "--seed", 2)
+    a, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1, *ONE_IMPL)
+    b, _ = run_json("--rows", 1000, "--data", "random", "--seed", 1, *ONE_IMPL)
+    c, _ = run_json("--rows", 1000, "--data", "random", "--seed", 2, *ONE_IMPL)
     check(a["checksum"] == b["checksum"], "same seed, different data")
     check(a["checksum"] != c["checksum"], "different seeds, same data")
 
@@ -634,6 +642,123 @@ def compare_lists_each_backend():
     check_compare(report, 100000, 8)
     rc, out, _ = run("--rows", 1000, "--compare")
     check("comparison" in out and "scheduled" in out, out)
+
+
+# ---------------------------------------------------------------- CPU code
+CPU_FLAGS = {"avx2": ("avx2", "fma", "bmi2"),
+             "avx512": ("avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd")}
+
+
+def cpu_impls():
+    """The CPU implementations built, in the codelet's order (impl 0 is
+    auto), and those /proc/cpuinfo says this processor runs."""
+    _, out, _ = run("--version")
+    m = re.search(r"^CPU code: (.*) \(impl 0 to \d+", out, re.M)
+    check(m, f"no CPU code line in --version: {out!r}")
+    names = [n.split(" (")[0] for n in m.group(1).split(", ")]
+    with open("/proc/cpuinfo") as f:
+        flags = set(next(l for l in f if l.startswith("flags")).split(":", 1)[1].split())
+    runs = [n for n in names[1:] if all(f in flags for f in CPU_FLAGS.get(n, ()))]
+    return names, runs
+
+
+def cpu_workers_impls(report):
+    return {w["impl"] for w in report["workers"] if w["kind"] == "cpu" and w["tasks"]}
+
+
+@case
+def cpu_impl_each_one_runs_and_verifies():
+    names, runs = cpu_impls()
+    check(names[0] == "auto" and "baseline" in names, names)
+    for name in names[1:]:
+        for sched in ("eager", "dmda"):
+            rc, out, err = run("--rows", 30011, "--tiles", 6, "--backend", "cpu", "--cpu-impl",
+                               name, "--sched", sched, "--data", "random", "--verify",
+                               "--json", "-", env={"STARPU_HOME": os.getcwd()})
+            if name not in runs:   # this processor lacks its instructions
+                check(rc == 3 and f"cannot run the {name} CPU implementation" in err,
+                      f"{name}: exit {rc}: {err}")
+                continue
+            check(rc == 0, f"{name} under {sched}: exit {rc}: {err}")
+            report = json.loads(out)
+            check(cpu_workers_impls(report) == {name}, f"{name} under {sched}: {report['workers']}")
+            check(report["max_rel_error"] <= 1e-12, report["max_rel_error"])
+    rc, _, err = run("--cpu-impl", "sse9")
+    check(rc == 2 and "--cpu-impl 'sse9': expected one of auto," in err, f"exit {rc}: {err}")
+
+
+def decision_file():
+    d = os.path.join(os.getcwd(), ".starpu", "sampling")
+    found = [f for f in os.listdir(d) if f.startswith("lp-starpu-cpu-impl.")] if os.path.isdir(d) else []
+    check(len(found) == 1, f"decision files in {d}: {found}")
+    return os.path.join(d, found[0])
+
+
+@case
+def cpu_impl_auto_is_measured_and_kept_with_the_models():
+    _, runs = cpu_impls()
+    home = {"STARPU_HOME": os.getcwd()}
+    args = ("--rows", 40000, "--tiles", 8, "--backend", "cpu", "--sched", "eager", "--json", "-")
+    report, _ = run_json(*args, env=home)
+    path = decision_file()
+    with open(path) as f:
+        chosen, comment = f.read().splitlines()[:2]
+    check(chosen in runs, f"decided {chosen!r}, this processor runs {runs}")
+    times = dict(re.findall(r"(\w+) (\d+\.\d+)", comment))
+    check(sorted(times) == sorted(runs), f"measured {times}, expected {runs}")
+    check(chosen == min(times, key=lambda n: float(times[n])), f"{chosen} is not the fastest: {times}")
+    check(cpu_workers_impls(report) == {chosen}, report["workers"])
+    # The decision is read back, not measured again: planted, it is obeyed.
+    with open(path, "w") as f:
+        f.write("baseline\n")
+    report, _ = run_json(*args, env=home)
+    check(cpu_workers_impls(report) == {"baseline"}, report["workers"])
+    # --calibrate measures again and says so.
+    rc, out, err = run("--rows", 40000, "--tiles", 8, "--backend", "cpu", "--sched", "eager",
+                       "--calibrate", env=home)
+    check(rc == 0 and f"eager runs {chosen}, the fastest" in out, f"exit {rc}: {out} {err}")
+    with open(path) as f:
+        check(f.readline().strip() == chosen, "--calibrate left the planted decision")
+
+
+def model_entries(home, size):
+    """impl -> samples of the CPU model's entry for tiles of `size` bytes."""
+    d = os.path.join(home, ".starpu", "sampling", "codelets", "45")
+    text = "".join(open(os.path.join(d, f)).read() for f in os.listdir(d)
+                   if f.startswith("lp_logprod."))
+    samples = {}
+    for block in re.split(r"# Model for ", text)[1:]:
+        m = re.match(r"cpu0_impl(\d+)", block)
+        if not m:
+            continue
+        for line in block.splitlines():
+            cols = line.split()
+            if len(cols) == 8 and not line.startswith("#") and cols[1] == str(size):
+                samples[int(m.group(1))] = int(cols[7])
+    return samples
+
+
+@case
+def cpu_impl_model_policy_calibrates_and_chooses_each():
+    names, runs = cpu_impls()
+    home = {"STARPU_HOME": os.getcwd()}
+    rows, tiles = 400000, 8
+    rc, out, err = run("--rows", rows, "--tiles", tiles, "--backend", "cpu", "--calibrate",
+                       env=home)
+    check(rc == 0, err)
+    check("dmda chooses per worker from the models" in out, out)
+    # Every implementation this processor runs, auto (impl 0) included, has
+    # a trusted history for these tiles, kept in the model's file.
+    samples = model_entries(os.getcwd(), rows // tiles * 32)
+    for name in ["auto"] + runs:
+        check(samples.get(names.index(name), 0) >= 10, f"{name}: {samples}")
+    report, err = run_json("--rows", rows, "--tiles", tiles, "--backend", "cpu", env=home)
+    check("not calibrated" not in err, err)
+    used = set()
+    for w in report["workers"]:
+        if w["kind"] == "cpu" and w["tasks"]:
+            used |= {part.split()[0] for part in w["impl"].split(", ")}
+    check(used and used <= set(runs), f"dmda ran {used}; this processor runs {runs}")
 
 
 # ---------------------------------------------------------------- lost results
@@ -813,13 +938,13 @@ def outputs_follow_links_and_never_replace_special_files():
     check(got and len(got[0]) == 128 + 8000, f"read {len(got[0]) if got else 0} bytes")
     # Streamed, with a warm-up and two runs: the FIFO gets one copy, in
     # row order.
-    rc, _, err = run("--rows", 1000, "--tiles", 7, "--output", "file.npy")
+    rc, _, err = run("--rows", 1000, "--tiles", 7, "--output", "file.npy", *ONE_IMPL)
     check(rc == 0, err)
     got = []
     reader = threading.Thread(target=lambda: got.append(open("fifo.npy", "rb").read()))
     reader.start()
     rc, _, err = run("--rows", 1000, "--tiles", 7, "--stream", "--window", "1M", "--repeat", 2,
-                     "--output", "fifo.npy")
+                     "--output", "fifo.npy", *ONE_IMPL)
     reader.join(timeout=60)
     check(rc == 0, err)
     check(got and got[0] == open("file.npy", "rb").read(), "the FIFO's bytes differ from the file's")
@@ -892,7 +1017,7 @@ def streamed_matches_resident():
     # The same rows in memory and through a window of two tiles (uneven
     # tiles): the same checksum bit for bit, the same output byte for byte,
     # and the memory the window bounds.
-    args = ("--rows", 1000003, "--tiles", 13, "--data", "random", "--verify")
+    args = ("--rows", 1000003, "--tiles", 13, "--data", "random", "--verify", *ONE_IMPL)
     rc, _, err = run(*args, "--output", "resident.npy", "--json", "resident.json")
     check(rc == 0, err[-800:])
     rc, _, err = run(*args, "--stream", "--window", "1M", "--output", "streamed.npy",
@@ -1381,7 +1506,7 @@ def mpirun_json(ranks, *args, env=None):
 
 @case
 def mpi_ranks_match_single_process():
-    args = ("--rows", 100003, "--tiles", 7, "--data", "random", "--seed", 5)
+    args = ("--rows", 100003, "--tiles", 7, "--data", "random", "--seed", 5, *ONE_IMPL)
     rc, _, err = run(*args, "--output", "single.npy", env={"STARPU_NCPU": "1"})
     check(rc == 0, err)
     single = open("single.npy", "rb").read()
@@ -1406,9 +1531,10 @@ def mpi_ranks_match_single_process():
 def mpi_each_rank_reads_its_own_rows():
     rows = [(1.0 + i, 2.0 + i / 3, 3.0 + i / 7) for i in range(5000)]
     write_npy("in.npy", [v for r in rows for v in r], (len(rows), 3))
-    rc, _, err = run("--input", "in.npy", "--tiles", 6, "--output", "single.npy")
+    rc, _, err = run("--input", "in.npy", "--tiles", 6, "--output", "single.npy", *ONE_IMPL)
     check(rc == 0, err)
-    rep = mpirun_json(3, "--input", "in.npy", "--tiles", 6, "--output", "mpi.npy", "--verify")
+    rep = mpirun_json(3, "--input", "in.npy", "--tiles", 6, "--output", "mpi.npy", "--verify",
+                      *ONE_IMPL)
     check(open("mpi.npy", "rb").read() == open("single.npy", "rb").read(), "outputs differ")
     check(rep["max_rel_error"] <= 1e-12, rep["max_rel_error"])
     # 6 tiles of 834, 834, 833, 833, 833, 833 rows; block: rank r owns
@@ -1460,7 +1586,7 @@ def mpi_more_ranks_than_tiles():
 def mpi_one_rank_reports_like_one_process():
     # One path: an MPI job of one rank reports what one process does, the
     # same keys (plus the ranks) and the same rows, worker names and result.
-    args = ("--rows", 100003, "--tiles", 7, "--data", "random", "--verify", "--compare")
+    args = ("--rows", 100003, "--tiles", 7, "--data", "random", "--verify", "--compare", *ONE_IMPL)
     env = {"STARPU_NCPU": "1"}
     single, _ = run_json(*args, env=env)
     rc, out, err = mpirun(1, *args, "--json", "-", env=env)

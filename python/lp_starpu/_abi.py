@@ -18,7 +18,8 @@ class Options(ctypes.Structure):
                 ("repeat", ctypes.c_int), ("warmup", ctypes.c_int),
                 ("quiet", ctypes.c_int), ("verify", ctypes.c_int),
                 ("intensity", ctypes.c_uint),
-                ("progress", ctypes.c_void_p), ("progress_arg", ctypes.c_void_p)]
+                ("progress", ctypes.c_void_p), ("progress_arg", ctypes.c_void_p),
+                ("cpu_impl", ctypes.c_char_p)]
 
 
 _double_p = ctypes.POINTER(ctypes.c_double)
@@ -33,7 +34,8 @@ class WorkerStats(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char * 96), ("kind", ctypes.c_int),
                 ("tasks", ctypes.c_uint), ("rows", ctypes.c_size_t),
                 ("busy_ms", ctypes.c_double), ("predicted_ms", ctypes.c_double),
-                ("mem_total_bytes", ctypes.c_longlong), ("mem_peak_bytes", ctypes.c_longlong)]
+                ("mem_total_bytes", ctypes.c_longlong), ("mem_peak_bytes", ctypes.c_longlong),
+                ("impl", ctypes.c_char * 48)]
 
 
 class BusStats(ctypes.Structure):

@@ -32,11 +32,20 @@ static int drops(const void *cl_arg)
     return atomic_fetch_add(&executions, 1) >= drop_from;
 }
 
-static void cpu(void *buffers[], void *cl_arg)
-{
-    if (!drops(cl_arg))
-        lp_logprod_cpu(buffers, cl_arg);
-}
+/* Every CPU implementation the codelet has, each wrapped. */
+static starpu_cpu_func_t cpu_impl[STARPU_MAXIMPLEMENTATIONS];
+#define CPU_WRAPPER(i)                                       \
+    static void cpu##i(void *buffers[], void *cl_arg)        \
+    {                                                        \
+        if (!drops(cl_arg))                                  \
+            cpu_impl[i](buffers, cl_arg);                    \
+    }
+CPU_WRAPPER(0)
+CPU_WRAPPER(1)
+CPU_WRAPPER(2)
+CPU_WRAPPER(3)
+static const starpu_cpu_func_t cpu_wrapper[] = {cpu0, cpu1, cpu2, cpu3};
+_Static_assert(sizeof cpu_wrapper / sizeof cpu_wrapper[0] >= LP_CPU_IMPL_MAX, "wrappers");
 
 #ifdef STARPU_USE_OPENCL
 static void opencl(void *buffers[], void *cl_arg)
@@ -62,7 +71,10 @@ __attribute__((constructor)) static void install(void)
     const char *v = getenv("LP_FAULT_DROP_TILE");
     if (!v || sscanf(v, "%lld:%lld", &drop_tile, &drop_from) < 1)
         return;
-    lp_logprod_cl.cpu_funcs[0] = cpu;
+    for (unsigned i = 0; i < LP_CPU_IMPL_MAX && lp_logprod_cl.cpu_funcs[i]; i++) {
+        cpu_impl[i] = lp_logprod_cl.cpu_funcs[i];
+        lp_logprod_cl.cpu_funcs[i] = cpu_wrapper[i];
+    }
 #ifdef STARPU_USE_OPENCL
     lp_logprod_cl.opencl_funcs[0] = opencl;
 #endif

@@ -1,0 +1,267 @@
+/* The CPU implementations of lp_logprod and which one runs where.
+ *
+ * The codelet's cpu_funcs are {auto, baseline, avx2, avx512} (those this
+ * compiler built).  Policies that choose an implementation from the
+ * history model (dm*, pheft, modular-*) see all the processor can run and
+ * pick per worker by measured speed; every other policy runs
+ * StarPU's first, "auto", which calls the one measured fastest on this
+ * machine: a short single-thread run of each on cache-resident rows, done
+ * once and kept beside the performance models (sampling/lp-starpu-cpu-impl.HOST),
+ * done again by --calibrate. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <starpu.h>
+
+#include "logprod.h"
+
+typedef void (*kernel_fn)(size_t, unsigned, const double *, const double *, const double *,
+                          double *);
+
+/* In the order of the codelet's cpu_funcs (logprod_codelet.c).  Narrowest
+ * first, so that the ones a processor runs are always 0..m: StarPU 1.3
+ * saves a model's implementations 0..n-1, n being how many have samples,
+ * and would drop the last one's history after a gap. */
+static const struct impl {
+    const char *name;
+    kernel_fn kernel;
+} impls[] = {
+    {"auto", NULL},
+    {"baseline", lp_logprod_kernel_baseline},
+#ifdef LP_HAVE_CPU_AVX2
+    {"avx2", lp_logprod_kernel_avx2},
+#endif
+#ifdef LP_HAVE_CPU_AVX512
+    {"avx512", lp_logprod_kernel_avx512},
+#endif
+};
+enum { NIMPL = sizeof impls / sizeof impls[0] };
+_Static_assert(NIMPL <= LP_CPU_IMPL_MAX, "LP_CPU_IMPL_MAX");
+
+static int has(const char *isa)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (strcmp(isa, "avx512") == 0)   /* what -march=x86-64-v4 assumes */
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512cd");
+    if (strcmp(isa, "avx2") == 0)     /* what -march=x86-64-v3 assumes */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+               __builtin_cpu_supports("bmi2");
+#endif
+    return strcmp(isa, "baseline") == 0;
+}
+
+static int model_mode;            /* the policy picks among 1..NIMPL-1 */
+static unsigned forced;           /* 0: none, else the only one allowed */
+static _Atomic unsigned chosen;   /* what auto calls; 0: not yet decided */
+static unsigned char allowed[NIMPL];
+
+unsigned lp_cpu_impl_count(void) { return NIMPL; }
+
+const char *lp_cpu_impl_name(unsigned nimpl)
+{
+    return nimpl < NIMPL ? impls[nimpl].name : "?";
+}
+
+int lp_cpu_impl_find(const char *name)
+{
+    for (unsigned i = 0; i < NIMPL; i++)
+        if (strcmp(impls[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int lp_cpu_impl_supported(unsigned nimpl)
+{
+    return nimpl == 0 || (nimpl < NIMPL && has(impls[nimpl].name));
+}
+
+/* The best the processor runs when nothing was measured: the widest. */
+static unsigned widest(void)
+{
+    for (unsigned i = NIMPL - 1; i > 1; i--)
+        if (lp_cpu_impl_supported(i))
+            return i;
+    return 1;
+}
+
+unsigned lp_cpu_impl_chosen(void)
+{
+    unsigned c = atomic_load(&chosen);
+    return c ? c : widest();
+}
+
+/* Model-based policies: every one the processor runs, auto included (it
+ * keeps the implementations with samples 0..m, see above).  Other
+ * policies, and any policy under --cpu-impl, run StarPU's first, auto,
+ * which calls the chosen one (the forced one under --cpu-impl: its model
+ * entries then hold that one's times). */
+static void update_allowed(void)
+{
+    for (unsigned i = 0; i < NIMPL; i++)
+        allowed[i] = i == 0 ? 1 : model_mode && !forced && lp_cpu_impl_supported(i);
+}
+
+void lp_cpu_impl_configure(const char *sched, unsigned force)
+{
+    model_mode = sched && (strncmp(sched, "dm", 2) == 0 || strcmp(sched, "pheft") == 0 ||
+                           strncmp(sched, "modular-", 8) == 0);
+    forced = force < NIMPL ? force : 0;
+    if (forced)
+        atomic_store(&chosen, forced);
+    update_allowed();
+}
+
+int lp_cpu_impl_model_mode(void) { return model_mode; }
+
+int lp_cpu_impl_allowed(unsigned nimpl)
+{
+    return nimpl < NIMPL && allowed[nimpl];
+}
+
+void lp_logprod_kernel(size_t n, unsigned intensity, const double *x, const double *y,
+                       const double *z, double *out)
+{
+    impls[lp_cpu_impl_chosen()].kernel(n, intensity, x, y, z, out);
+}
+
+void lp_logprod_cpu_auto(void *buffers[], void *cl_arg)
+{
+    const lp_tile_arg *arg = cl_arg;
+    size_t n = lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
+    lp_logprod_kernel(n, arg ? arg->intensity : 1,
+                      (const double *)STARPU_VECTOR_GET_PTR(buffers[0]),
+                      (const double *)STARPU_VECTOR_GET_PTR(buffers[1]),
+                      (const double *)STARPU_VECTOR_GET_PTR(buffers[2]),
+                      (double *)STARPU_VECTOR_GET_PTR(buffers[3]));
+}
+
+/* ------------------------------------------------------------ the choice */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ns per row of each supported implementation, best of rounds that take
+ * turns (so that a slow moment of the machine hits all of them alike); 8K
+ * rows stay in L2, so this times the log, not memory.  About 5 ms. */
+static void measure(double ns[NIMPL])
+{
+    enum { ROWS = 8192, ROUNDS = 15 };
+    double *buf = malloc(4 * ROWS * sizeof *buf);
+    for (unsigned i = 0; i < NIMPL; i++)
+        ns[i] = -1;
+    if (!buf)
+        return;
+    double *x = buf, *y = buf + ROWS, *z = buf + 2 * ROWS, *out = buf + 3 * ROWS;
+    for (size_t r = 0; r < ROWS; r++) {
+        x[r] = 1.0 + (double)r;
+        y[r] = 0.5 + (double)r * 1e-3;
+        z[r] = 1e6 / (1.0 + (double)r);
+    }
+    for (int round = 0; round < ROUNDS; round++)
+        for (unsigned i = 1; i < NIMPL; i++) {
+            if (!lp_cpu_impl_supported(i))
+                continue;
+            double t0 = now_s();
+            impls[i].kernel(ROWS, 1, x, y, z, out);
+            double t = (now_s() - t0) * 1e9 / ROWS;
+            if (round > 0 && (ns[i] < 0 || t < ns[i]))   /* round 0 warms up */
+                ns[i] = t;
+        }
+    free(buf);
+}
+
+/* dir's parent, with StarPU's doubled slashes ("sampling//codelets/45/"). */
+static int up(char *dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        dir[--n] = '\0';
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return -1;
+    *slash = '\0';
+    for (n = strlen(dir); n > 1 && dir[n - 1] == '/';)
+        dir[--n] = '\0';
+    return 0;
+}
+
+/* sampling/lp-starpu-cpu-impl.HOST beside StarPU's sampling/codelets/. */
+static int decision_path(char *path, size_t len)
+{
+    char dir[4096];
+    starpu_perfmodel_get_model_path("lp_logprod", dir, sizeof dir);
+    const char *base = strrchr(dir, '/');
+    if (!base || strncmp(base + 1, "lp_logprod.", 11) != 0)
+        return -1;
+    char host[256];
+    snprintf(host, sizeof host, "%s", base + 12);
+    for (int i = 0; i < 3; i++)   /* the file, 45/, codelets/ */
+        if (up(dir) != 0)
+            return -1;
+    int n = snprintf(path, len, "%s/lp-starpu-cpu-impl.%s", dir, host);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static unsigned read_decision(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char name[32] = "";
+    int ok = fscanf(f, "%31s", name) == 1;
+    fclose(f);
+    int i = ok ? lp_cpu_impl_find(name) : -1;
+    return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;
+}
+
+/* Written whole to a temporary name, then renamed: ranks or runs that start
+ * together read either no file or a whole one. */
+static void write_decision(const char *path, unsigned best, const double ns[NIMPL])
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fprintf(f, "%s\n# ns per row, one thread, 8K rows in cache:", impls[best].name);
+    for (unsigned i = 1; i < NIMPL; i++)
+        if (ns[i] >= 0)
+            fprintf(f, " %s %.3f", impls[i].name, ns[i]);
+    fprintf(f, "\n");
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        remove(tmp);
+}
+
+unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX])
+{
+    if (forced)
+        return forced;
+    char path[4200];
+    int have_path = decision_path(path, sizeof path) == 0;
+    unsigned best = have_path && !remeasure ? read_decision(path) : 0;
+    if (!best) {
+        double t[NIMPL];
+        measure(t);
+        for (unsigned i = 1; i < NIMPL; i++)
+            if (t[i] >= 0 && (!best || t[i] < t[best]))
+                best = i;
+        if (!best)
+            best = widest();
+        if (ns)
+            memcpy(ns, t, sizeof t);
+        if (have_path)
+            write_decision(path, best, t);
+    }
+    atomic_store(&chosen, best);
+    return best;
+}

@@ -1,0 +1,130 @@
+/* Each CPU implementation of the codelet this processor runs, row by row
+ * against a long-double reference (intensity 1 and 3, rows of every
+ * remainder of the vector width), and each one's refusal of a processor
+ * without its instructions as /proc/cpuinfo tells it.  No StarPU needed:
+ * the loops are called directly. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logprod.h"
+
+#include "support/check.h"
+
+/* The flags line of /proc/cpuinfo has every one of these words. */
+static int cpuinfo_has(const char *const *words)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return -1;
+    char line[8192];
+    int found = -1;
+    while (found < 0 && fgets(line, sizeof line, f))
+        if (strncmp(line, "flags", 5) == 0) {
+            found = 1;
+            for (const char *const *w = words; *w; w++) {
+                char padded[64];
+                snprintf(padded, sizeof padded, " %s", *w);
+                size_t n = strlen(padded);
+                const char *p = line;
+                int hit = 0;
+                while ((p = strstr(p, padded)) && !hit) {
+                    hit = p[n] == ' ' || p[n] == '\n' || p[n] == '\0';
+                    p += n;
+                }
+                found &= hit;
+            }
+        }
+    fclose(f);
+    return found;
+}
+
+typedef void (*kernel_fn)(size_t, unsigned, const double *, const double *, const double *,
+                          double *);
+
+static kernel_fn kernel_of(const char *name)
+{
+    if (strcmp(name, "baseline") == 0)
+        return lp_logprod_kernel_baseline;
+#ifdef LP_HAVE_CPU_AVX2
+    if (strcmp(name, "avx2") == 0)
+        return lp_logprod_kernel_avx2;
+#endif
+#ifdef LP_HAVE_CPU_AVX512
+    if (strcmp(name, "avx512") == 0)
+        return lp_logprod_kernel_avx512;
+#endif
+    return NULL;
+}
+
+static void check_rows(const char *name, kernel_fn k, unsigned intensity)
+{
+    enum { N = 4099 };   /* every remainder of 2-, 4- and 8-wide loops */
+    double *x = malloc(4 * N * sizeof *x), *y = x + N, *z = y + N, *out = z + N;
+    srand(7);
+    for (size_t i = 0; i < N; i++) {
+        /* Spread over many binades, 1 exactly, and values next to it. */
+        x[i] = ldexp(0.5 + rand() / (RAND_MAX + 1.0), rand() % 2000 - 1000);
+        y[i] = i % 97 == 0 ? 1.0 : 1.0 + (rand() / (RAND_MAX + 1.0) - 0.5) * 1e-3;
+        z[i] = 0.5 + rand() / (RAND_MAX + 1.0) * 1e6;
+    }
+    for (size_t n = N - 8; n <= N; n++) {
+        for (size_t i = 0; i < N; i++)
+            out[i] = NAN;
+        k(n, intensity, x, y, z, out);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            long double ref = 0, mag = 0;
+            for (unsigned t = 0; t < intensity; t++) {
+                long double v = logl(x[i] + t) * logl(y[i] + t) * logl(z[i] + t);
+                ref += v;
+                mag += fabsl(v);
+            }
+            long double err = fabsl((long double)out[i] - ref) / (mag > 0 ? mag : 1);
+            if (!(err <= 1e-12L) && bad++ < 3)
+                CHECK(0, "%s, K=%u, %zu rows: row %zu: %.17g, reference %.17Lg", name, intensity,
+                      n, i, out[i], ref);
+        }
+        CHECK(bad == 0, "%s, K=%u, %zu rows: %zu rows beyond 1e-12", name, intensity, n, bad);
+        CHECK(isnan(out[n]) || n == N, "%s, K=%u: row %zu written past the end", name, intensity,
+              n);
+    }
+    free(x);
+}
+
+int main(void)
+{
+    static const char *const avx2[] = {"avx2", "fma", "bmi2", NULL};
+    static const char *const avx512[] = {"avx512f", "avx512dq", "avx512bw", "avx512vl",
+                                         "avx512cd", NULL};
+    CHECK(lp_cpu_impl_count() >= 2, "only %u implementations", lp_cpu_impl_count());
+    CHECK(strcmp(lp_cpu_impl_name(0), "auto") == 0, "implementation 0 is %s",
+          lp_cpu_impl_name(0));
+    int ran = 0;
+    for (unsigned i = 1; i < lp_cpu_impl_count(); i++) {
+        const char *name = lp_cpu_impl_name(i);
+        kernel_fn k = kernel_of(name);
+        CHECK(k != NULL, "no loop for %s", name);
+        CHECK(lp_cpu_impl_find(name) == (int)i, "%s is not found at %u", name, i);
+        int expect = strcmp(name, "avx2") == 0     ? cpuinfo_has(avx2)
+                     : strcmp(name, "avx512") == 0 ? cpuinfo_has(avx512)
+                                                   : 1;
+        if (expect >= 0)
+            CHECK(lp_cpu_impl_supported(i) == expect, "%s: supported %d, /proc/cpuinfo says %d",
+                  name, lp_cpu_impl_supported(i), expect);
+        if (!k || !lp_cpu_impl_supported(i)) {
+            printf("%s: not run (this processor lacks its instructions)\n", name);
+            continue;
+        }
+        check_rows(name, k, 1);
+        check_rows(name, k, 3);
+        ran++;
+        printf("%s: checked\n", name);
+    }
+    CHECK(ran >= 1, "no implementation ran");
+    CHECK(lp_cpu_impl_find("none") < 0, "an unknown name was found");
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}
