@@ -180,7 +180,8 @@ LP_API int lp_backend_parse(const char *s, lp_backend *b);
 
 /* Default tile count for rows on the running workers (documented in
  * README): tiles of about 256K rows, at least 4 per worker while tiles stay
- * at or above 16K rows, never more tiles than rows. */
+ * at or above 16K rows, a multiple of the workers, never more tiles than
+ * rows.  (lp_run counts the workers of opt->backend.) */
 LP_API size_t lp_default_tiles(size_t rows);
 
 /* Every page touched (see data.c).  LP_OK, LP_ERR_RUNTIME, or

@@ -286,7 +286,8 @@ static int prepare(job *j)
     int status = lp_comm_agree(j->comm, check_backend(j));
     if (status != LP_OK)
         return status;
-    int64_t workers = lp_backend_workers(LP_BACKEND_AUTO);
+    /* The workers that run the tasks: a forced backend's only. */
+    int64_t workers = lp_backend_workers(j->c.opt.backend);
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
     size_t tiles = lp_tiles_for(&j->c.opt, j->rows, (unsigned)workers);
     size_t asked = j->c.opt.tiles ? j->c.opt.tiles

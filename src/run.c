@@ -35,6 +35,10 @@ size_t lp_default_tiles_for(size_t rows, unsigned nworkers)
     size_t most = rows / LP_MIN_TILE_ROWS;
     if (tiles < want)
         tiles = want < most ? want : (most > tiles ? most : tiles);
+    /* A multiple of the workers: 64 equal tiles on 15 workers end with 4
+     * of them busy and 11 idle (measured: 17% longer than 60 tiles). */
+    if (nworkers > 1 && tiles % nworkers && tiles + nworkers - tiles % nworkers <= rows)
+        tiles += nworkers - tiles % nworkers;
     return tiles < rows ? tiles : rows;
 }
 
@@ -388,7 +392,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     memset(rep, 0, sizeof *rep);
     if (d->rows > LP_MAX_ROWS)
         return LP_ERR_USAGE;
-    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, starpu_worker_get_count())) != LP_OK)
+    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, lp_backend_workers(opt->backend))) != LP_OK)
         return LP_ERR_RUNTIME;
     int status = lp_run_tiles(opt, &ts, rep);
     lp_tiles_free(&ts);

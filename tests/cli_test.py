@@ -362,6 +362,16 @@ def warmup_runs_really_run():
     check(samples[1] - samples[0] == 4, f"model samples after --warmup 0 and 1: {samples}")
 
 
+@case
+def default_tiles_a_multiple_of_the_workers():
+    # 5M rows are 20 tiles of 256K rows: on 3 CPU workers 21 (7 each), on 2
+    # workers 20; 1M rows on 3 workers: 4 per worker, 12.
+    for ncpu, rows, tiles in ((3, "5M", 21), (2, "5M", 20), (3, "1M", 12)):
+        report, _ = run_json("--rows", rows, "--backend", "cpu", "--warmup", 0,
+                             env={"STARPU_NCPU": str(ncpu)})
+        check(report["tiles"] == tiles, f"{ncpu} workers, {rows} rows: {report['tiles']} tiles")
+
+
 @case(mpi=True)
 def tile_rows_sets_tile_count():
     for rows, tile_rows, tiles in ((1000, 300, 4), (1000, 5000, 1), (5, 1, 5), (1000, 1000, 1)):
