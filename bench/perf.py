@@ -105,6 +105,7 @@ def measure(rows, repeat, env_opencl):
     has_opencl = workers_of_kind("opencl", env_opencl) > 0
     common = ["--rows", rows, "--repeat", repeat, "--warmup", 1]
     calibrate(common)   # every backend feeds its model before anything is timed
+    calibrate([*common, "--dtype", "f32"])   # float32 tiles: other footprints
     runs = [("lp-starpu cpu-only", ["--backend", "cpu"], None)]
     # Each CPU implementation alone, and auto under a policy without a model.
     for impl in cpu_impls():
@@ -112,12 +113,16 @@ def measure(rows, repeat, env_opencl):
                      None))
     runs.append(("lp-starpu cpu-only --sched eager (auto)", ["--backend", "cpu", "--sched", "eager"],
                  None))
+    # float32: half the bytes, logf.
+    runs.append(("lp-starpu cpu-only --dtype f32", ["--backend", "cpu", "--dtype", "f32"], None))
     if has_cuda:
         # StarPU keeps a core to drive each GPU: cpu-only on every core too.
         runs.append(("lp-starpu cpu-only, every core (STARPU_NCUDA=0)", ["--backend", "cpu"],
                      {"STARPU_NCUDA": "0"}))
     if has_cuda:
         runs.append(("lp-starpu cuda-only", ["--backend", "cuda"], None))
+        runs.append(("lp-starpu cuda-only --dtype f32", ["--backend", "cuda", "--dtype", "f32"],
+                     None))
     if has_opencl:
         calibrate(common, env_opencl)
         runs.append(("lp-starpu opencl-only", ["--backend", "opencl"], env_opencl))
@@ -131,6 +136,7 @@ def measure(rows, repeat, env_opencl):
             calibrate(common, env)   # other workers, another model
         rep = tool([*common, *args], env)
         results.append({"name": name, "rows": rows, "seconds": rep["seconds"],
+                        "checked": "--dtype" not in args,   # float32: its own checksum
                         "median_seconds": rep["median_seconds"], "checksum": rep["checksum"],
                         "tiles": rep["tiles"], "tasks_per_kind": tasks_per_kind(rep),
                         "impls": sorted({w["impl"] for w in rep["workers"] if w["tasks"]})})
@@ -218,6 +224,9 @@ def targets(results):
         best = min(loops, key=lambda r: r["seconds"])
         out.append((f"cpu-only <= 1.05 x the fastest OpenMP loop build ({best['name'][13:]})",
                     cpu / best["seconds"], cpu / best["seconds"] <= 1.05))
+        f32 = by.get("lp-starpu cpu-only --dtype f32")
+        if f32:
+            out.append(("float32 cpu-only <= 0.6 x float64 cpu-only", f32 / cpu, f32 / cpu <= 0.6))
         every = by.get("lp-starpu cpu-only, every core (STARPU_NCUDA=0)")
         if every:   # the loop has every core; cpu-only beside a GPU one less
             out.append((f"cpu-only on every core <= 1.05 x the fastest OpenMP loop build",

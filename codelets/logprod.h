@@ -1,6 +1,7 @@
 /* The lp_logprod codelet: out = log(x) * log(y) * log(z) over one tile.
  * Buffers: 0 x (R), 1 y (R), 2 z (R), 3 out (W), all StarPU vectors of
- * float64 of the same length.  cl_arg points at an lp_tile_arg. */
+ * the same length, of float64, or of float32 when the argument says so.
+ * cl_arg points at an lp_tile_arg. */
 #ifndef LP_LOGPROD_H
 #define LP_LOGPROD_H
 
@@ -19,7 +20,15 @@ typedef struct lp_tile_arg {
     size_t rows;          /* the tile's rows, the first of the vectors'
                              (a streamed tile may be a row shorter than the
                              slot it is in); 0: all of them */
+    unsigned char dtype;  /* lp_dtype: 0 float64, 1 float32 (LP_TILE_F32) */
 } lp_tile_arg;
+
+#define LP_TILE_F32 1
+
+static inline int lp_tile_f32(const lp_tile_arg *arg)
+{
+    return arg && arg->dtype == LP_TILE_F32;
+}
 
 /* The rows an implementation computes: the tile's, not its slot's. */
 static inline size_t lp_tile_rows(const lp_tile_arg *arg, size_t nx)
@@ -38,7 +47,9 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg);
 #define LP_CPU_DECLARE(isa)                                                          \
     void lp_logprod_cpu_##isa(void *buffers[], void *cl_arg);                        \
     void lp_logprod_kernel_##isa(size_t n, unsigned intensity, const double *x,      \
-                                 const double *y, const double *z, double *out);
+                                 const double *y, const double *z, double *out);     \
+    void lp_logprod_kernel_##isa##_f32(size_t n, unsigned intensity, const float *x, \
+                                       const float *y, const float *z, float *out);
 LP_CPU_DECLARE(baseline)
 LP_CPU_DECLARE(avx2)
 LP_CPU_DECLARE(avx512)
@@ -62,12 +73,21 @@ int lp_cpu_impl_allowed(unsigned nimpl);
  * kept); remeasure: measure anyway.  ns (may be NULL) gets each one's ns
  * per row when measured, -1 for the others. */
 unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX]);
+/* A file of lp-starpu's own beside StarPU's models: sampling/STEM.HOST
+ * (StarPU's directory and host name).  0, or -1 with none. */
+int lp_model_side_path(const char *stem, char *path, size_t len);
 unsigned lp_cpu_impl_chosen(void);
 
 /* The vectorised CPU loop itself, usable without StarPU: the chosen
  * implementation's (before any choice, the widest the processor runs). */
 void lp_logprod_kernel(size_t n, unsigned intensity, const double *x,
                        const double *y, const double *z, double *out);
+void lp_logprod_kernel_f32(size_t n, unsigned intensity, const float *x,
+                           const float *y, const float *z, float *out);
+
+/* out = x * y * z: the same bytes as the map, no log (memory_floor_cpu.c). */
+void lp_memory_floor_kernel(size_t n, int f32, const void *x, const void *y, const void *z,
+                            void *out);
 
 /* The footprint that indexes the model's history (tile size and
  * intensity), and the samples the history holds for it on a worker. */

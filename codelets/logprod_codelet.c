@@ -17,7 +17,9 @@ uint32_t lp_logprod_footprint(struct starpu_task *task)
 {
     const lp_tile_arg *arg = task->cl_arg;
     uint32_t intensity = arg ? arg->intensity : 1;
-    return starpu_hash_crc32c_be(intensity, starpu_task_data_footprint(task));
+    uint32_t fp = starpu_hash_crc32c_be(intensity, starpu_task_data_footprint(task));
+    /* float64's footprints as they always were: calibrated models stay. */
+    return lp_tile_f32(arg) ? starpu_hash_crc32c_be(LP_TILE_F32, fp) : fp;
 }
 
 static struct starpu_perfmodel lp_logprod_model = {

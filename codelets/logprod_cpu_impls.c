@@ -20,6 +20,8 @@
 
 typedef void (*kernel_fn)(size_t, unsigned, const double *, const double *, const double *,
                           double *);
+typedef void (*kernel_f32_fn)(size_t, unsigned, const float *, const float *, const float *,
+                              float *);
 
 /* In the order of the codelet's cpu_funcs (logprod_codelet.c).  Narrowest
  * first, so that the ones a processor runs are always 0..m: StarPU 1.3
@@ -28,14 +30,15 @@ typedef void (*kernel_fn)(size_t, unsigned, const double *, const double *, cons
 static const struct impl {
     const char *name;
     kernel_fn kernel;
+    kernel_f32_fn kernel_f32;
 } impls[] = {
-    {"auto", NULL},
-    {"baseline", lp_logprod_kernel_baseline},
+    {"auto", NULL, NULL},
+    {"baseline", lp_logprod_kernel_baseline, lp_logprod_kernel_baseline_f32},
 #ifdef LP_HAVE_CPU_AVX2
-    {"avx2", lp_logprod_kernel_avx2},
+    {"avx2", lp_logprod_kernel_avx2, lp_logprod_kernel_avx2_f32},
 #endif
 #ifdef LP_HAVE_CPU_AVX512
-    {"avx512", lp_logprod_kernel_avx512},
+    {"avx512", lp_logprod_kernel_avx512, lp_logprod_kernel_avx512_f32},
 #endif
 };
 enum { NIMPL = sizeof impls / sizeof impls[0] };
@@ -130,15 +133,24 @@ void lp_logprod_kernel(size_t n, unsigned intensity, const double *x, const doub
     impls[lp_cpu_impl_chosen()].kernel(n, intensity, x, y, z, out);
 }
 
+void lp_logprod_kernel_f32(size_t n, unsigned intensity, const float *x, const float *y,
+                           const float *z, float *out)
+{
+    impls[lp_cpu_impl_chosen()].kernel_f32(n, intensity, x, y, z, out);
+}
+
 void lp_logprod_cpu_auto(void *buffers[], void *cl_arg)
 {
     const lp_tile_arg *arg = cl_arg;
     size_t n = lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
-    lp_logprod_kernel(n, arg ? arg->intensity : 1,
-                      (const double *)STARPU_VECTOR_GET_PTR(buffers[0]),
-                      (const double *)STARPU_VECTOR_GET_PTR(buffers[1]),
-                      (const double *)STARPU_VECTOR_GET_PTR(buffers[2]),
-                      (double *)STARPU_VECTOR_GET_PTR(buffers[3]));
+    unsigned k = arg ? arg->intensity : 1;
+    void *c[4];
+    for (int b = 0; b < 4; b++)
+        c[b] = (void *)STARPU_VECTOR_GET_PTR(buffers[b]);
+    if (lp_tile_f32(arg))
+        lp_logprod_kernel_f32(n, k, c[0], c[1], c[2], c[3]);
+    else
+        lp_logprod_kernel(n, k, c[0], c[1], c[2], c[3]);
 }
 
 /* ------------------------------------------------------------ the choice */
@@ -195,8 +207,8 @@ static int up(char *dir)
     return 0;
 }
 
-/* sampling/lp-starpu-cpu-impl.HOST beside StarPU's sampling/codelets/. */
-static int decision_path(char *path, size_t len)
+/* sampling/STEM.HOST beside StarPU's sampling/codelets/. */
+int lp_model_side_path(const char *stem, char *path, size_t len)
 {
     char dir[4096];
     starpu_perfmodel_get_model_path("lp_logprod", dir, sizeof dir);
@@ -208,7 +220,7 @@ static int decision_path(char *path, size_t len)
     for (int i = 0; i < 3; i++)   /* the file, 45/, codelets/ */
         if (up(dir) != 0)
             return -1;
-    int n = snprintf(path, len, "%s/lp-starpu-cpu-impl.%s", dir, host);
+    int n = snprintf(path, len, "%s/%s.%s", dir, stem, host);
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
@@ -247,7 +259,7 @@ unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX])
     if (forced)
         return forced;
     char path[4200];
-    int have_path = decision_path(path, sizeof path) == 0;
+    int have_path = lp_model_side_path("lp-starpu-cpu-impl", path, sizeof path) == 0;
     unsigned best = have_path && !remeasure ? read_decision(path) : 0;
     if (!best) {
         double t[NIMPL];

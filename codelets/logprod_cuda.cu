@@ -1,39 +1,53 @@
 /* CUDA implementation of lp_logprod: one thread per row, launched on the
  * worker's stream and left asynchronous (STARPU_CUDA_ASYNC), so StarPU can
- * overlap this tile's kernel with the next tiles' transfers.  CUDA's double
- * log is accurate to 1 ulp, so rows differ from the CPU's by a few ulp. */
+ * overlap this tile's kernel with the next tiles' transfers.  CUDA's log
+ * and logf are accurate to 1 ulp, so rows differ from the CPU's by a few
+ * ulp.  float32 tiles (lp_tile_arg.dtype) run the logf instance: on a
+ * consumer GPU double precision runs at 1/32 of single. */
 #include <starpu.h>
 
 #include "logprod.h"
 
-static __global__ void logprod_kernel(unsigned n, unsigned intensity,
-                                      const double *__restrict__ x,
-                                      const double *__restrict__ y,
-                                      const double *__restrict__ z,
-                                      double *__restrict__ out)
+static __device__ __forceinline__ double lp_log(double v) { return log(v); }
+static __device__ __forceinline__ float lp_log(float v) { return logf(v); }
+
+template <typename T>
+static __global__ void logprod_kernel(unsigned n, unsigned intensity, const T *__restrict__ x,
+                                      const T *__restrict__ y, const T *__restrict__ z,
+                                      T *__restrict__ out)
 {
     unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n)
         return;
-    const double xi = x[i], yi = y[i], zi = z[i];
-    double acc = log(xi) * log(yi) * log(zi);
+    const T xi = x[i], yi = y[i], zi = z[i];
+    T acc = lp_log(xi) * lp_log(yi) * lp_log(zi);
     for (unsigned k = 1; k < intensity; k++)
-        acc += log(xi + k) * log(yi + k) * log(zi + k);
+        acc += lp_log(xi + (T)k) * lp_log(yi + (T)k) * lp_log(zi + (T)k);
     out[i] = acc;
+}
+
+template <typename T>
+static void launch(void *buffers[], unsigned n, unsigned intensity)
+{
+    const unsigned threads = 256;
+    unsigned blocks = (n + threads - 1) / threads;
+    logprod_kernel<T><<<blocks, threads, 0, starpu_cuda_get_local_stream()>>>(
+        n, intensity, (const T *)STARPU_VECTOR_GET_PTR(buffers[0]),
+        (const T *)STARPU_VECTOR_GET_PTR(buffers[1]), (const T *)STARPU_VECTOR_GET_PTR(buffers[2]),
+        (T *)STARPU_VECTOR_GET_PTR(buffers[3]));
 }
 
 extern "C" void lp_logprod_cuda(void *buffers[], void *cl_arg)
 {
     const lp_tile_arg *arg = (const lp_tile_arg *)cl_arg;
     unsigned n = (unsigned)lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
-    const unsigned threads = 256;
-    unsigned blocks = (n + threads - 1) / threads;
-
-    logprod_kernel<<<blocks, threads, 0, starpu_cuda_get_local_stream()>>>(
-        n, arg ? arg->intensity : 1u, (const double *)STARPU_VECTOR_GET_PTR(buffers[0]),
-        (const double *)STARPU_VECTOR_GET_PTR(buffers[1]),
-        (const double *)STARPU_VECTOR_GET_PTR(buffers[2]),
-        (double *)STARPU_VECTOR_GET_PTR(buffers[3]));
+    unsigned intensity = arg ? arg->intensity : 1u;
+    if (n == 0)
+        return;
+    if (lp_tile_f32(arg))
+        launch<float>(buffers, n, intensity);
+    else
+        launch<double>(buffers, n, intensity);
     cudaError_t err = cudaGetLastError();
     if (err != cudaSuccess)
         lp_codelet_fail(arg ? arg->tile : 0, "CUDA", cudaGetErrorString(err));

@@ -37,14 +37,14 @@ void lp_logprod_opencl_unload(void)
  * good size on GPUs) or fewer where the device's limit for this kernel is
  * lower, in multiples of its preferred multiple (a warp, a wavefront, a
  * SIMD width). */
-static _Atomic size_t group_size[STARPU_MAXOPENCLDEVS];
+static _Atomic size_t group_size[2][STARPU_MAXOPENCLDEVS];   /* per kernel */
 
-static size_t work_group_size(cl_kernel kernel, int devid)
+static size_t work_group_size(cl_kernel kernel, int f32, int devid)
 {
     if (devid < 0 || devid >= STARPU_MAXOPENCLDEVS)
         return 0;
-    if (group_size[devid])
-        return group_size[devid];
+    if (group_size[f32][devid])
+        return group_size[f32][devid];
     cl_device_id dev;
     size_t most = 0, multiple = 0;
     starpu_opencl_get_device((unsigned)devid, &dev);
@@ -56,7 +56,7 @@ static size_t work_group_size(cl_kernel kernel, int devid)
     size_t size = most < 256 ? most : 256;
     if (multiple && size >= multiple)
         size -= size % multiple;
-    group_size[devid] = size;   /* two workers of a device store the same value */
+    group_size[f32][devid] = size;   /* two workers of a device store the same value */
     return size;
 }
 
@@ -73,16 +73,19 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg)
     int devid = starpu_worker_get_devid(starpu_worker_get_id_check());
     cl_kernel kernel;
     cl_command_queue queue;
-    cl_int err = starpu_opencl_load_kernel(&kernel, &queue, &program, "lp_logprod", devid);
+    const int f32 = lp_tile_f32(arg);
+    const char *name = f32 ? "lp_logprod_f32" : "lp_logprod";
+    const size_t elem = f32 ? sizeof(float) : sizeof(double);
+    cl_int err = starpu_opencl_load_kernel(&kernel, &queue, &program, name, devid);
     if (err != CL_SUCCESS) {
-        fail(arg, "loading kernel lp_logprod", err);
+        fail(arg, name, err);
         return;
     }
 
     cl_uint n = (cl_uint)lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
     for (int b = 0; b < 4; b++) {
         cl_mem mem = (cl_mem)STARPU_VECTOR_GET_DEV_HANDLE(buffers[b]);
-        cl_uint off = STARPU_VECTOR_GET_OFFSET(buffers[b]) / sizeof(double);
+        cl_uint off = (cl_uint)(STARPU_VECTOR_GET_OFFSET(buffers[b]) / elem);
         err |= clSetKernelArg(kernel, 2 * b, sizeof mem, &mem);
         err |= clSetKernelArg(kernel, 2 * b + 1, sizeof off, &off);
     }
@@ -95,7 +98,7 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg)
         return;
     }
 
-    size_t local = work_group_size(kernel, devid);
+    size_t local = work_group_size(kernel, f32, devid);
     size_t global = local ? ((size_t)n + local - 1) / local * local : n;
     /* Asynchronous (STARPU_OPENCL_ASYNC): StarPU waits on the queue. */
     err = clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &global, local ? &local : NULL, 0, NULL,

@@ -40,8 +40,14 @@ enum lp_status {
                              with 128 + the signal's number instead */
 };
 
-/* --verify's bound on the relative error of a row (see README). */
+/* --verify's bound on the relative error of a row (see README), per
+ * element type: float64, and float32 (24-bit significands, glibc's and
+ * CUDA's logf within a few ulp of 6e-8 each, three of them multiplied). */
 #define LP_VERIFY_TOLERANCE 1e-12
+#define LP_VERIFY_TOLERANCE_F32 1e-5
+
+/* The element type of the columns. */
+typedef enum lp_dtype { LP_FLOAT64 = 0, LP_FLOAT32 = 1 } lp_dtype;
 
 typedef enum lp_backend {
     LP_BACKEND_AUTO = 0,  /* the scheduler chooses among every worker */
@@ -83,8 +89,13 @@ typedef struct lp_options {
  * (pinned when an accelerator exists), or the caller's (lp_data_wrap). */
 typedef struct lp_data {
     size_t rows;
-    double *x, *y, *z, *out;
+    union {   /* the same four columns, seen as dtype says */
+        struct { double *x, *y, *z, *out; };     /* LP_FLOAT64 */
+        struct { float *xf, *yf, *zf, *outf; };  /* LP_FLOAT32 */
+        void *col[4];
+    };
     int wrapped;          /* the caller's memory: lp_data_free only unpins */
+    lp_dtype dtype;       /* LP_FLOAT64 unless made with an _as function */
 } lp_data;
 
 typedef struct lp_worker_stats {
@@ -147,6 +158,7 @@ typedef struct lp_report {
     /* Samples the performance model holds for this run's tile size, the
      * fewest over the workers of each kind (-1: no such worker). */
     int model_samples[LP_BACKEND_COUNT];
+    lp_dtype dtype;              /* of the rows */
 } lp_report;
 
 LP_API void lp_options_init(lp_options *opt);
@@ -187,6 +199,8 @@ LP_API size_t lp_default_tiles(size_t rows);
 /* Every page touched (see data.c).  LP_OK, LP_ERR_RUNTIME, or
  * LP_ERR_INTERRUPTED when lp_request_stop was called meanwhile. */
 LP_API int lp_data_alloc(lp_data *d, size_t rows);
+/* The same for columns of another element type. */
+LP_API int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype);
 /* The caller's columns, used in place (no copy): each of `rows` doubles;
  * pinned for the accelerators' DMA when StarPU has a CUDA worker (call it
  * after lp_start).  x, y and z are only read.  The memory must stay valid
@@ -194,6 +208,13 @@ LP_API int lp_data_alloc(lp_data *d, size_t rows);
  * LP_ERR_USAGE for a NULL column with rows > 0. */
 LP_API int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z,
                         double *out);
+/* The same for columns of dtype (x, y, z, out point at rows elements). */
+LP_API int lp_data_wrap_as(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
+                           void *out);
+/* Bytes per element, "float64" or "float32", and --verify's bound. */
+LP_API size_t lp_dtype_size(lp_dtype dtype);
+LP_API const char *lp_dtype_name(lp_dtype dtype);
+LP_API double lp_verify_tolerance(lp_dtype dtype);
 LP_API void lp_data_free(lp_data *d);
 /* seed: x = y = z = i+1 (the reference program's data); random: each value
  * uniform in [0.5, 1.5), a pure function of (seed, row, column). */

@@ -3,6 +3,8 @@
  * model-based schedulers (dmda and kin) decide by measured speed from the
  * first timed run on. */
 #include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
@@ -78,6 +80,47 @@ static void cpu_code(const lp_options *opt, FILE *out)
         fprintf(out, "%s runs %s, the fastest\n", lp_sched_name(), lp_cpu_impl_name(best));
 }
 
+#define LP_FLOOR_FILE "lp-starpu-memory-floor"
+
+int lp_memory_floor_read(double *gbs, unsigned *ncpu)
+{
+    char path[4300];
+    if (lp_model_side_path(LP_FLOOR_FILE, path, sizeof path) != 0)
+        return -1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fscanf(f, "%lf %u", gbs, ncpu) == 2 && *gbs > 0;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* out = x * y * z over the rows on every CPU worker: the bytes of the map
+ * with no log.  One process only (ranks would share a machine's memory). */
+static void memory_floor(lp_tiles *ts, FILE *out)
+{
+    unsigned ncpu = lp_backend_workers(LP_BACKEND_CPU);
+    char path[4300], tmp[4400];
+    if (ts->comm->size > 1 || ts->streamed || ts->rows == 0 || ncpu == 0 ||
+        lp_model_side_path(LP_FLOOR_FILE, path, sizeof path) != 0)
+        return;
+    double s = lp_memory_floor_seconds(ts, 7);
+    if (!(s > 0))
+        return;
+    double gbs = (double)ts->rows * 4.0 * (double)lp_dtype_size(ts->dtype) / s * 1e-9;
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%.3f %u\n# GB/s of out = x*y*z over %zu rows on %u CPU workers, best of 7\n",
+                gbs, ncpu, ts->rows, ncpu);
+        if (fclose(f) != 0 || rename(tmp, path) != 0)
+            remove(tmp);
+    }
+    if (out)
+        fprintf(out, "  memory floor: x*y*z on the same rows, every CPU worker: %.3f ms, "
+                "%.1f GB/s\n", s * 1e3, gbs);
+}
+
 int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
 {
     const lp_comm *c = ts->comm;
@@ -97,6 +140,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
         if (status != LP_OK)
             return status;
     }
+    memory_floor(ts, out);
     lp_options sched = *opt;
     sched.backend = LP_BACKEND_AUTO;
     sched.progress = NULL;
@@ -105,7 +149,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
     if (status == LP_ERR_VERIFY) {
         if (out)
             fprintf(stderr, "lp-starpu: --verify failed (scheduled run): row %zu has relative "
-                    "error %.3g > %g\n", r.worst_row, r.max_rel_error, LP_VERIFY_TOLERANCE);
+                    "error %.3g > %g\n", r.worst_row, r.max_rel_error, lp_verify_tolerance(r.dtype));
         lp_report_free(&r);
     }
     if (status != LP_OK)
@@ -125,7 +169,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
         fprintf(out, "\n");
         if (r.verified)
             fprintf(out, "  verify: max relative error %.3g (row %zu), tolerance %g\n",
-                    r.max_rel_error, r.worst_row, LP_VERIFY_TOLERANCE);
+                    r.max_rel_error, r.worst_row, lp_verify_tolerance(r.dtype));
     }
     lp_report_free(&r);
     return LP_OK;

@@ -17,11 +17,11 @@ static void ksum_add(ksum *k, double v)
     k->sum = t;
 }
 
-double lp_tile_sum(const double *out, size_t count)
+double lp_tile_sum(const void *out, lp_dtype dtype, size_t count)
 {
     ksum tile = {0, 0};
     for (size_t i = 0; i < count; i++)
-        ksum_add(&tile, out[i]);
+        ksum_add(&tile, lp_get(out, dtype, i));
     return tile.sum + tile.comp;
 }
 
@@ -39,7 +39,7 @@ double lp_checksum(const double *out, size_t rows, size_t tiles)
     for (size_t t = 0; t < tiles; t++) {
         size_t first, count;
         lp_tile_range(rows, tiles, t, &first, &count);
-        ksum_add(&total, lp_tile_sum(out + first, count));
+        ksum_add(&total, lp_tile_sum(out + first, LP_FLOAT64, count));
     }
     return total.sum + total.comp;
 }
@@ -49,11 +49,17 @@ static int bad_value(double v)
     return !(v > 0.0);   /* true for NaN too */
 }
 
+static int bad_row(const lp_data *d, size_t i)
+{
+    return bad_value(lp_get(d->col[0], d->dtype, i)) || bad_value(lp_get(d->col[1], d->dtype, i)) ||
+           bad_value(lp_get(d->col[2], d->dtype, i));
+}
+
 size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row)
 {
     size_t bad = 0;
     for (size_t i = 0; i < d->rows; i++)
-        if (bad_value(d->x[i]) || bad_value(d->y[i]) || bad_value(d->z[i])) {
+        if (bad_row(d, i)) {
             if (bad++ == 0 && first_row)
                 *first_row = i;
         }
@@ -66,13 +72,14 @@ double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
     if (worst_row)
         *worst_row = 0;
     for (size_t i = 0; i < d->rows; i++) {
-        if (bad_value(d->x[i]) || bad_value(d->y[i]) || bad_value(d->z[i]))
+        if (bad_row(d, i))
             continue;   /* counted and reported as bad inputs instead */
-        long double ref = 0;
+        /* The reference takes the inputs as stored (float32 ones rounded). */
+        long double x = lp_get(d->col[0], d->dtype, i), y = lp_get(d->col[1], d->dtype, i),
+                    z = lp_get(d->col[2], d->dtype, i), ref = 0;
         for (unsigned k = 0; k < intensity; k++)
-            ref += logl(d->x[i] + (long double)k) * logl(d->y[i] + (long double)k) *
-                   logl(d->z[i] + (long double)k);
-        long double err = fabsl((long double)d->out[i] - ref);
+            ref += logl(x + k) * logl(y + k) * logl(z + k);
+        long double err = fabsl((long double)lp_get(d->col[3], d->dtype, i) - ref);
         double rel = ref != 0 ? (double)(err / fabsl(ref)) : (double)err;
         if (isnan(rel))
             rel = INFINITY;   /* a NaN result is as wrong as can be */

@@ -50,7 +50,7 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
     "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
-    "--cpu-impl", NULL,
+    "--cpu-impl", "--dtype", NULL,
 };
 
 static int takes_value(const char *name)
@@ -88,6 +88,13 @@ static int set_value(lp_cli *c, const char *name, const char *v,
     } else if (strcmp(name, "--backend") == 0) {
         if (lp_backend_parse(v, &c->opt.backend) != 0)
             return fail(err, len, "--backend '%s': expected auto, cpu, cuda or opencl", v);
+    } else if (strcmp(name, "--dtype") == 0) {
+        if (strcmp(v, "f64") == 0 || strcmp(v, "float64") == 0)
+            c->dtype = LP_FLOAT64;
+        else if (strcmp(v, "f32") == 0 || strcmp(v, "float32") == 0)
+            c->dtype = LP_FLOAT32;
+        else
+            return fail(err, len, "--dtype '%s': expected f64 or f32", v);
     } else if (strcmp(name, "--cpu-impl") == 0) {
         if (lp_cpu_impl_find(v) < 0) {
             char built[128] = "";
@@ -249,6 +256,11 @@ void lp_cli_usage(FILE *f)
 "                      memory always do)\n"
 "  --window BYTES      the window's size (default: a quarter of the memory\n"
 "                      available, at most 1G; k, M, G suffixes)\n"
+"  --dtype f64|f32     element type of x, y, z and out (default f64): f32\n"
+"                      halves the bytes; logf on CPUs and devices; input\n"
+"                      .npy values are converted to it; --output writes it;\n"
+"                      the checksum is summed in double; --verify's bound\n"
+"                      is 1e-5 instead of 1e-12\n"
 "  --intensity K       arithmetic per row (default 1): out[i] = sum over\n"
 "                      k = 0..K-1 of log(x+k) * log(y+k) * log(z+k), so\n"
 "                      3K logarithms for the same 32 bytes of traffic\n"

@@ -17,6 +17,7 @@ typedef struct lp_cli {
     int help, version, sched_help;
     lp_data_kind data;
     int data_set;
+    lp_dtype dtype;            /* --dtype f64 (default) or f32 */
     uint64_t seed;
     int seed_set;
     const char *input, *output, *json, *trace;

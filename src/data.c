@@ -12,43 +12,64 @@
  * history model, which learns from the first runs' tasks until it has ten
  * samples and then stops, would keep those slow times (measured: 1.5 ms
  * per CPU tile instead of 0.66). */
-int lp_column_alloc(double **col, size_t count)
+int lp_column_alloc(void **col, lp_dtype dtype, size_t count)
 {
-    if (starpu_malloc((void **)col, count * sizeof(double)) != 0)
+    size_t bytes = count * lp_dtype_size(dtype);
+    if (starpu_malloc(col, bytes) != 0)
         return -1;
     /* In slices: touching gigabytes takes seconds, and a signal stops it. */
-    const size_t slice = (size_t)1 << 20;
-    for (size_t first = 0; first < count; first += slice) {
+    const size_t slice = (size_t)8 << 20;
+    for (size_t first = 0; first < bytes; first += slice) {
         if (lp_stop_requested()) {
             starpu_free(*col);
             *col = NULL;
             return -1;
         }
-        memset(*col + first, 0, (count - first < slice ? count - first : slice) * sizeof(double));
+        memset((char *)*col + first, 0, bytes - first < slice ? bytes - first : slice);
     }
     return 0;
 }
 
-void lp_poison(double *col, size_t count)
+void lp_poison(void *col, lp_dtype dtype, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        col[i] = NAN;
+        lp_set(col, dtype, i, NAN);
 }
 
-int lp_data_alloc(lp_data *d, size_t rows)
+size_t lp_dtype_size(lp_dtype dtype)
+{
+    return dtype == LP_FLOAT32 ? sizeof(float) : sizeof(double);
+}
+
+const char *lp_dtype_name(lp_dtype dtype)
+{
+    return dtype == LP_FLOAT32 ? "float32" : "float64";
+}
+
+double lp_verify_tolerance(lp_dtype dtype)
+{
+    return dtype == LP_FLOAT32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;
+}
+
+int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype)
 {
     memset(d, 0, sizeof *d);
     d->rows = rows;
+    d->dtype = dtype;
     if (rows == 0)
         return LP_OK;
-    double **cols[4] = {&d->x, &d->y, &d->z, &d->out};
     for (int c = 0; c < 4; c++) {
-        if (lp_column_alloc(cols[c], rows) != 0) {
+        if (lp_column_alloc(&d->col[c], dtype, rows) != 0) {
             lp_data_free(d);
             return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
         }
     }
     return LP_OK;
+}
+
+int lp_data_alloc(lp_data *d, size_t rows)
+{
+    return lp_data_alloc_as(d, rows, LP_FLOAT64);
 }
 
 /* Pinning matters only for an accelerator's DMA (StarPU 1.3 pins nothing
@@ -57,28 +78,35 @@ static void pin_columns(const lp_data *d, int pin)
 {
     if (d->rows == 0 || starpu_cuda_worker_get_count() == 0)
         return;
-    double *cols[4] = {d->x, d->y, d->z, d->out};
     for (int c = 0; c < 4; c++) {
         int seen = 0;
         for (int e = 0; e < c; e++)
-            seen |= cols[e] == cols[c];
+            seen |= d->col[e] == d->col[c];
         if (seen)
             continue;
         if (pin)
-            starpu_memory_pin(cols[c], d->rows * sizeof(double));
+            starpu_memory_pin(d->col[c], d->rows * lp_dtype_size(d->dtype));
         else
-            starpu_memory_unpin(cols[c], d->rows * sizeof(double));
+            starpu_memory_unpin(d->col[c], d->rows * lp_dtype_size(d->dtype));
     }
 }
 
-int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z, double *out)
+int lp_data_wrap_as(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
+                    void *out)
 {
     memset(d, 0, sizeof *d);
     if (rows > 0 && (!x || !y || !z || !out))
         return LP_ERR_USAGE;
-    *d = (lp_data){.rows = rows, .x = x, .y = y, .z = z, .out = out, .wrapped = 1};
+    if (dtype != LP_FLOAT64 && dtype != LP_FLOAT32)
+        return LP_ERR_USAGE;
+    *d = (lp_data){.rows = rows, .col = {x, y, z, out}, .wrapped = 1, .dtype = dtype};
     pin_columns(d, 1);
     return LP_OK;
+}
+
+int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z, double *out)
+{
+    return lp_data_wrap_as(d, rows, LP_FLOAT64, x, y, z, out);
 }
 
 void lp_data_free(lp_data *d)
@@ -86,10 +114,9 @@ void lp_data_free(lp_data *d)
     if (d->wrapped) {
         pin_columns(d, 0);
     } else {
-        double *cols[4] = {d->x, d->y, d->z, d->out};
         for (int c = 0; c < 4; c++)
-            if (cols[c])
-                starpu_free(cols[c]);
+            if (d->col[c])
+                starpu_free(d->col[c]);
     }
     memset(d, 0, sizeof *d);
 }
@@ -110,17 +137,20 @@ static double uniform(uint64_t seed, size_t row, int col)
     return 0.5 + (double)(h >> 11) * 0x1.0p-53;
 }
 
-void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
+void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count)
 {
     for (size_t k = 0; k < count; k++) {
         size_t i = first + k;
         if (kind == LP_DATA_SEED) {
-            x[k] = y[k] = z[k] = (double)(i + 1);
+            double v = (double)(i + 1);
+            lp_set(x, dtype, k, v);
+            lp_set(y, dtype, k, v);
+            lp_set(z, dtype, k, v);
         } else {
-            x[k] = uniform(seed, i, 0);
-            y[k] = uniform(seed, i, 1);
-            z[k] = uniform(seed, i, 2);
+            lp_set(x, dtype, k, uniform(seed, i, 0));
+            lp_set(y, dtype, k, uniform(seed, i, 1));
+            lp_set(z, dtype, k, uniform(seed, i, 2));
         }
     }
 }
@@ -128,7 +158,8 @@ void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
 void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
                         size_t first, size_t count)
 {
-    lp_fill_values(d->x + first, d->y + first, d->z + first, kind, seed, first, count);
+    lp_fill_values(lp_at(d->col[0], d->dtype, first), lp_at(d->col[1], d->dtype, first),
+                   lp_at(d->col[2], d->dtype, first), d->dtype, kind, seed, first, count);
 }
 
 void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed)

@@ -44,25 +44,49 @@ double lp_median(const double *v, int n);
 struct lp_tiles;
 int lp_run_tiles(const lp_options *opt, struct lp_tiles *ts, lp_report *rep);
 
+/* The best of reps passes of out = x * y * z over this rank's resident
+ * tiles, as CPU tasks on every CPU worker (what the map's bytes cost with
+ * no log), in seconds; 0 for streamed tiles. */
+double lp_memory_floor_seconds(struct lp_tiles *ts, int reps);
+
 /* rep->model_samples: the samples this rank's model holds for tiles of the
  * footprints given (the fewest per kind of worker), -1 for kinds it has no
  * worker of, or for every kind when footprints is NULL (no tile here). */
 void lp_model_samples(lp_report *rep, const uint32_t *footprints);
 
 /* Checksum in two steps, so tile sums made on different ranks combine to
- * the very value lp_checksum gives in one process. */
-double lp_tile_sum(const double *out, size_t count);
+ * the very value lp_checksum gives in one process.  A tile's sum is taken
+ * in double whatever the element type. */
+double lp_tile_sum(const void *out, lp_dtype dtype, size_t count);
 double lp_combine_tile_sums(const double *sums, size_t tiles);
 
+/* Element i of a column of dtype, as a pointer and as a double; and v
+ * stored there (rounded to float for LP_FLOAT32). */
+static inline void *lp_at(void *col, lp_dtype dtype, size_t i)
+{
+    return (char *)col + i * (dtype == LP_FLOAT32 ? sizeof(float) : sizeof(double));
+}
+static inline double lp_get(const void *col, lp_dtype dtype, size_t i)
+{
+    return dtype == LP_FLOAT32 ? (double)((const float *)col)[i] : ((const double *)col)[i];
+}
+static inline void lp_set(void *col, lp_dtype dtype, size_t i, double v)
+{
+    if (dtype == LP_FLOAT32)
+        ((float *)col)[i] = (float)v;
+    else
+        ((double *)col)[i] = v;
+}
+
 /* Generated values of rows first..first+count-1 into x, y, z[0..count). */
-void lp_fill_values(double *x, double *y, double *z, lp_data_kind kind,
+void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count);
 
 /* count NaNs from col: results not yet written (see lp_run). */
-void lp_poison(double *col, size_t count);
+void lp_poison(void *col, lp_dtype dtype, size_t count);
 
-/* count doubles in StarPU memory, every page touched; 0 on success, -1 on
- * failure or when lp_request_stop was called meanwhile. */
-int lp_column_alloc(double **col, size_t count);
+/* count elements of dtype in StarPU memory, every page touched; 0 on
+ * success, -1 on failure or when lp_request_stop was called meanwhile. */
+int lp_column_alloc(void **col, lp_dtype dtype, size_t count);
 
 #endif

@@ -43,7 +43,8 @@ int lp_job_input_open(const lp_comm *c, const char *spec, lp_npy_input *in)
     return lp_comm_agree(c, status);
 }
 
-int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_npy_output *o)
+int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_dtype dtype,
+                       lp_npy_output *o)
 {
     char err[700], tmp[4200] = "";
     int status = LP_OK;
@@ -54,7 +55,7 @@ int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_npy_o
             lp_say(c, "%s: not a regular file: under --mpi every rank writes its rows into it "
                    "at their offsets", path);
             status = LP_ERR_RUNTIME;
-        } else if (lp_npy_output_open(o, path, rows, err, sizeof err) != 0) {
+        } else if (lp_npy_output_open_as(o, path, rows, dtype, err, sizeof err) != 0) {
             lp_say(c, "%s", err);
             status = LP_ERR_RUNTIME;
         } else if (o->file.tmp) {
@@ -64,7 +65,7 @@ int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_npy_o
     if ((status = lp_comm_agree(c, status)) != LP_OK)
         return status;
     c->ops->bcast(c, tmp, sizeof tmp);
-    if (c->rank != 0 && lp_npy_output_attach(o, tmp, rows, err, sizeof err) != 0) {
+    if (c->rank != 0 && lp_npy_output_attach(o, tmp, rows, dtype, err, sizeof err) != 0) {
         lp_say(c, "%s (every rank writes its own rows: the ranks must share a file system)", err);
         status = LP_ERR_RUNTIME;
     }
@@ -96,16 +97,16 @@ int lp_job_output_close(const lp_comm *c, const char *path, lp_npy_output *o, in
     return lp_comm_agree(c, status);
 }
 
-static int read_input(void *arg, size_t first, size_t count, double *x, double *y, double *z,
-                      char *err, size_t errlen)
+static int read_input(void *arg, size_t first, size_t count, lp_dtype dtype, void *x, void *y,
+                      void *z, char *err, size_t errlen)
 {
-    return lp_npy_input_read(arg, first, count, x, y, z, err, errlen);
+    return lp_npy_input_read_as(arg, first, count, dtype, x, y, z, err, errlen);
 }
 
-static int write_output(void *arg, size_t first, size_t count, const double *out, char *err,
-                        size_t errlen)
+static int write_output(void *arg, size_t first, size_t count, lp_dtype dtype, const void *out,
+                        char *err, size_t errlen)
 {
-    return lp_npy_output_write(arg, first, count, out, err, errlen);
+    return lp_npy_output_write_as(arg, first, count, dtype, out, err, errlen);
 }
 
 lp_tile_io lp_job_tile_io(lp_npy_input *in, lp_generator *gen, lp_npy_output *o)

@@ -20,7 +20,8 @@ int lp_job_input_open(const lp_comm *c, const char *spec, lp_npy_input *in);
 /* Creates path's temporary file at rank 0 (file_out.h's rules) for rows
  * values, and opens it on every other rank.  Under several ranks path must
  * be a regular file (or a new one).  Agreed status. */
-int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_npy_output *o);
+int lp_job_output_open(const lp_comm *c, const char *path, size_t rows, lp_dtype dtype,
+                       lp_npy_output *o);
 
 /* Once every rank has written: closed everywhere, then renamed over path at
  * rank 0; or, when status is not LP_OK, removed.  Agreed status. */

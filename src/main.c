@@ -91,7 +91,7 @@ static int choose_residence(job *j, size_t *window)
             lp_tiles_range(&j->ts, t, &first, &count);
             rows += count;
         }
-    unsigned long long need = lp_bytes_needed(rows), avail = lp_memory_available();
+    unsigned long long need = lp_bytes_needed(rows, j->c.dtype), avail = lp_memory_available();
     int64_t stream = j->c.stream || (avail && need > avail / 10 * 8);
     j->comm->ops->reduce_i64(j->comm, &stream, 1, LP_REDUCE_MAX);
     *window = j->c.window ? (size_t)j->c.window
@@ -158,16 +158,17 @@ static int load_rows(job *j, size_t window)
     double t0 = lp_now_ms();
     for (size_t t = 0; t < j->ts.tiles && status == LP_OK; t++) {
         size_t first, count;
-        double **col = j->ts.col[t];
+        void **col = j->ts.col[t];
         char err[700];
         lp_tiles_range(&j->ts, t, &first, &count);
         if (j->ts.owner[t] == j->comm->rank &&
-            lp_npy_input_read(&j->in, first, count, col[0], col[1], col[2], err, sizeof err) != 0) {
+            lp_npy_input_read_as(&j->in, first, count, j->c.dtype, col[0], col[1], col[2], err,
+                                 sizeof err) != 0) {
             lp_say(j->comm, "%s", err);
             status = LP_ERR_RUNTIME;
         }
         if (j->ts.owner[t] == j->comm->rank)
-            j->io.read_bytes += 3 * count * sizeof(double);
+            j->io.read_bytes += 3 * count * lp_dtype_size(j->c.dtype);
     }
     j->io.read_seconds = (lp_now_ms() - t0) * 1e-3;
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
@@ -204,7 +205,7 @@ static int run_all(job *j)
         if (status == LP_ERR_VERIFY && root(j))
             lp_say(j->comm, "--verify failed (backend %s): row %zu has relative error %.3g > %g "
                 "(x=%.17g y=%.17g z=%.17g out=%.17g)", lp_backend_name(opt.backend), r->worst_row,
-                r->max_rel_error, LP_VERIFY_TOLERANCE, r->worst_values[0], r->worst_values[1],
+                r->max_rel_error, lp_verify_tolerance(r->dtype), r->worst_values[0], r->worst_values[1],
                 r->worst_values[2], r->worst_values[3]);
         if (status != LP_OK)
             return status;
@@ -303,7 +304,7 @@ static int prepare(job *j)
     if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
         lp_say(j->comm, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
             j->comm->size, tiles, tiles, j->comm->size - 1);
-    if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles) != LP_OK)
+    if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) != LP_OK)
         status = LP_ERR_RUNTIME;
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
         return status;
@@ -311,7 +312,8 @@ static int prepare(job *j)
     if ((status = choose_residence(j, &window)) != LP_OK)
         return status;
     if (j->c.output) {
-        if ((status = lp_job_output_open(j->comm, j->c.output, j->rows, &j->out)) != LP_OK)
+        if ((status = lp_job_output_open(j->comm, j->c.output, j->rows, j->c.dtype, &j->out)) !=
+            LP_OK)
             return status;
         j->out_open = 1;
     }

@@ -47,6 +47,14 @@ static void put_le_f8(unsigned char *p, double d)
         p[i] = (unsigned char)(u & 0xff);
 }
 
+static void put_le_f4(unsigned char *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    for (int i = 0; i < 4; i++, u >>= 8)
+        p[i] = (unsigned char)(u & 0xff);
+}
+
 /* ---- header parsing: a bounded cursor over the Python dict literal ---- */
 
 typedef struct {
@@ -263,13 +271,13 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
 
 /* ---- writing ---- */
 
-/* The header of a 1-D '<f8' array of n values into head (128 bytes);
- * returns its length.  NumPy pads the dict with spaces and a final newline
- * so that the data starts at a multiple of 64 bytes. */
-static size_t vector_header(unsigned char *head, size_t n)
+/* The header of a 1-D '<f8' (or '<f4') array of n values into head (128
+ * bytes); returns its length.  NumPy pads the dict with spaces and a final
+ * newline so that the data starts at a multiple of 64 bytes. */
+static size_t vector_header(unsigned char *head, size_t n, lp_dtype dtype)
 {
-    int dl = snprintf((char *)head + 10, 118, "{'descr': '<f8', 'fortran_order': False, "
-                      "'shape': (%zu,), }", n);
+    int dl = snprintf((char *)head + 10, 118, "{'descr': '<f%d', 'fortran_order': False, "
+                      "'shape': (%zu,), }", dtype == LP_FLOAT32 ? 4 : 8, n);
     size_t total = (10 + (size_t)dl + 1 + 63) / 64 * 64;
     memset(head + 10 + dl, ' ', total - 10 - (size_t)dl);
     head[total - 1] = '\n';
@@ -298,7 +306,15 @@ static int write_all(lp_npy_output *o, const unsigned char *buf, size_t len, uin
 
 int lp_npy_output_open(lp_npy_output *o, const char *path, size_t rows, char *err, size_t errlen)
 {
+    return lp_npy_output_open_as(o, path, rows, LP_FLOAT64, err, errlen);
+}
+
+int lp_npy_output_open_as(lp_npy_output *o, const char *path, size_t rows, lp_dtype dtype,
+                          char *err, size_t errlen)
+{
     memset(o, 0, sizeof *o);
+    o->dtype = dtype;
+    const uint64_t elem = dtype == LP_FLOAT32 ? 4 : 8;
     if (rows > (SIZE_MAX - 128) / 8)
         return fail(err, errlen, "%s: too many values", path);
     if (lp_out_open(&o->file, path, err, errlen) != 0)
@@ -307,9 +323,9 @@ int lp_npy_output_open(lp_npy_output *o, const char *path, size_t rows, char *er
     o->rows = rows;
     o->sequential = !o->file.tmp;   /* a device or a FIFO: in order */
     unsigned char head[128];
-    o->data_offset = vector_header(head, rows);
+    o->data_offset = vector_header(head, rows, dtype);
     if (write_all(o, head, (size_t)o->data_offset, 0) != 0 ||
-        (!o->sequential && ftruncate(o->fd, (off_t)(o->data_offset + 8 * (uint64_t)rows)) != 0)) {
+        (!o->sequential && ftruncate(o->fd, (off_t)(o->data_offset + elem * rows)) != 0)) {
         int e = errno;
         lp_out_abort(&o->file);
         return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
@@ -317,33 +333,48 @@ int lp_npy_output_open(lp_npy_output *o, const char *path, size_t rows, char *er
     return 0;
 }
 
-int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, char *err,
-                         size_t errlen)
+int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, lp_dtype dtype,
+                         char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
+    o->dtype = dtype;
     o->fd = open(tmp, O_WRONLY | O_CLOEXEC);
     if (o->fd < 0)
         return fail(err, errlen, "%s: cannot open rank 0's output file: %s", tmp,
                     strerror(errno));
     o->rows = rows;
     unsigned char head[128];
-    o->data_offset = vector_header(head, rows);
+    o->data_offset = vector_header(head, rows, dtype);
+    return 0;
+}
+
+int lp_npy_output_write_as(lp_npy_output *o, size_t first, size_t count, lp_dtype dtype,
+                           const void *v, char *err, size_t errlen)
+{
+    if (dtype != o->dtype)
+        return fail(err, errlen, "cannot write %s values into a %s file", lp_dtype_name(dtype),
+                    lp_dtype_name(o->dtype));
+    const size_t elem = dtype == LP_FLOAT32 ? 4 : 8;
+    unsigned char buf[8 * 4096];
+    for (size_t i = 0; i < count;) {
+        size_t k = count - i < 4096 ? count - i : 4096;
+        for (size_t j = 0; j < k; j++) {
+            if (dtype == LP_FLOAT32)
+                put_le_f4(buf + 4 * j, ((const float *)v)[i + j]);
+            else
+                put_le_f8(buf + 8 * j, ((const double *)v)[i + j]);
+        }
+        if (write_all(o, buf, elem * k, o->data_offset + elem * (uint64_t)(first + i)) != 0)
+            return fail(err, errlen, "cannot write: %s", strerror(errno));
+        i += k;
+    }
     return 0;
 }
 
 int lp_npy_output_write(lp_npy_output *o, size_t first, size_t count, const double *v,
                         char *err, size_t errlen)
 {
-    unsigned char buf[8 * 4096];
-    for (size_t i = 0; i < count;) {
-        size_t k = count - i < 4096 ? count - i : 4096;
-        for (size_t j = 0; j < k; j++)
-            put_le_f8(buf + 8 * j, v[i + j]);
-        if (write_all(o, buf, 8 * k, o->data_offset + 8 * (uint64_t)(first + i)) != 0)
-            return fail(err, errlen, "cannot write: %s", strerror(errno));
-        i += k;
-    }
-    return 0;
+    return lp_npy_output_write_as(o, first, count, LP_FLOAT64, v, err, errlen);
 }
 
 int lp_npy_output_commit(lp_npy_output *o, const char *path, char *err, size_t errlen)

@@ -1,7 +1,7 @@
 /* Reading and writing NumPy .npy files, the subset lp-starpu needs:
  * input is an N x 3 array (as numpy.save writes np.column_stack((x, y, z)),
  * or in Fortran order) or three 1-D arrays, float64 or float32; output a
- * 1-D float64 array of N values.
+ * 1-D float64 or float32 array of N values.
  * Every error names the file and what is wrong in err (never NULL-terminated
  * beyond errlen).  No StarPU here: the caller allocates the columns, so the
  * reader also works for fuzzing and for other programs. */
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "file_out.h"
+#include "lp_starpu.h"   /* lp_dtype */
 
 typedef struct lp_npy_header {
     size_t rows;        /* first dimension */
@@ -59,6 +60,9 @@ int lp_npy_input_open(lp_npy_input *in, const char *spec, char *err, size_t errl
  * from several threads at once.  Returns 0, or -1 with a message in err. */
 int lp_npy_input_read(const lp_npy_input *in, size_t first, size_t count, double *x, double *y,
                       double *z, char *err, size_t errlen);
+/* The same into columns of dtype (float64 values rounded to float32). */
+int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_dtype dtype,
+                         void *x, void *y, void *z, char *err, size_t errlen);
 
 void lp_npy_input_close(lp_npy_input *in);
 
@@ -73,16 +77,22 @@ typedef struct lp_npy_output {
     uint64_t data_offset;
     size_t rows;
     int sequential;        /* not a regular file: ranges come in order */
+    lp_dtype dtype;        /* of the file's values ('<f8' or '<f4') */
 } lp_npy_output;
 
 int lp_npy_output_open(lp_npy_output *o, const char *path, size_t rows, char *err,
                        size_t errlen);
+int lp_npy_output_open_as(lp_npy_output *o, const char *path, size_t rows, lp_dtype dtype,
+                          char *err, size_t errlen);
 /* Another process (an MPI rank) writing into the file rank 0 opened: its
  * temporary file, o->file.tmp there. */
-int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, char *err,
-                         size_t errlen);
+int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, lp_dtype dtype,
+                         char *err, size_t errlen);
 int lp_npy_output_write(lp_npy_output *o, size_t first, size_t count, const double *v,
                         char *err, size_t errlen);
+/* v: count values of dtype, which is o's. */
+int lp_npy_output_write_as(lp_npy_output *o, size_t first, size_t count, lp_dtype dtype,
+                           const void *v, char *err, size_t errlen);
 /* Rank 0: synced and renamed over path; an attached rank: closed. */
 int lp_npy_output_commit(lp_npy_output *o, const char *path, char *err, size_t errlen);
 /* Closed, the temporary file removed, path untouched. */

@@ -195,13 +195,28 @@ static int read_at(int fd, unsigned char *buf, size_t len, uint64_t off, const c
 int lp_npy_input_read(const lp_npy_input *in, size_t first, size_t count, double *x, double *y,
                       double *z, char *err, size_t errlen)
 {
+    return lp_npy_input_read_as(in, first, count, LP_FLOAT64, x, y, z, err, errlen);
+}
+
+/* v into element i of a column of dtype. */
+static void store(void *col, lp_dtype dtype, size_t i, double v)
+{
+    if (dtype == LP_FLOAT32)
+        ((float *)col)[i] = (float)v;
+    else
+        ((double *)col)[i] = v;
+}
+
+int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_dtype dtype,
+                         void *x, void *y, void *z, char *err, size_t errlen)
+{
     if (first > in->rows || count > in->rows - first)
         return fail(err, errlen, "%s: rows %zu to %zu are not in its %zu", in->name, first,
                     first + count, in->rows);
     unsigned char *buf = malloc(CHUNK_BYTES);
     if (!buf)
         return fail(err, errlen, "out of memory");
-    double *out[3] = {x, y, z};
+    void *out[3] = {x, y, z};
     int rc = 0;
     const lp_npy_column *c0 = &in->col[0];
     if (in->shared_fd >= 0 && c0->stride == 3 * (size_t)c0->elem) {
@@ -213,8 +228,9 @@ int lp_npy_input_read(const lp_npy_input *in, size_t first, size_t count, double
                          c0->offset + (uint64_t)(first + done) * row_bytes, in->name, err, errlen);
             for (size_t i = 0; i < n && rc == 0; i++)
                 for (int c = 0; c < 3; c++)
-                    out[c][done + i] = value(buf + i * row_bytes + (size_t)c * c0->elem, c0->elem,
-                                             c0->big_endian);
+                    store(out[c], dtype, done + i,
+                          value(buf + i * row_bytes + (size_t)c * c0->elem, c0->elem,
+                                c0->big_endian));
             done += n;
         }
     } else {
@@ -228,7 +244,8 @@ int lp_npy_input_read(const lp_npy_input *in, size_t first, size_t count, double
                              col->offset + (uint64_t)(first + done) * col->stride, in->name, err,
                              errlen);
                 for (size_t i = 0; i < n && rc == 0; i++)
-                    out[c][done + i] = value(buf + i * col->stride, col->elem, col->big_endian);
+                    store(out[c], dtype, done + i,
+                          value(buf + i * col->stride, col->elem, col->big_endian));
                 done += n;
             }
         }

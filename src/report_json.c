@@ -57,6 +57,7 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
     json_number(f, r->seconds);
     fprintf(f, ",\n%s\"median_seconds\": ", indent);
     json_number(f, r->median_seconds);
+    fprintf(f, ",\n%s\"dtype\": \"%s\"", indent, lp_dtype_name(r->dtype));
     fprintf(f, ",\n%s\"intensity\": %u,\n%s\"repeat\": %d,\n%s\"warmup\": %d,\n"
                "%s\"run_seconds\": [", indent, r->intensity, indent, r->repeat, indent, r->warmup,
             indent);
@@ -86,7 +87,14 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
         if (r->model_samples[k] >= 0)
             fprintf(f, "%s\"%s\": %d", any++ ? ", " : "", lp_backend_name((lp_backend)k),
                     r->model_samples[k]);
-    fprintf(f, "},\n%s\"buses\": [", indent);
+    fprintf(f, "},\n%s\"memory_floor_gbs\": ", indent);
+    double floor_gbs;
+    unsigned floor_ncpu;   /* null: not measured for these CPU workers */
+    json_number(f, lp_memory_floor_read(&floor_gbs, &floor_ncpu) == 0 &&
+                           floor_ncpu == lp_backend_workers(LP_BACKEND_CPU)
+                       ? floor_gbs
+                       : NAN);
+    fprintf(f, ",\n%s\"buses\": [", indent);
     for (unsigned b = 0; b < r->nbuses; b++) {
         const lp_bus_stats *s = &r->buses[b];
         fprintf(f, "%s\n%s  {\"src\": ", b ? "," : "", indent);

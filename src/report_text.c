@@ -15,7 +15,8 @@ static double rows_per_s(const lp_report *r)
 /* Bytes the map must touch: three columns read, one written. */
 static double effective_gbs(const lp_report *r)
 {
-    return r->seconds > 0 ? (double)r->rows * 32.0 / r->seconds * 1e-9 : 0;
+    return r->seconds > 0 ? (double)r->rows * 4.0 * (double)lp_dtype_size(r->dtype) / r->seconds * 1e-9
+                          : 0;
 }
 
 static void print_workers(FILE *f, const lp_report *r)
@@ -185,12 +186,20 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     if (r->intensity > 1)
         fprintf(f, "intensity   %u: out = sum over k < %u of log(x+k) log(y+k) log(z+k)\n",
                 r->intensity, r->intensity);
-    fprintf(f, "throughput  %.1f Mrows/s, %.2f GB/s effective (32 bytes per row), %.2f Glog/s\n",
-            rows_per_s(r) * 1e-6, effective_gbs(r), rows_per_s(r) * 3.0 * r->intensity * 1e-9);
+    fprintf(f, "throughput  %.1f Mrows/s, %.2f GB/s effective (%zu bytes per row, %s), "
+            "%.2f Glog/s\n", rows_per_s(r) * 1e-6, effective_gbs(r), 4 * lp_dtype_size(r->dtype),
+            lp_dtype_name(r->dtype), rows_per_s(r) * 3.0 * r->intensity * 1e-9);
+    double floor_gbs;
+    unsigned floor_ncpu;
+    if (lp_memory_floor_read(&floor_gbs, &floor_ncpu) == 0 &&
+        floor_ncpu == lp_backend_workers(LP_BACKEND_CPU))
+        fprintf(f, "            %.0f%% of the memory floor, %.1f GB/s (x*y*z on %u CPU "
+                "workers, measured by --calibrate)\n", 100.0 * effective_gbs(r) / floor_gbs,
+                floor_gbs, floor_ncpu);
     fprintf(f, "checksum    %.17g\n", r->checksum);
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
-                ctx->max_rel_error, ctx->worst_row, LP_VERIFY_TOLERANCE);
+                ctx->max_rel_error, ctx->worst_row, lp_verify_tolerance(r->dtype));
     print_io(f, ctx);
     if (ctx->bad_inputs)
         fprintf(f, "inputs      %zu rows with a non-positive or NaN input (first: row %zu)\n",

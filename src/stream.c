@@ -30,11 +30,12 @@ static io_arg *io_args;
 static lp_data slot_tile(void *buffers[], const io_arg *a, size_t *first)
 {
     size_t count;
-    double *c[4];
+    lp_data tile = {.dtype = a->ts->dtype};
     lp_tiles_range(a->ts, a->tile, first, &count);
+    tile.rows = count;
     for (int k = 0; k < 4; k++)
-        c[k] = (double *)STARPU_VECTOR_GET_PTR(buffers[k]);
-    return (lp_data){.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+        tile.col[k] = (void *)STARPU_VECTOR_GET_PTR(buffers[k]);
+    return tile;
 }
 
 static void read_cpu(void *buffers[], void *cl_arg)
@@ -45,13 +46,15 @@ static void read_cpu(void *buffers[], void *cl_arg)
     char err[600];
     lp_data tile = slot_tile(buffers, a, &first);
     uint64_t t0 = lp_now_ns();
-    if (ts->io.read(ts->io.read_arg, first, tile.rows, tile.x, tile.y, tile.z, err, sizeof err))
+    if (ts->io.read(ts->io.read_arg, first, tile.rows, tile.dtype, tile.col[0], tile.col[1],
+                    tile.col[2], err, sizeof err))
         lp_codelet_fail(a->tile, "read", err);
     atomic_fetch_add(&ts->read_ns, lp_now_ns() - t0);
-    atomic_fetch_add(&ts->read_bytes, 3 * tile.rows * sizeof(double));
+    atomic_fetch_add(&ts->read_bytes, 3 * tile.rows * lp_dtype_size(tile.dtype));
     lp_tile_result *r = &ts->result[a->tile];
     r->bad_inputs = lp_count_bad_inputs(&tile, &r->first_bad);
-    lp_poison(tile.out, STARPU_VECTOR_GET_NX(buffers[3]));   /* unwritten results stay NaN */
+    /* unwritten results stay NaN */
+    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]));
 }
 
 static void store_cpu(void *buffers[], void *cl_arg)
@@ -66,10 +69,11 @@ static void store_cpu(void *buffers[], void *cl_arg)
     if (!ts->io.write || !ts->write_now)
         return;
     uint64_t t0 = lp_now_ns();
-    if (ts->io.write(ts->io.write_arg, first, tile.rows, tile.out, err, sizeof err) != 0)
+    if (ts->io.write(ts->io.write_arg, first, tile.rows, tile.dtype, tile.col[3], err,
+                     sizeof err) != 0)
         lp_codelet_fail(a->tile, "write", err);
     atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
-    atomic_fetch_add(&ts->write_bytes, tile.rows * sizeof(double));
+    atomic_fetch_add(&ts->write_bytes, tile.rows * lp_dtype_size(tile.dtype));
 }
 
 static struct starpu_codelet read_cl = {
@@ -115,7 +119,7 @@ int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
     for (size_t s = 0; s < ts->slots; s++)
         for (int k = 0; k < 4; k++)
             starpu_vector_data_register(&slot_h[s][k], STARPU_MAIN_RAM, (uintptr_t)ts->slot[s][k],
-                                        (uint32_t)ts->slot_rows, sizeof(double));
+                                        (uint32_t)ts->slot_rows, lp_dtype_size(ts->dtype));
     starpu_void_data_register(&sequence);
     /* Tasks in flight at most: every slot's three, twice (the next round
      * waits on its slots anyway). */

@@ -22,9 +22,9 @@ int lp_mkdirs(const char *path)
     return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-unsigned long long lp_bytes_needed(unsigned long long rows)
+unsigned long long lp_bytes_needed(unsigned long long rows, lp_dtype dtype)
 {
-    const unsigned long long per_row = 4 * sizeof(double);
+    const unsigned long long per_row = 4 * lp_dtype_size(dtype);
     if (rows > ~0ull / per_row)
         return 0;
     return rows * per_row;

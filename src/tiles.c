@@ -17,11 +17,12 @@ void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count)
     lp_tile_range(ts->rows, ts->tiles, t, first, count);
 }
 
-int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles)
+int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_dtype dtype)
 {
     memset(ts, 0, sizeof *ts);
     ts->comm = c;
     ts->rows = rows;
+    ts->dtype = dtype;
     ts->tiles = tiles;
     ts->owner = calloc(tiles + 1, sizeof *ts->owner);
     ts->col = calloc(tiles + 1, sizeof *ts->col);
@@ -36,7 +37,8 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles)
         ts->mine += ts->owner[t] == c->rank;
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
-        ts->args[t] = (lp_tile_arg){.tile = t, .intensity = 1, .rows = count};
+        ts->args[t] = (lp_tile_arg){.tile = t, .intensity = 1, .rows = count,
+                                    .dtype = (unsigned char)dtype};
     }
     return LP_OK;
 }
@@ -44,18 +46,17 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles)
 /* Owned tiles as slices of ts->whole. */
 static void slice_whole(lp_tiles *ts)
 {
-    double *cols[4] = {ts->whole.x, ts->whole.y, ts->whole.z, ts->whole.out};
     for (size_t t = 0; t < ts->tiles; t++) {
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
         for (int k = 0; k < 4 && ts->owner[t] == ts->comm->rank; k++)
-            ts->col[t][k] = cols[k] + first;
+            ts->col[t][k] = lp_at(ts->whole.col[k], ts->dtype, first);
     }
 }
 
 int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles)
 {
-    int status = lp_tiles_init(ts, lp_comm_self(), d->rows, tiles);
+    int status = lp_tiles_init(ts, lp_comm_self(), d->rows, tiles, d->dtype);
     if (status == LP_OK) {
         ts->whole = *d;
         slice_whole(ts);
@@ -66,7 +67,7 @@ int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles)
 int lp_tiles_alloc(lp_tiles *ts)
 {
     if (ts->comm->size == 1) {
-        int status = lp_data_alloc(&ts->whole, ts->rows);
+        int status = lp_data_alloc_as(&ts->whole, ts->rows, ts->dtype);
         if (status != LP_OK)
             return status;
         ts->own_whole = 1;
@@ -77,7 +78,7 @@ int lp_tiles_alloc(lp_tiles *ts)
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
         for (int k = 0; k < 4 && ts->owner[t] == ts->comm->rank; k++)
-            if (lp_column_alloc(&ts->col[t][k], count) != 0)
+            if (lp_column_alloc(&ts->col[t][k], ts->dtype, count) != 0)
                 return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
     }
     return LP_OK;
@@ -88,7 +89,7 @@ int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io)
     ts->io = *io;
     ts->streamed = 1;
     ts->slot_rows = ts->tiles ? (ts->rows + ts->tiles - 1) / ts->tiles : 0;
-    size_t slot_bytes = 4 * sizeof(double) * (ts->slot_rows ? ts->slot_rows : 1);
+    size_t slot_bytes = 4 * lp_dtype_size(ts->dtype) * (ts->slot_rows ? ts->slot_rows : 1);
     size_t slots = window_bytes / slot_bytes;
     if (slots < 2)
         slots = 2;   /* one being filled or stored while one computes */
@@ -100,7 +101,7 @@ int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io)
     ts->slots = slots;
     for (size_t s = 0; s < slots; s++)
         for (int k = 0; k < 4; k++)
-            if (lp_column_alloc(&ts->slot[s][k], ts->slot_rows) != 0)
+            if (lp_column_alloc(&ts->slot[s][k], ts->dtype, ts->slot_rows) != 0)
                 return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
     return LP_OK;
 }
@@ -111,37 +112,44 @@ void lp_tiles_fill(lp_tiles *ts, lp_data_kind kind, uint64_t seed)
     for (size_t t = 0; t < ts->tiles; t++) {
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
-        double **c = ts->col[t];
+        void **c = ts->col[t];
         if (ts->owner[t] != ts->comm->rank)
             continue;
         for (size_t k = 0; k < count && !lp_stop_requested(); k += slice) {
             size_t n = count - k < slice ? count - k : slice;
-            lp_fill_values(c[0] + k, c[1] + k, c[2] + k, kind, seed, first + k, n);
+            lp_fill_values(lp_at(c[0], ts->dtype, k), lp_at(c[1], ts->dtype, k),
+                           lp_at(c[2], ts->dtype, k), ts->dtype, kind, seed, first + k, n);
         }
     }
 }
 
-int lp_generate_rows(void *arg, size_t first, size_t count, double *x, double *y, double *z,
-                     char *err, size_t errlen)
+int lp_generate_rows(void *arg, size_t first, size_t count, lp_dtype dtype, void *x, void *y,
+                     void *z, char *err, size_t errlen)
 {
     const lp_generator *g = arg;
     (void)err, (void)errlen;
-    lp_fill_values(x, y, z, g->kind, g->seed, first, count);
+    lp_fill_values(x, y, z, dtype, g->kind, g->seed, first, count);
     return 0;
+}
+
+lp_data lp_tiles_data(const lp_tiles *ts, size_t t)
+{
+    size_t first, count;
+    lp_tiles_range(ts, t, &first, &count);
+    void *const *c = ts->col[t];
+    return (lp_data){.rows = count, .col = {c[0], c[1], c[2], c[3]}, .dtype = ts->dtype};
 }
 
 void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int verify,
                        unsigned intensity)
 {
     size_t at = 0;
-    r->sum = lp_tile_sum(tile->out, tile->rows);
+    r->sum = lp_tile_sum(tile->col[3], tile->dtype, tile->rows);
     r->max_rel_error = verify ? lp_max_rel_error(tile, intensity, &at) : 0;
     r->worst_row = first + at;
-    if (r->max_rel_error > 0) {
-        const double *c[4] = {tile->x, tile->y, tile->z, tile->out};
+    if (r->max_rel_error > 0)
         for (int k = 0; k < 4; k++)
-            r->worst_values[k] = c[k][at];
-    }
+            r->worst_values[k] = lp_get(tile->col[k], tile->dtype, at);
 }
 
 uint64_t lp_now_ns(void)
@@ -160,11 +168,12 @@ int lp_tiles_write(lp_tiles *ts)
         lp_tiles_range(ts, t, &first, &count);
         if (ts->owner[t] != ts->comm->rank)
             continue;
-        if (ts->io.write(ts->io.write_arg, first, count, ts->col[t][3], err, sizeof err) != 0) {
+        if (ts->io.write(ts->io.write_arg, first, count, ts->dtype, ts->col[t][3], err,
+                         sizeof err) != 0) {
             fprintf(stderr, "lp-starpu: %s\n", err);
             return LP_ERR_RUNTIME;
         }
-        atomic_fetch_add(&ts->write_bytes, count * sizeof(double));
+        atomic_fetch_add(&ts->write_bytes, count * lp_dtype_size(ts->dtype));
     }
     atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
     return LP_OK;
@@ -182,8 +191,7 @@ size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row)
             bad = ts->result[t].bad_inputs;
             row = ts->result[t].first_bad;
         } else {
-            double **c = ts->col[t];
-            lp_data tile = {.rows = count, .x = c[0], .y = c[1], .z = c[2], .out = c[3]};
+            lp_data tile = lp_tiles_data(ts, t);
             bad = lp_count_bad_inputs(&tile, &row);
         }
         if (bad && v[0] == 0)
@@ -201,7 +209,7 @@ void lp_tiles_free(lp_tiles *ts)
 {
     if (ts->own_whole) {
         lp_data_free(&ts->whole);
-    } else if (!ts->whole.x && ts->col) {   /* tiles allocated one by one */
+    } else if (!ts->whole.col[0] && ts->col) {   /* tiles allocated one by one */
         for (size_t t = 0; t < ts->tiles; t++)
             for (int k = 0; k < 4; k++)
                 if (ts->col[t][k])

@@ -20,12 +20,13 @@
 /* Where rows come from and results go.  read and write are called from
  * StarPU's CPU workers, several at once, each with its own rows. */
 typedef struct lp_tile_io {
-    /* x, y, z of rows first..first+count-1; 0, or -1 with a message. */
-    int (*read)(void *arg, size_t first, size_t count, double *x, double *y, double *z,
-                char *err, size_t errlen);
+    /* x, y, z of rows first..first+count-1, elements of dtype; 0, or -1
+     * with a message. */
+    int (*read)(void *arg, size_t first, size_t count, lp_dtype dtype, void *x, void *y,
+                void *z, char *err, size_t errlen);
     /* out of those rows; NULL: results are only summed and checked. */
-    int (*write)(void *arg, size_t first, size_t count, const double *out, char *err,
-                 size_t errlen);
+    int (*write)(void *arg, size_t first, size_t count, lp_dtype dtype, const void *out,
+                 char *err, size_t errlen);
     void *read_arg, *write_arg;
     int in_order;             /* write in row order (a FIFO, a device) */
 } lp_tile_io;
@@ -41,9 +42,10 @@ typedef struct lp_tile_result {
 typedef struct lp_tiles {
     const lp_comm *comm;
     size_t rows, tiles;
+    lp_dtype dtype;           /* of every column */
     size_t mine;              /* tiles this rank owns */
     int *owner;               /* per tile */
-    double *(*col)[4];        /* resident: per tile x, y, z, out (NULL where
+    void *(*col)[4];          /* resident: per tile x, y, z, out (NULL where
                                  not owned) */
     lp_tile_arg *args;        /* the compute codelet's argument, per tile */
     lp_tile_result *result;   /* per tile, of the last run */
@@ -52,7 +54,7 @@ typedef struct lp_tiles {
     /* streamed */
     int streamed;
     size_t slots, slot_rows;
-    double *(*slot)[4];
+    void *(*slot)[4];
     lp_tile_io io;
     int verify_now;           /* the store tasks check every row */
     int write_now;            /* the store tasks write (a FIFO: the last run only) */
@@ -62,7 +64,7 @@ typedef struct lp_tiles {
 
 /* The layout of rows in tiles, ownership included, with nothing allocated
  * for the rows yet. */
-int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles);
+int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_dtype dtype);
 
 /* The tiles of d, all owned by this one process (c of size 1): slices of
  * d's columns. */
@@ -114,7 +116,10 @@ typedef struct lp_generator {
     lp_data_kind kind;
     uint64_t seed;
 } lp_generator;
-int lp_generate_rows(void *arg, size_t first, size_t count, double *x, double *y, double *z,
-                     char *err, size_t errlen);
+int lp_generate_rows(void *arg, size_t first, size_t count, lp_dtype dtype, void *x, void *y,
+                     void *z, char *err, size_t errlen);
+
+/* Tile t's columns (resident) as an lp_data of count rows. */
+lp_data lp_tiles_data(const lp_tiles *ts, size_t t);
 
 #endif

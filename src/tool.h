@@ -14,7 +14,7 @@ struct lp_cli;
 /* mkdir -p; 0 on success. */
 int lp_mkdirs(const char *path);
 /* Host bytes needed for rows (4 float64 columns); 0 on overflow. */
-unsigned long long lp_bytes_needed(unsigned long long rows);
+unsigned long long lp_bytes_needed(unsigned long long rows, lp_dtype dtype);
 /* Memory the system can give us now (MemAvailable), 0 if unknown. */
 unsigned long long lp_memory_available(void);
 /* "1.2 GiB" into buf. */
@@ -50,6 +50,10 @@ typedef struct lp_transfer {
 /* --calibrate: every kind of worker alone until the model is trusted on
  * every rank, then one scheduled run; a summary on out (rank 0). */
 int lp_calibrate(const lp_options *opt, struct lp_tiles *ts, FILE *out);
+
+/* The memory floor --calibrate measured (GB/s with ncpu CPU workers),
+ * kept beside the models: 0, or -1 when none was measured. */
+int lp_memory_floor_read(double *gbs, unsigned *ncpu);
 
 /* Prints one line on stderr when the model-based policy ran on a model
  * without enough samples for this tile size (StarPU's own warnings are

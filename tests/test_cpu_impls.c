@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "logprod.h"
+#include "lp_starpu.h"
 
 #include "support/check.h"
 
@@ -42,20 +43,61 @@ static int cpuinfo_has(const char *const *words)
 
 typedef void (*kernel_fn)(size_t, unsigned, const double *, const double *, const double *,
                           double *);
+typedef void (*kernel_f32_fn)(size_t, unsigned, const float *, const float *, const float *,
+                              float *);
 
-static kernel_fn kernel_of(const char *name)
+static kernel_fn kernel_of(const char *name, kernel_f32_fn *f32)
 {
+    *f32 = NULL;
     if (strcmp(name, "baseline") == 0)
-        return lp_logprod_kernel_baseline;
+        return *f32 = lp_logprod_kernel_baseline_f32, lp_logprod_kernel_baseline;
 #ifdef LP_HAVE_CPU_AVX2
     if (strcmp(name, "avx2") == 0)
-        return lp_logprod_kernel_avx2;
+        return *f32 = lp_logprod_kernel_avx2_f32, lp_logprod_kernel_avx2;
 #endif
 #ifdef LP_HAVE_CPU_AVX512
     if (strcmp(name, "avx512") == 0)
-        return lp_logprod_kernel_avx512;
+        return *f32 = lp_logprod_kernel_avx512_f32, lp_logprod_kernel_avx512;
 #endif
     return NULL;
+}
+
+/* The float32 loop on float32 inputs, against the same reference taken
+ * from the stored (rounded) inputs: LP_VERIFY_TOLERANCE_F32. */
+static void check_rows_f32(const char *name, kernel_f32_fn k, unsigned intensity)
+{
+    enum { N = 4111 };   /* every remainder of 4-, 8- and 16-wide loops */
+    float *x = malloc(4 * N * sizeof *x), *y = x + N, *z = y + N, *out = z + N;
+    srand(11);
+    for (size_t i = 0; i < N; i++) {
+        x[i] = ldexpf(0.5f + rand() / (RAND_MAX + 1.0f), rand() % 200 - 100);
+        y[i] = i % 97 == 0 ? 1.0f : 1.0f + (rand() / (RAND_MAX + 1.0f) - 0.5f) * 1e-2f;
+        z[i] = 0.5f + rand() / (RAND_MAX + 1.0f) * 1e6f;
+    }
+    for (size_t n = N - 16; n <= N; n++) {
+        for (size_t i = 0; i < N; i++)
+            out[i] = NAN;
+        k(n, intensity, x, y, z, out);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            long double ref = 0, mag = 0;
+            for (unsigned t = 0; t < intensity; t++) {
+                long double v = logl((long double)x[i] + t) * logl((long double)y[i] + t) *
+                                logl((long double)z[i] + t);
+                ref += v;
+                mag += fabsl(v);
+            }
+            long double err = fabsl((long double)out[i] - ref) / (mag > 0 ? mag : 1);
+            if (!(err <= LP_VERIFY_TOLERANCE_F32) && bad++ < 3)
+                CHECK(0, "%s f32, K=%u, %zu rows: row %zu: %.9g, reference %.12Lg", name,
+                      intensity, n, i, out[i], ref);
+        }
+        CHECK(bad == 0, "%s f32, K=%u, %zu rows: %zu rows beyond %g", name, intensity, n, bad,
+              LP_VERIFY_TOLERANCE_F32);
+        CHECK(isnan(out[n]) || n == N, "%s f32, K=%u: row %zu written past the end", name,
+              intensity, n);
+    }
+    free(x);
 }
 
 static void check_rows(const char *name, kernel_fn k, unsigned intensity)
@@ -104,7 +146,8 @@ int main(void)
     int ran = 0;
     for (unsigned i = 1; i < lp_cpu_impl_count(); i++) {
         const char *name = lp_cpu_impl_name(i);
-        kernel_fn k = kernel_of(name);
+        kernel_f32_fn k32;
+        kernel_fn k = kernel_of(name, &k32);
         CHECK(k != NULL, "no loop for %s", name);
         CHECK(lp_cpu_impl_find(name) == (int)i, "%s is not found at %u", name, i);
         int expect = strcmp(name, "avx2") == 0     ? cpuinfo_has(avx2)
@@ -119,6 +162,8 @@ int main(void)
         }
         check_rows(name, k, 1);
         check_rows(name, k, 3);
+        check_rows_f32(name, k32, 1);
+        check_rows_f32(name, k32, 3);
         ran++;
         printf("%s: checked\n", name);
     }

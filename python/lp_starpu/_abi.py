@@ -27,7 +27,8 @@ _double_p = ctypes.POINTER(ctypes.c_double)
 
 class Data(ctypes.Structure):
     _fields_ = [("rows", ctypes.c_size_t), ("x", _double_p), ("y", _double_p),
-                ("z", _double_p), ("out", _double_p), ("wrapped", ctypes.c_int)]
+                ("z", _double_p), ("out", _double_p), ("wrapped", ctypes.c_int),
+                ("dtype", ctypes.c_int)]
 
 
 class WorkerStats(ctypes.Structure):
@@ -65,7 +66,8 @@ class Report(ctypes.Structure):
                 ("nworkers", ctypes.c_uint), ("workers", ctypes.POINTER(WorkerStats)),
                 ("nbuses", ctypes.c_uint), ("buses", ctypes.POINTER(BusStats)),
                 ("tasks", ctypes.POINTER(TaskRecord)),
-                ("model_samples", ctypes.c_int * len(BACKENDS))]
+                ("model_samples", ctypes.c_int * len(BACKENDS)),
+                ("dtype", ctypes.c_int)]
 
 
 STRUCTS = {"lp_options": Options, "lp_data": Data, "lp_report": Report,
