@@ -80,12 +80,17 @@ static void cpu_code(const lp_options *opt, FILE *out)
         fprintf(out, "%s runs %s, the fastest\n", lp_sched_name(), lp_cpu_impl_name(best));
 }
 
-#define LP_FLOOR_FILE "lp-starpu-memory-floor"
+/* One per element type: float32's floor measured apart (seen: twice
+ * float64's GB/s on one machine). */
+static const char *floor_file(lp_dtype dtype)
+{
+    return dtype == LP_FLOAT32 ? "lp-starpu-memory-floor-f32" : "lp-starpu-memory-floor";
+}
 
-int lp_memory_floor_read(double *gbs, unsigned *ncpu)
+int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu)
 {
     char path[4300];
-    if (lp_model_side_path(LP_FLOOR_FILE, path, sizeof path) != 0)
+    if (lp_model_side_path(floor_file(dtype), path, sizeof path) != 0)
         return -1;
     FILE *f = fopen(path, "r");
     if (!f)
@@ -102,7 +107,7 @@ static void memory_floor(lp_tiles *ts, FILE *out)
     unsigned ncpu = lp_backend_workers(LP_BACKEND_CPU);
     char path[4300], tmp[4400];
     if (ts->comm->size > 1 || ts->streamed || ts->rows == 0 || ncpu == 0 ||
-        lp_model_side_path(LP_FLOOR_FILE, path, sizeof path) != 0)
+        lp_model_side_path(floor_file(ts->dtype), path, sizeof path) != 0)
         return;
     double s = lp_memory_floor_seconds(ts, 7);
     if (!(s > 0))
@@ -111,14 +116,14 @@ static void memory_floor(lp_tiles *ts, FILE *out)
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (f) {
-        fprintf(f, "%.3f %u\n# GB/s of out = x*y*z over %zu rows on %u CPU workers, best of 7\n",
-                gbs, ncpu, ts->rows, ncpu);
+        fprintf(f, "%.3f %u\n# GB/s of out = x*y*z over %zu %s rows on %u CPU workers, best "
+                "of 7\n", gbs, ncpu, ts->rows, lp_dtype_name(ts->dtype), ncpu);
         if (fclose(f) != 0 || rename(tmp, path) != 0)
             remove(tmp);
     }
     if (out)
-        fprintf(out, "  memory floor: x*y*z on the same rows, every CPU worker: %.3f ms, "
-                "%.1f GB/s\n", s * 1e3, gbs);
+        fprintf(out, "  memory floor: x*y*z on the same %s rows, every CPU worker: %.3f ms, "
+                "%.1f GB/s\n", lp_dtype_name(ts->dtype), s * 1e3, gbs);
 }
 
 int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)

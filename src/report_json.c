@@ -90,7 +90,7 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
     fprintf(f, "},\n%s\"memory_floor_gbs\": ", indent);
     double floor_gbs;
     unsigned floor_ncpu;   /* null: not measured for these CPU workers */
-    json_number(f, lp_memory_floor_read(&floor_gbs, &floor_ncpu) == 0 &&
+    json_number(f, lp_memory_floor_read(r->dtype, &floor_gbs, &floor_ncpu) == 0 &&
                            floor_ncpu == lp_backend_workers(LP_BACKEND_CPU)
                        ? floor_gbs
                        : NAN);

@@ -191,7 +191,7 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
             lp_dtype_name(r->dtype), rows_per_s(r) * 3.0 * r->intensity * 1e-9);
     double floor_gbs;
     unsigned floor_ncpu;
-    if (lp_memory_floor_read(&floor_gbs, &floor_ncpu) == 0 &&
+    if (lp_memory_floor_read(r->dtype, &floor_gbs, &floor_ncpu) == 0 &&
         floor_ncpu == lp_backend_workers(LP_BACKEND_CPU))
         fprintf(f, "            %.0f%% of the memory floor, %.1f GB/s (x*y*z on %u CPU "
                 "workers, measured by --calibrate)\n", 100.0 * effective_gbs(r) / floor_gbs,

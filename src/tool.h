@@ -51,9 +51,9 @@ typedef struct lp_transfer {
  * every rank, then one scheduled run; a summary on out (rank 0). */
 int lp_calibrate(const lp_options *opt, struct lp_tiles *ts, FILE *out);
 
-/* The memory floor --calibrate measured (GB/s with ncpu CPU workers),
- * kept beside the models: 0, or -1 when none was measured. */
-int lp_memory_floor_read(double *gbs, unsigned *ncpu);
+/* The memory floor --calibrate measured for rows of dtype (GB/s with ncpu
+ * CPU workers), kept beside the models: 0, or -1 when none was measured. */
+int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu);
 
 /* Prints one line on stderr when the model-based policy ran on a model
  * without enough samples for this tile size (StarPU's own warnings are
