@@ -66,6 +66,22 @@ MUTATIONS = {
         "codelets/logprod_cpu_impls.c", "    model_mode = sched && (", "    model_mode = 0 && (",
         ["cli.cpu_impl_model_policy_calibrates_and_chooses_each"],
         "dmda never sees the implementations: only auto runs"),
+    "f32_verified_at_float64_bound": (
+        "src/data.c", "return dtype == LP_FLOAT32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;",
+        "return LP_VERIFY_TOLERANCE;", ["cli.dtype_f32_matches_a_float_reference"],
+        "--verify holds float32 rows to float64's bound"),
+    "f32_output_says_float64": (
+        "src/npy.c", "\"'shape': (%zu,), }\", dtype == LP_FLOAT32 ? 4 : 8, n);",
+        "\"'shape': (%zu,), }\", 8, n);",
+        ["cli.dtype_f32_matches_a_float_reference", "cli.dtype_f32_every_backend_and_input"],
+        "a float32 --output file's header says '<f8'"),
+    "memory_floor_forgotten": (
+        "src/calibrate.c", "    int ok = fscanf(f, \"%lf %u\", gbs, ncpu) == 2 && *gbs > 0;",
+        "    int ok = 0 && fscanf(f, \"%lf %u\", gbs, ncpu) == 2 && *gbs > 0;",
+        ["cli.calibrate_measures_the_memory_floor"], "the floor --calibrate measured is never shown"),
+    "tiles_not_a_multiple_of_workers": (
+        "src/run.c", "        tiles += nworkers - tiles % nworkers;", "        (void)0;",
+        ["cli.default_tiles_a_multiple_of_the_workers"], "64 tiles on 15 workers again"),
     "cpu_impl_not_reported": (
         "src/stats.c", "                impls[(size_t)r->worker * STARPU_MAXIMPLEMENTATIONS + p->nimpl]++;",
         "                (void)p->nimpl;",

@@ -20,10 +20,11 @@ from .errors import BackendUnavailableError, Error, VerifyError
 
 __all__ = ["logprod", "run", "Result", "Worker", "Bus", "start", "stop", "policies",
            "library_path", "Error", "BackendUnavailableError", "VerifyError",
-           "VERIFY_TOLERANCE"]
+           "VERIFY_TOLERANCE", "VERIFY_TOLERANCE_F32"]
 __version__ = "0.1.0"
 
-VERIFY_TOLERANCE = 1e-12   # LP_VERIFY_TOLERANCE: verify's bound per row
+VERIFY_TOLERANCE = 1e-12       # LP_VERIFY_TOLERANCE: verify's bound per row
+VERIFY_TOLERANCE_F32 = 1e-5    # LP_VERIFY_TOLERANCE_F32: the same for dtype="float32"
 
 
 @dataclasses.dataclass
@@ -37,6 +38,7 @@ class Worker:
     predicted_ms: Optional[float]      # None unless the model predicted every task
     mem_total_bytes: Optional[int]     # None: unknown
     mem_peak_bytes: int
+    impl: str = ""                     # the code it ran: "avx512", "cuda", ... ("" no task)
 
 
 @dataclasses.dataclass
@@ -65,6 +67,7 @@ class Result:
     buses: List[Bus]
     model_samples: dict    # backend -> samples the model holds for these tiles
     copied_inputs: int     # inputs that were not used in place
+    dtype: str = "float64"  # the element type of the run (and of out)
     max_rel_error: Optional[float] = None   # verify=True only
     worst_row: Optional[int] = None
 
@@ -90,11 +93,12 @@ def library_path():
     return _runtime.lib().path
 
 
-def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1):
+def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
+            dtype="float64"):
     """out[i] = log(x[i]) * log(y[i]) * log(z[i]) (with intensity K: the sum
     over k < K of log(x+k) log(y+k) log(z+k)); returns out."""
     return run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
-               intensity=intensity, repeat=1, warmup=0).out
+               intensity=intensity, repeat=1, warmup=0, dtype=dtype).out
 
 
 def _whole(name, value, low, high=None):
@@ -106,20 +110,24 @@ def _whole(name, value, low, high=None):
 
 
 def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
-        repeat=1, warmup=0, verify=False):
+        repeat=1, warmup=0, verify=False, dtype="float64"):
     """`warmup` untimed runs, then `repeat` timed ones (registration, tasks
     and results back in host memory, as the tool times them); returns a
     Result.  verify=True checks every row of the last run against a
-    long-double reference and raises VerifyError beyond VERIFY_TOLERANCE."""
+    long-double reference and raises VerifyError beyond VERIFY_TOLERANCE
+    (VERIFY_TOLERANCE_F32 for dtype="float32": float32 columns, logf, half
+    the bytes; the checksum is still summed in double)."""
     if backend not in _abi.BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
+    if dtype not in _abi.DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; known: {', '.join(_abi.DTYPES)}")
     intensity = _whole("intensity", intensity, 1, 1000000)
     repeat = _whole("repeat", repeat, 1)
     warmup = _whole("warmup", warmup, 0)
-    cols, copied = _columns.inputs(x, y, z)
+    cols, copied = _columns.inputs(x, y, z, dtype)
     rows = len(cols[0])
     tiles = 0 if tiles is None else _whole("tiles", tiles, 1, rows)
-    out = _columns.output(out, rows, cols)
+    out = _columns.output(out, rows, cols, dtype)
     with _runtime._lock:
         _runtime.start(sched)
         if _runtime.workers(backend) == 0:
@@ -131,8 +139,8 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
         opt.tiles, opt.intensity, opt.repeat, opt.warmup = tiles, intensity, repeat, warmup
         opt.quiet, opt.verify = 1, int(bool(verify))
         data, report = _abi.Data(), _abi.Report()
-        ptr = [a.ctypes.data_as(_abi._double_p) for a in (*cols, out)]
-        lib.lp_data_wrap(data, rows, *ptr)
+        ptr = [a.ctypes.data for a in (*cols, out)]
+        lib.lp_data_wrap_as(data, rows, _abi.DTYPES.index(dtype), *ptr)
         try:
             status = _runtime.call_interruptibly(lib.lp_run, opt, data, report)
         finally:
@@ -145,8 +153,9 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
         finally:
             lib.lp_report_free(report)
     if status == _abi.ERR_VERIFY:
+        bound = VERIFY_TOLERANCE_F32 if dtype == "float32" else VERIFY_TOLERANCE
         raise VerifyError(f"row {result.worst_row}: relative error {result.max_rel_error:.3g} "
-                          f"beyond {VERIFY_TOLERANCE:g}", result)
+                          f"beyond {bound:g}", result)
     return result
 
 
@@ -157,7 +166,8 @@ def _none_if(value, missing):
 def _result(rep, out, backend, copied, verify):
     workers = [Worker(w.name.decode(), _abi.BACKENDS[w.kind], w.tasks, w.rows, w.busy_ms,
                       _none_if(w.predicted_ms, math.isnan),
-                      _none_if(w.mem_total_bytes, lambda v: v < 0), w.mem_peak_bytes)
+                      _none_if(w.mem_total_bytes, lambda v: v < 0), w.mem_peak_bytes,
+                      w.impl.decode())
                for w in rep.workers[:rep.nworkers]]
     buses = [Bus(b.src.decode(), b.dst.decode(), b.bytes, b.transfers)
              for b in rep.buses[:rep.nbuses]]
@@ -168,5 +178,6 @@ def _result(rep, out, backend, copied, verify):
                   rows=rep.rows, tiles=rep.tiles, sched=rep.sched.decode(), backend=backend,
                   intensity=rep.intensity, repeat=rep.repeat, warmup=rep.warmup,
                   workers=workers, buses=buses, model_samples=samples, copied_inputs=copied,
+                  dtype=_abi.DTYPES[rep.dtype],
                   max_rel_error=rep.max_rel_error if verify else None,
                   worst_row=rep.worst_row if verify else None)

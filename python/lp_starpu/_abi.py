@@ -10,6 +10,7 @@ SONAME = "liblp-starpu.so.0"
 # Exit statuses (enum lp_status).
 OK, ERR_RUNTIME, ERR_USAGE, ERR_BACKEND, ERR_INPUT, ERR_VERIFY, ERR_INTERRUPTED = range(7)
 BACKENDS = ("auto", "cpu", "cuda", "opencl")   # enum lp_backend, in order
+DTYPES = ("float64", "float32")                # enum lp_dtype, in order
 
 
 class Options(ctypes.Structure):
@@ -111,6 +112,7 @@ def _declare(lib):
         "lp_sched_nth": (c.c_char_p, [c.c_int]),
         "lp_backend_workers": (c.c_uint, [c.c_int]),
         "lp_data_wrap": (c.c_int, [c.POINTER(Data), c.c_size_t] + [_double_p] * 4),
+        "lp_data_wrap_as": (c.c_int, [c.POINTER(Data), c.c_size_t, c.c_int] + [c.c_void_p] * 4),
         "lp_data_free": (None, [c.POINTER(Data)]),
         "lp_run": (c.c_int, [c.POINTER(Options), c.POINTER(Data), c.POINTER(Report)]),
         "lp_report_free": (None, [c.POINTER(Report)]),

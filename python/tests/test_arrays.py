@@ -61,3 +61,31 @@ def test_zero_copy_allocates_nothing_of_the_inputs_size():
     assert (copied, same) == ("0", "True")
     # One copied column would add 80 MB to the peak.
     assert int(grown) < 16 * 2**20, f"peak RSS grew by {int(grown) / 2**20:.1f} MiB"
+
+
+def test_float32_columns_used_in_place(lp):
+    # dtype="float32": float32 arrays used as they are (no copy), out is
+    # float32, every row within VERIFY_TOLERANCE_F32 of a reference taken
+    # from the stored floats, the checksum their sum in double.
+    x, y, z = (c.astype(np.float32) for c in random_columns(100_003))
+    out = np.empty(100_003, dtype=np.float32)
+    r = lp.run(x, y, z, out=out, dtype="float32", verify=True)
+    assert r.out is out and r.copied_inputs == 0 and r.dtype == "float32"
+    assert 0 < r.max_rel_error <= lp.VERIFY_TOLERANCE_F32
+    want = reference(x.astype(np.float64), y.astype(np.float64), z.astype(np.float64))
+    assert max_rel_error(out.astype(np.float64), want) <= lp.VERIFY_TOLERANCE_F32
+    assert abs(r.checksum - np.sum(out, dtype=np.float64)) <= 1e-9 * abs(r.checksum)
+    assert {w.impl for w in r.workers if w.tasks and w.kind == "cpu"} <= {
+        "baseline", "avx2", "avx512"}
+
+
+def test_float32_run_copies_other_inputs_to_float32(lp):
+    x, y, z = random_columns(5_000)   # float64: converted
+    out = lp.logprod(x, y, z, dtype="float32")
+    assert out.dtype == np.float32
+    want = reference(*(c.astype(np.float32).astype(np.float64) for c in (x, y, z)))
+    assert max_rel_error(out.astype(np.float64), want) <= lp.VERIFY_TOLERANCE_F32
+    with pytest.raises(TypeError, match="not native float32"):
+        lp.logprod(x, y, z, out=np.empty(5_000), dtype="float32")
+    with pytest.raises(ValueError, match="unknown dtype"):
+        lp.logprod(x, y, z, dtype="float16")
