@@ -129,6 +129,10 @@ def test_ctrl_c_raises_keyboard_interrupt_and_the_runtime_goes_on():
         assert p.poll() is None, "the run ended before the signal"
         sent = time.monotonic()
         p.send_signal(signal.SIGINT)
+        # A child that never stops must fail the test, not hang it.
+        import select
+        ready, _, _ = select.select([p.stdout], [], [], 30)
+        assert ready, "no KeyboardInterrupt within 30 s of Ctrl-C"
         assert p.stdout.readline().strip() == "interrupted"
         stopped = time.monotonic() - sent
         out, err = p.communicate(timeout=60)
