@@ -53,8 +53,8 @@ MUTATIONS = {
         "docs/lp-starpu.1", '.BI \\-\\-window " BYTES"', '.BI \\-\\-wind " BYTES"', ["install"],
         "an option of --help missing from the man page"),
     "cpu_reads_x_thrice": (
-        "codelets/logprod_cpu_body.h", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
-        "out[i] = log(x[i]) * log(x[i]) * log(x[i]);",
+        "codelets/logprod_cpu_body.h", "out[i] = LOG(x[i]) * LOG(y[i]) * LOG(z[i]);",
+        "out[i] = LOG(x[i]) * LOG(x[i]) * LOG(x[i]);",
         ["cli.compare_lists_each_backend", "cli.backend_cpu_runs_every_task_on_cpus",
          "correctness.dmda", "cpu_impls"], "the CPU kernel reads x for y and z"),
     "cpu_auto_ignores_the_kept_choice": (
@@ -109,8 +109,8 @@ MUTATIONS = {
         "            rel = 0;",
         ["verify", "cli.verify_catches_a_lost_tile"], "--verify passes NaN rows"),
     "rows_reversed_in_tile": (
-        "codelets/logprod_cpu_body.h", "out[i] = log(x[i]) * log(y[i]) * log(z[i]);",
-        "out[n - 1 - i] = log(x[i]) * log(y[i]) * log(z[i]);",
+        "codelets/logprod_cpu_body.h", "out[i] = LOG(x[i]) * LOG(y[i]) * LOG(z[i]);",
+        "out[n - 1 - i] = LOG(x[i]) * LOG(y[i]) * LOG(z[i]);",
         ["seed_checksum", "cli.embed_example_matches_tool", "cli.mpi_more_ranks_than_tiles",
          "correctness.dmda"], "rows in the wrong place, the same checksum"),
     "signal_kills_at_once": (
@@ -195,7 +195,7 @@ MUTATIONS = {
         "size_t size = most + 64;",
         ["cli.opencl_backend_runs_every_task"], "a work-group larger than the device allows"),
     "stream_slot_not_poisoned": (
-        "src/stream.c", "    lp_poison(tile.out, STARPU_VECTOR_GET_NX(buffers[3]));", "",
+        "src/stream.c", "    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]));", "",
         ["cli.stale_results_of_an_earlier_run_never_pass"],
         "a streamed slot keeps the run before's results"),
     "rows_not_cut_where_a_handle_ends": (
@@ -210,7 +210,7 @@ MUTATIONS = {
         "u = (u << 8) | p[elem - 1 - i];",
         ["cli.input_layouts_resident_and_streamed", "npy"], "big-endian read as little"),
     "output_not_at_its_offset": (
-        "src/npy.c", "o->data_offset + 8 * (uint64_t)(first + i)", "o->data_offset + 8 * (uint64_t)i",
+        "src/npy.c", "o->data_offset + elem * (uint64_t)(first + i)", "o->data_offset + elem * (uint64_t)i",
         ["cli.input_layouts_resident_and_streamed", "cli.mpi2.input_layouts_resident_and_streamed",
          "cli.strict_passes_a_clean_file"], "every tile written at the start of the output"),
     "window_unbounded": (

@@ -1726,13 +1726,14 @@ def mpi_one_rank_reports_like_one_process():
 def mpi_progress_when_asked():
     # Under mpirun no rank's stderr is a terminal: --progress asks for the
     # line anyway (rank 0's), --quiet still wins.
-    # Not a terminal: whole lines, the first after 2 s, then every 5 s.
-    args = ("--rows", "2M", "--repeat", 300)
+    # Not a terminal: whole lines, the first after 2 s, then every 5 s
+    # (600 runs: about 5 s here, long enough that lines every 0.25 s show).
+    args = ("--rows", "2M", "--repeat", 600)
     start = time.monotonic()
     rc, out, err = mpirun(2, *args, "--progress", timeout=240)
     wall = time.monotonic() - start
     check(rc == 0, err[-2000:])
-    lines = re.findall(r"^lp-starpu: \[run \d+/300\] \d+ s, about \d+ s left$", err, re.M)
+    lines = re.findall(r"^lp-starpu: \[run \d+/600\] \d+ s, about \d+ s left$", err, re.M)
     if not lines:
         check(wall < 4, f"no progress line in {wall:.1f} s: {err[-500:]!r}")
         raise Skip("this machine ran the job in under 4 s: too short for a progress line")
