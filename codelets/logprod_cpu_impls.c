@@ -59,8 +59,8 @@ static int has(const char *isa)
     return strcmp(isa, "baseline") == 0;
 }
 
-static int model_mode;            /* the policy picks among 1..NIMPL-1 */
-static unsigned forced;           /* 0: none, else the only one allowed */
+static int model_mode;            /* the policy picks among all the processor runs */
+static unsigned forced;           /* --cpu-impl: the one auto calls, auto alone allowed */
 static _Atomic unsigned chosen;   /* what auto calls; 0: not yet decided */
 static unsigned char allowed[NIMPL];
 
