@@ -94,7 +94,7 @@ static void check_rows_f32(const char *name, kernel_f32_fn k, unsigned intensity
         }
         CHECK(bad == 0, "%s f32, K=%u, %zu rows: %zu rows beyond %g", name, intensity, n, bad,
               LP_VERIFY_TOLERANCE_F32);
-        CHECK(isnan(out[n]) || n == N, "%s f32, K=%u: row %zu written past the end", name,
+        CHECK(n == N || isnan(out[n]), "%s f32, K=%u: row %zu written past the end", name,
               intensity, n);
     }
     free(x);
@@ -129,7 +129,7 @@ static void check_rows(const char *name, kernel_fn k, unsigned intensity)
                       n, i, out[i], ref);
         }
         CHECK(bad == 0, "%s, K=%u, %zu rows: %zu rows beyond 1e-12", name, intensity, n, bad);
-        CHECK(isnan(out[n]) || n == N, "%s, K=%u: row %zu written past the end", name, intensity,
+        CHECK(n == N || isnan(out[n]), "%s, K=%u: row %zu written past the end", name, intensity,
               n);
     }
     free(x);
