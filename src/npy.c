@@ -351,9 +351,10 @@ int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, lp_dtyp
 int lp_npy_output_write_as(lp_npy_output *o, size_t first, size_t count, lp_dtype dtype,
                            const void *v, char *err, size_t errlen)
 {
-    if (dtype != o->dtype)
-        return fail(err, errlen, "cannot write %s values into a %s file", lp_dtype_name(dtype),
-                    lp_dtype_name(o->dtype));
+    if (dtype != o->dtype)   /* (npy.c stands alone: no lp_dtype_name here) */
+        return fail(err, errlen, "cannot write %s values into a %s file",
+                    dtype == LP_FLOAT32 ? "float32" : "float64",
+                    o->dtype == LP_FLOAT32 ? "float32" : "float64");
     const size_t elem = dtype == LP_FLOAT32 ? 4 : 8;
     unsigned char buf[8 * 4096];
     for (size_t i = 0; i < count;) {
