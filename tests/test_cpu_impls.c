@@ -62,59 +62,39 @@ static kernel_fn kernel_of(const char *name, kernel_f32_fn *f32)
     return NULL;
 }
 
-/* The float32 loop on float32 inputs, against the same reference taken
- * from the stored (rounded) inputs: LP_VERIFY_TOLERANCE_F32. */
-static void check_rows_f32(const char *name, kernel_f32_fn k, unsigned intensity)
+/* One loop (k, or k32 for float32) on rows of every remainder of 2- to
+ * 16-wide loops, each against a long-double reference taken from the
+ * stored inputs (float32 ones rounded): LP_VERIFY_TOLERANCE, or
+ * LP_VERIFY_TOLERANCE_F32 for float32. */
+static void check_rows(const char *name, kernel_fn k, kernel_f32_fn k32, unsigned intensity)
 {
-    enum { N = 4111 };   /* every remainder of 4-, 8- and 16-wide loops */
-    float *x = malloc(4 * N * sizeof *x), *y = x + N, *z = y + N, *out = z + N;
-    srand(11);
-    for (size_t i = 0; i < N; i++) {
-        x[i] = ldexpf(0.5f + rand() / (RAND_MAX + 1.0f), rand() % 200 - 100);
-        y[i] = i % 97 == 0 ? 1.0f : 1.0f + (rand() / (RAND_MAX + 1.0f) - 0.5f) * 1e-2f;
-        z[i] = 0.5f + rand() / (RAND_MAX + 1.0f) * 1e6f;
-    }
-    for (size_t n = N - 16; n <= N; n++) {
-        for (size_t i = 0; i < N; i++)
-            out[i] = NAN;
-        k(n, intensity, x, y, z, out);
-        size_t bad = 0;
-        for (size_t i = 0; i < n; i++) {
-            long double ref = 0, mag = 0;
-            for (unsigned t = 0; t < intensity; t++) {
-                long double v = logl((long double)x[i] + t) * logl((long double)y[i] + t) *
-                                logl((long double)z[i] + t);
-                ref += v;
-                mag += fabsl(v);
-            }
-            long double err = fabsl((long double)out[i] - ref) / (mag > 0 ? mag : 1);
-            if (!(err <= LP_VERIFY_TOLERANCE_F32) && bad++ < 3)
-                CHECK(0, "%s f32, K=%u, %zu rows: row %zu: %.9g, reference %.12Lg", name,
-                      intensity, n, i, out[i], ref);
-        }
-        CHECK(bad == 0, "%s f32, K=%u, %zu rows: %zu rows beyond %g", name, intensity, n, bad,
-              LP_VERIFY_TOLERANCE_F32);
-        CHECK(n == N || isnan(out[n]), "%s f32, K=%u: row %zu written past the end", name,
-              intensity, n);
-    }
-    free(x);
-}
-
-static void check_rows(const char *name, kernel_fn k, unsigned intensity)
-{
-    enum { N = 4099 };   /* every remainder of 2-, 4- and 8-wide loops */
+    enum { N = 4111 };
+    const int f32 = k32 != NULL;
+    const char *type = f32 ? "float32" : "float64";
+    const long double tol = f32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;
+    const int binades = f32 ? 100 : 1000;   /* what the type holds */
     double *x = malloc(4 * N * sizeof *x), *y = x + N, *z = y + N, *out = z + N;
+    float *xf = malloc(4 * N * sizeof *xf), *yf = xf + N, *zf = yf + N, *outf = zf + N;
     srand(7);
     for (size_t i = 0; i < N; i++) {
         /* Spread over many binades, 1 exactly, and values next to it. */
-        x[i] = ldexp(0.5 + rand() / (RAND_MAX + 1.0), rand() % 2000 - 1000);
+        x[i] = ldexp(0.5 + rand() / (RAND_MAX + 1.0), rand() % (2 * binades) - binades);
         y[i] = i % 97 == 0 ? 1.0 : 1.0 + (rand() / (RAND_MAX + 1.0) - 0.5) * 1e-3;
         z[i] = 0.5 + rand() / (RAND_MAX + 1.0) * 1e6;
+        xf[i] = (float)x[i], yf[i] = (float)y[i], zf[i] = (float)z[i];
+        if (f32)
+            x[i] = xf[i], y[i] = yf[i], z[i] = zf[i];
     }
-    for (size_t n = N - 8; n <= N; n++) {
+    for (size_t n = N - 16; n <= N; n++) {
         for (size_t i = 0; i < N; i++)
-            out[i] = NAN;
-        k(n, intensity, x, y, z, out);
+            out[i] = outf[i] = NAN;
+        if (f32) {
+            k32(n, intensity, xf, yf, zf, outf);
+            for (size_t i = 0; i < N; i++)
+                out[i] = outf[i];
+        } else {
+            k(n, intensity, x, y, z, out);
+        }
         size_t bad = 0;
         for (size_t i = 0; i < n; i++) {
             long double ref = 0, mag = 0;
@@ -124,15 +104,17 @@ static void check_rows(const char *name, kernel_fn k, unsigned intensity)
                 mag += fabsl(v);
             }
             long double err = fabsl((long double)out[i] - ref) / (mag > 0 ? mag : 1);
-            if (!(err <= 1e-12L) && bad++ < 3)
-                CHECK(0, "%s, K=%u, %zu rows: row %zu: %.17g, reference %.17Lg", name, intensity,
-                      n, i, out[i], ref);
+            if (!(err <= tol) && bad++ < 3)
+                CHECK(0, "%s %s, K=%u, %zu rows: row %zu: %.17g, reference %.17Lg", name, type,
+                      intensity, n, i, out[i], ref);
         }
-        CHECK(bad == 0, "%s, K=%u, %zu rows: %zu rows beyond 1e-12", name, intensity, n, bad);
-        CHECK(n == N || isnan(out[n]), "%s, K=%u: row %zu written past the end", name, intensity,
-              n);
+        CHECK(bad == 0, "%s %s, K=%u, %zu rows: %zu rows beyond %Lg", name, type, intensity, n,
+              bad, tol);
+        CHECK(n == N || isnan(out[n]), "%s %s, K=%u: row %zu written past the end", name, type,
+              intensity, n);
     }
     free(x);
+    free(xf);
 }
 
 int main(void)
@@ -160,10 +142,10 @@ int main(void)
             printf("%s: not run (this processor lacks its instructions)\n", name);
             continue;
         }
-        check_rows(name, k, 1);
-        check_rows(name, k, 3);
-        check_rows_f32(name, k32, 1);
-        check_rows_f32(name, k32, 3);
+        for (unsigned intensity = 1; intensity <= 3; intensity += 2) {
+            check_rows(name, k, NULL, intensity);
+            check_rows(name, NULL, k32, intensity);
+        }
         ran++;
         printf("%s: checked\n", name);
     }
