@@ -238,20 +238,32 @@ static unsigned read_decision(const char *path)
 
 /* Written whole to a temporary name, then renamed: ranks or runs that start
  * together read either no file or a whole one. */
-static void write_decision(const char *path, unsigned best, const double ns[NIMPL])
+int lp_model_side_write(const char *path, const char *text)
 {
-    char tmp[4300];
+    char tmp[4400];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f)
-        return;
-    fprintf(f, "%s\n# ns per row, one thread, 8K rows in cache:", impls[best].name);
-    for (unsigned i = 1; i < NIMPL; i++)
-        if (ns[i] >= 0)
-            fprintf(f, " %s %.3f", impls[i].name, ns[i]);
-    fprintf(f, "\n");
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return -1;
+    fputs(text, f);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
         remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void write_decision(const char *path, unsigned best, const double ns[NIMPL])
+{
+    char text[256];
+    int used = snprintf(text, sizeof text, "%s\n# ns per row, one thread, 8K rows in cache:",
+                        impls[best].name);
+    for (unsigned i = 1; i < NIMPL; i++)
+        if (ns[i] >= 0 && used >= 0 && (size_t)used < sizeof text)
+            used += snprintf(text + used, sizeof text - (size_t)used, " %s %.3f", impls[i].name,
+                             ns[i]);
+    if (used >= 0 && (size_t)used + 1 < sizeof text)
+        lp_model_side_write(path, strcat(text, "\n"));
 }
 
 unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX])

@@ -4,7 +4,6 @@
  * first timed run on. */
 #include <limits.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
@@ -105,7 +104,7 @@ int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu)
 static void memory_floor(lp_tiles *ts, FILE *out)
 {
     unsigned ncpu = lp_backend_workers(LP_BACKEND_CPU);
-    char path[4300], tmp[4400];
+    char path[4300], text[256];
     if (ts->comm->size > 1 || ts->streamed || ts->rows == 0 || ncpu == 0 ||
         lp_model_side_path(floor_file(ts->dtype), path, sizeof path) != 0)
         return;
@@ -113,14 +112,9 @@ static void memory_floor(lp_tiles *ts, FILE *out)
     if (!(s > 0))
         return;
     double gbs = (double)ts->rows * 4.0 * (double)lp_dtype_size(ts->dtype) / s * 1e-9;
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f) {
-        fprintf(f, "%.3f %u\n# GB/s of out = x*y*z over %zu %s rows on %u CPU workers, best "
-                "of 7\n", gbs, ncpu, ts->rows, lp_dtype_name(ts->dtype), ncpu);
-        if (fclose(f) != 0 || rename(tmp, path) != 0)
-            remove(tmp);
-    }
+    snprintf(text, sizeof text, "%.3f %u\n# GB/s of out = x*y*z over %zu %s rows on %u CPU "
+             "workers, best of 7\n", gbs, ncpu, ts->rows, lp_dtype_name(ts->dtype), ncpu);
+    lp_model_side_write(path, text);
     if (out)
         fprintf(out, "  memory floor: x*y*z on the same %s rows, every CPU worker: %.3f ms, "
                 "%.1f GB/s\n", lp_dtype_name(ts->dtype), s * 1e3, gbs);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"   /* lp_set */
 #include "npy.h"
 
 #define CHUNK_BYTES (1u << 20)   /* per pread */
@@ -198,15 +199,6 @@ int lp_npy_input_read(const lp_npy_input *in, size_t first, size_t count, double
     return lp_npy_input_read_as(in, first, count, LP_FLOAT64, x, y, z, err, errlen);
 }
 
-/* v into element i of a column of dtype. */
-static void store(void *col, lp_dtype dtype, size_t i, double v)
-{
-    if (dtype == LP_FLOAT32)
-        ((float *)col)[i] = (float)v;
-    else
-        ((double *)col)[i] = v;
-}
-
 int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_dtype dtype,
                          void *x, void *y, void *z, char *err, size_t errlen)
 {
@@ -228,7 +220,7 @@ int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_
                          c0->offset + (uint64_t)(first + done) * row_bytes, in->name, err, errlen);
             for (size_t i = 0; i < n && rc == 0; i++)
                 for (int c = 0; c < 3; c++)
-                    store(out[c], dtype, done + i,
+                    lp_set(out[c], dtype, done + i,
                           value(buf + i * row_bytes + (size_t)c * c0->elem, c0->elem,
                                 c0->big_endian));
             done += n;
@@ -244,7 +236,7 @@ int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_
                              col->offset + (uint64_t)(first + done) * col->stride, in->name, err,
                              errlen);
                 for (size_t i = 0; i < n && rc == 0; i++)
-                    store(out[c], dtype, done + i,
+                    lp_set(out[c], dtype, done + i,
                           value(buf + i * col->stride, col->elem, col->big_endian));
                 done += n;
             }
