@@ -53,11 +53,14 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg);
 LP_CPU_DECLARE(baseline)
 LP_CPU_DECLARE(avx2)
 LP_CPU_DECLARE(avx512)
+LP_CPU_DECLARE(avx512_lplog)   /* own vector log (log_avx512.h) */
 
 /* Which CPU implementation runs (logprod_cpu_impls.c).  nimpl is the
  * index in the codelet's cpu_funcs: 0 is "auto", the one chosen for this
- * machine; the others are named ("baseline", "avx2", "avx512"). */
-#define LP_CPU_IMPL_MAX 4
+ * machine; the others are named ("baseline", "avx2", "avx512",
+ * "avx512-lplog").  At most StarPU's STARPU_MAXIMPLEMENTATIONS (the
+ * bootstrap builds StarPU with 8; its default, 4, is too few). */
+#define LP_CPU_IMPL_MAX 8
 void lp_logprod_cpu_auto(void *buffers[], void *cl_arg);
 unsigned lp_cpu_impl_count(void);
 const char *lp_cpu_impl_name(unsigned nimpl);

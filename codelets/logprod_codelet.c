@@ -46,7 +46,7 @@ struct starpu_codelet lp_logprod_cl = {
                   lp_logprod_cpu_avx2,
 #endif
 #ifdef LP_HAVE_CPU_AVX512
-                  lp_logprod_cpu_avx512,
+                  lp_logprod_cpu_avx512, lp_logprod_cpu_avx512_lplog,
 #endif
     },
 #ifdef LP_HAVE_CUDA

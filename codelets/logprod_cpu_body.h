@@ -5,14 +5,14 @@
  * _ZGVeN8v_log for AVX-512, and the logf ones, twice as wide).
  * LP_CPU_IMPL(isa) then defines lp_logprod_kernel_<isa>, its float32 twin
  * lp_logprod_kernel_<isa>_f32, and lp_logprod_cpu_<isa> (the StarPU
- * function, for either element type). */
+ * function, logprod_cpu_starpu.h). */
 #ifndef LP_LOGPROD_CPU_BODY_H
 #define LP_LOGPROD_CPU_BODY_H
 
 #include <math.h>
-#include <starpu.h>
 
 #include "logprod.h"
+#include "logprod_cpu_starpu.h"
 
 /* out = log(x) log(y) log(z) for T = double (log) or float (logf). */
 #define LP_LOOPS(T, LOG, SUFFIX)                                                           \
@@ -66,18 +66,6 @@ LP_LOOPS(float, logf, _f32)
         else                                                                               \
             logprod_k_f32(n, intensity, x, y, z, out);                                     \
     }                                                                                      \
-    void lp_logprod_cpu_##isa(void *buffers[], void *cl_arg)                               \
-    {                                                                                      \
-        const lp_tile_arg *arg = cl_arg;                                                   \
-        size_t n = lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));                    \
-        unsigned k = arg ? arg->intensity : 1;                                             \
-        void *c[4];                                                                        \
-        for (int b = 0; b < 4; b++)                                                        \
-            c[b] = (void *)STARPU_VECTOR_GET_PTR(buffers[b]);                              \
-        if (lp_tile_f32(arg))                                                              \
-            lp_logprod_kernel_##isa##_f32(n, k, c[0], c[1], c[2], c[3]);                   \
-        else                                                                               \
-            lp_logprod_kernel_##isa(n, k, c[0], c[1], c[2], c[3]);                         \
-    }
+    LP_CPU_STARPU(isa)
 
 #endif

@@ -1,6 +1,7 @@
 /* The CPU implementations of lp_logprod and which one runs where.
  *
- * The codelet's cpu_funcs are {auto, baseline, avx2, avx512} (those this
+ * The codelet's cpu_funcs are {auto, baseline, avx2, avx512, avx512-lplog}
+ * (those this
  * compiler built).  Policies that choose an implementation from the
  * history model (dm*, pheft, modular-*) see all the processor can run and
  * pick per worker by measured speed; every other policy runs
@@ -39,16 +40,18 @@ static const struct impl {
 #endif
 #ifdef LP_HAVE_CPU_AVX512
     {"avx512", lp_logprod_kernel_avx512, lp_logprod_kernel_avx512_f32},
+    {"avx512-lplog", lp_logprod_kernel_avx512_lplog, lp_logprod_kernel_avx512_lplog_f32},
 #endif
 };
 enum { NIMPL = sizeof impls / sizeof impls[0] };
-_Static_assert(NIMPL <= LP_CPU_IMPL_MAX, "LP_CPU_IMPL_MAX");
+_Static_assert(NIMPL <= LP_CPU_IMPL_MAX && NIMPL <= STARPU_MAXIMPLEMENTATIONS,
+               "more CPU implementations than StarPU was built for (scripts/bootstrap.sh)");
 
 static int has(const char *isa)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    if (strcmp(isa, "avx512") == 0)   /* what -march=x86-64-v4 assumes */
+    if (strncmp(isa, "avx512", 6) == 0)   /* what -march=x86-64-v4 assumes */
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512cd");
@@ -224,13 +227,23 @@ int lp_model_side_path(const char *stem, char *path, size_t len)
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
+/* The decision's name, or 0 for none.  A file whose line of times lacks
+ * one this processor runs (built since) is out of date: 0 too.  One
+ * without times is a choice someone wrote, obeyed. */
 static unsigned read_decision(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
-    char name[32] = "";
-    int ok = fscanf(f, "%31s", name) == 1;
+    char name[32] = "", times[512] = "";
+    int ok = fscanf(f, "%31s\n", name) == 1;
+    if (ok && fgets(times, sizeof times, f))
+        for (unsigned i = 1; i < NIMPL; i++) {
+            char word[48];
+            snprintf(word, sizeof word, " %s ", impls[i].name);
+            if (lp_cpu_impl_supported(i) && !strstr(times, word))
+                ok = 0;
+        }
     fclose(f);
     int i = ok ? lp_cpu_impl_find(name) : -1;
     return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;

@@ -79,9 +79,9 @@ typedef struct lp_options {
     void (*progress)(void *arg, int done, int total);
     void *progress_arg;
     /* Read by lp_start: the CPU implementation of the codelet to run
-     * ("avx512", "avx2", "baseline"); NULL or "auto": model-based policies
-     * choose per worker from the history, others run the one measured
-     * fastest on this machine (see README, Kernels). */
+     * ("baseline", "avx2", "avx512", "avx512-lplog"); NULL or "auto":
+     * model-based policies choose per worker from the history, others run
+     * the one measured fastest on this machine (see README, Kernels). */
     const char *cpu_impl;
 } lp_options;
 
@@ -114,7 +114,7 @@ typedef struct lp_worker_stats {
     long long mem_total_bytes, mem_peak_bytes;
     /* The implementation(s) its tasks ran: "avx512", "avx2", "baseline",
      * "cuda", "opencl"; several as "avx512 30, avx2 2"; "" with no task. */
-    char impl[48];
+    char impl[64];
 } lp_worker_stats;
 
 typedef struct lp_bus_stats {

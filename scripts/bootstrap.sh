@@ -13,7 +13,7 @@
 #                 what FxT costs, see bench/trace_cost.sh)
 set -euo pipefail
 
-BOOTSTRAP_VERSION=6
+BOOTSTRAP_VERSION=7
 STARPU_VERSION=1.3.10
 here=$(cd "$(dirname "$0")/.." && pwd)
 deps=${LP_DEPS_DIR:-$here/.deps}
@@ -120,10 +120,10 @@ build_starpu() {
     local build=$deps/build-starpu
     rm -rf "$build" "$prefix"
     mkdir -p "$build"
-    say "configuring StarPU (${cuda_flags[*]}, MPI, OpenCL, $fxt_flag, maxcpus 256)"
+    say "configuring StarPU (${cuda_flags[*]}, MPI, OpenCL, $fxt_flag, maxcpus 256, 8 implementations per codelet)"
     (cd "$build" && "$src/configure" --prefix="$prefix" \
         "${cuda_flags[@]}" --enable-mpi --enable-opencl \
-        --enable-maxcpus=256 --disable-static \
+        --enable-maxcpus=256 --enable-maximplementations=8 --disable-static \
         --disable-build-doc --disable-build-examples --disable-build-tests \
         --disable-fortran --disable-socl --disable-starpufft \
         --disable-mlr "$fxt_flag" --disable-openmp > configure.log 2>&1) \

@@ -62,6 +62,20 @@ MUTATIONS = {
         "return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;", "return 0;",
         ["cli.cpu_impl_auto_is_measured_and_kept_with_the_models"],
         "the measured choice is not read back: measured again at every start"),
+    "cpu_auto_keeps_an_outdated_choice": (
+        "codelets/logprod_cpu_impls.c", "            if (lp_cpu_impl_supported(i) && !strstr(times, word))",
+        "            if (0)", ["cli.cpu_impl_auto_is_measured_and_kept_with_the_models"],
+        "a choice measured before an implementation was built is kept"),
+    "vector_log_drops_the_sum_error": (
+        "codelets/log_avx512.h", "__m512d serr = _mm512_add_pd(_mm512_sub_pd(w, s), r);",
+        "__m512d serr = _mm512_setzero_pd();", ["vector_log"],
+        "lp_log8 loses the rounding error of e ln2 + log c + r (1.4 ulp)"),
+    "vector_log_rlo_uncorrected": (
+        "codelets/log_avx512.h", "_mm512_fnmadd_pd(r, rlo, rlo)", "rlo", ["vector_log"],
+        "lp_log8 takes log1p(r + rlo) as log1p(r) + rlo (1.3 ulp next to 1)"),
+    "vector_log_zero_not_minus_infinity": (
+        "codelets/log_avx512.h", "_mm512_set1_epi64(0x03530422)", "_mm512_set1_epi64(0x03530022)",
+        ["vector_log"], "lp_log8(0) is not -inf"),
     "cpu_impl_never_by_model": (
         "codelets/logprod_cpu_impls.c", "    model_mode = sched && (", "    model_mode = 0 && (",
         ["cli.cpu_impl_model_policy_calibrates_and_chooses_each"],

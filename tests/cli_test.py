@@ -684,7 +684,8 @@ def compare_lists_each_backend():
 
 # ---------------------------------------------------------------- CPU code
 CPU_FLAGS = {"avx2": ("avx2", "fma", "bmi2"),
-             "avx512": ("avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd")}
+             "avx512": ("avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"),
+             "avx512-lplog": ("avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd")}
 
 
 def cpu_impls():
@@ -732,6 +733,11 @@ def decision_file():
     return os.path.join(d, found[0])
 
 
+def measured_times(comment):
+    """{implementation: ns per row} from the decision file's second line."""
+    return dict(re.findall(r"([\w-]+) (\d+\.\d+)", comment))
+
+
 @case
 def cpu_impl_auto_is_measured_and_kept_with_the_models():
     _, runs = cpu_impls()
@@ -742,7 +748,7 @@ def cpu_impl_auto_is_measured_and_kept_with_the_models():
     with open(path) as f:
         chosen, comment = f.read().splitlines()[:2]
     check(chosen in runs, f"decided {chosen!r}, this processor runs {runs}")
-    times = dict(re.findall(r"(\w+) (\d+\.\d+)", comment))
+    times = measured_times(comment)
     check(sorted(times) == sorted(runs), f"measured {times}, expected {runs}")
     check(chosen == min(times, key=lambda n: float(times[n])), f"{chosen} is not the fastest: {times}")
     check(cpu_workers_impls(report) == {chosen}, report["workers"])
@@ -751,6 +757,16 @@ def cpu_impl_auto_is_measured_and_kept_with_the_models():
         f.write("baseline\n")
     report, _ = run_json(*args, env=home)
     check(cpu_workers_impls(report) == {"baseline"}, report["workers"])
+    # A decision whose times lack one this processor runs (one built since)
+    # is measured again.
+    if len(runs) > 1:
+        with open(path, "w") as f:
+            f.write("baseline\n# ns per row, one thread, 8K rows in cache: baseline 1.000\n")
+        report, _ = run_json(*args, env=home)
+        with open(path) as f:
+            lines = f.read().splitlines()
+        check(sorted(measured_times(lines[1])) == sorted(runs), f"not measured again: {lines}")
+        check(cpu_workers_impls(report) == {lines[0]}, report["workers"])
     # --calibrate measures again, says so and keeps the new fastest (two
     # close ones may swap places between measurements on a loaded machine).
     rc, out, err = run("--rows", 40000, "--tiles", 8, "--backend", "cpu", "--sched", "eager",
@@ -758,7 +774,7 @@ def cpu_impl_auto_is_measured_and_kept_with_the_models():
     with open(path) as f:
         lines = f.read().splitlines()
     check(len(lines) == 2, f"--calibrate left the planted decision: {lines}")
-    again, times = lines[0], dict(re.findall(r"(\w+) (\d+\.\d+)", lines[1]))
+    again, times = lines[0], measured_times(lines[1])
     check(sorted(times) == sorted(runs) and again == min(times, key=lambda n: float(times[n])),
           f"kept {again!r} of {times}")
     check(rc == 0 and f"eager runs {again}, the fastest" in out, f"exit {rc}: {out} {err}")

@@ -37,7 +37,7 @@ class WorkerStats(ctypes.Structure):
                 ("tasks", ctypes.c_uint), ("rows", ctypes.c_size_t),
                 ("busy_ms", ctypes.c_double), ("predicted_ms", ctypes.c_double),
                 ("mem_total_bytes", ctypes.c_longlong), ("mem_peak_bytes", ctypes.c_longlong),
-                ("impl", ctypes.c_char * 48)]
+                ("impl", ctypes.c_char * 64)]
 
 
 class BusStats(ctypes.Structure):

@@ -44,7 +44,11 @@ CPU_WRAPPER(0)
 CPU_WRAPPER(1)
 CPU_WRAPPER(2)
 CPU_WRAPPER(3)
-static const starpu_cpu_func_t cpu_wrapper[] = {cpu0, cpu1, cpu2, cpu3};
+CPU_WRAPPER(4)
+CPU_WRAPPER(5)
+CPU_WRAPPER(6)
+CPU_WRAPPER(7)
+static const starpu_cpu_func_t cpu_wrapper[] = {cpu0, cpu1, cpu2, cpu3, cpu4, cpu5, cpu6, cpu7};
 _Static_assert(sizeof cpu_wrapper / sizeof cpu_wrapper[0] >= LP_CPU_IMPL_MAX, "wrappers");
 
 #ifdef STARPU_USE_OPENCL
