@@ -73,6 +73,10 @@ MUTATIONS = {
     "vector_log_rlo_uncorrected": (
         "codelets/log_avx512.h", "_mm512_fnmadd_pd(r, rlo, rlo)", "rlo", ["vector_log"],
         "lp_log8 takes log1p(r + rlo) as log1p(r) + rlo (1.3 ulp next to 1)"),
+    "vector_logf_drops_the_sum_error": (
+        "codelets/log_avx512.h", "__m512 serr = _mm512_add_ps(_mm512_sub_ps(w, s), r);",
+        "__m512 serr = _mm512_setzero_ps();", ["vector_log"],
+        "lp_logf16 loses the rounding error of its large sum"),
     "vector_log_zero_not_minus_infinity": (
         "codelets/log_avx512.h", "_mm512_set1_epi64(0x03530422)", "_mm512_set1_epi64(0x03530022)",
         ["vector_log"], "lp_log8(0) is not -inf"),
