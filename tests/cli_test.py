@@ -1424,10 +1424,13 @@ def opencl_and_cpu_both_used_by(sched):
     need_opencl()
     env = dict(OPENCL, STARPU_NCPU="1")
     # Calibrate both workers' models first, then let the policy split the
-    # tiles.  PoCL's double log is about 20 times slower than the CPU
-    # worker's, so a model-based policy gives it about 5% of the tiles: 200
-    # tiles make that several.
-    args = ("--rows", 2000000, "--tiles", 200)
+    # tiles.  PoCL's double log is 20 to 45 times slower than the CPU
+    # worker's, so a model-based policy gives it 2 to 5% of the tiles: 200
+    # tiles make that several.  Each tile carries 8 terms per row, so that
+    # the CPU worker falls behind the submission of tiles even where
+    # submitting one takes 130 us (under AddressSanitizer): a CPU worker
+    # that keeps up is the earliest finish for every tile, and rightly so.
+    args = ("--rows", 2000000, "--tiles", 200, "--intensity", 8)
     rc, _, err = run(*args, "--compare", "--repeat", 2, env=env)
     check(rc == 0, err)
     report, _ = run_json(*args, "--sched", sched, "--verify", "--data", "random", env=env)
