@@ -42,7 +42,7 @@ MUTATIONS = {
         "python/lp_starpu/_runtime.py", "lib().lp_request_stop(signal.SIGINT)", "pass",
         ["python.errors"], "Ctrl-C does not ask the run to stop: KeyboardInterrupt comes late"),
     "python_strided_input_in_place": (
-        "python/lp_starpu/_columns.py", "a.flags.c_contiguous and a.flags.aligned",
+        "python/lp_starpu/_columns.py", "a.flags.c_contiguous\n            and a.flags.aligned",
         "a.flags.aligned", ["python.arrays"],
         "a strided view is handed to C as if contiguous"),
     "install_without_run_path": (
