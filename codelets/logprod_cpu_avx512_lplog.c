@@ -8,9 +8,9 @@
 #include "log_avx512.h"
 #include "logprod_cpu_starpu.h"
 
-/* LP_VECTOR_LOOP(name, T, V, W, LOG, ...): the kernel `name` over T rows,
- * W per vector V: rows i .. i+W-1 of the K terms each step, the last
- * vector masked (its other lanes read as 0 and never stored). */
+/* LP_VECTOR_LOOP(name, T, V, W, MASK, LOG, and V's intrinsics): the kernel
+ * `name` over T rows, W per vector V: rows i .. i+W-1 of the K terms each
+ * step, the last vector masked (its other lanes read as 0, never stored). */
 #define LP_VECTOR_LOOP(name, T, V, W, MASK, LOG, LOADZ, STORE, ADD, MUL, SET1)              \
     static inline V name##_row(V x, V y, V z) { return MUL(MUL(LOG(x), LOG(y)), LOG(z)); }   \
     static inline void name##_rows(size_t i, MASK mask, unsigned intensity, const T *x,      \

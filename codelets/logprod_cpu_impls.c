@@ -1,8 +1,7 @@
 /* The CPU implementations of lp_logprod and which one runs where.
  *
  * The codelet's cpu_funcs are {auto, baseline, avx2, avx512, avx512-lplog}
- * (those this
- * compiler built).  Policies that choose an implementation from the
+ * (those this compiler built).  Policies that choose an implementation from the
  * history model (dm*, pheft, modular-*) see all the processor can run and
  * pick per worker by measured speed; every other policy runs
  * StarPU's first, "auto", which calls the one measured fastest on this
