@@ -86,17 +86,29 @@ static const char *floor_file(lp_dtype dtype)
     return dtype == LP_FLOAT32 ? "lp-starpu-memory-floor-f32" : "lp-starpu-memory-floor";
 }
 
-int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu)
+int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu, size_t *rows)
 {
-    char path[4300];
+    char path[4300], line[256];
     if (lp_model_side_path(floor_file(dtype), path, sizeof path) != 0)
         return -1;
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
-    int ok = fscanf(f, "%lf %u", gbs, ncpu) == 2 && *gbs > 0;
+    *rows = 0;
+    int ok = fgets(line, sizeof line, f) && sscanf(line, "%lf %u %zu", gbs, ncpu, rows) >= 2 &&
+             *gbs > 0;
     fclose(f);
     return ok ? 0 : -1;
+}
+
+int lp_memory_floor_for(const lp_report *r, double *gbs, size_t *rows)
+{
+    unsigned ncpu;
+    if (lp_memory_floor_read(r->dtype, gbs, &ncpu, rows) != 0 ||
+        ncpu != lp_backend_workers(LP_BACKEND_CPU))
+        return 0;
+    enum { ENOUGH = 10000000 };
+    return *rows >= (r->rows < ENOUGH ? r->rows : ENOUGH) ? 1 : -1;
 }
 
 /* out = x * y * z over the rows on every CPU worker: the bytes of the map
@@ -112,8 +124,9 @@ static void memory_floor(lp_tiles *ts, FILE *out)
     if (!(s > 0))
         return;
     double gbs = (double)ts->rows * 4.0 * (double)lp_dtype_size(ts->dtype) / s * 1e-9;
-    snprintf(text, sizeof text, "%.3f %u\n# GB/s of out = x*y*z over %zu %s rows on %u CPU "
-             "workers, best of 7\n", gbs, ncpu, ts->rows, lp_dtype_name(ts->dtype), ncpu);
+    snprintf(text, sizeof text, "%.3f %u %zu\n# GB/s of out = x*y*z over %zu %s rows on %u CPU "
+             "workers, best of 7 (GB/s, workers, rows)\n", gbs, ncpu, ts->rows, ts->rows,
+             lp_dtype_name(ts->dtype), ncpu);
     lp_model_side_write(path, text);
     if (out)
         fprintf(out, "  memory floor: x*y*z on the same %s rows, every CPU worker: %.3f ms, "

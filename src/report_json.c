@@ -89,11 +89,8 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
                     r->model_samples[k]);
     fprintf(f, "},\n%s\"memory_floor_gbs\": ", indent);
     double floor_gbs;
-    unsigned floor_ncpu;   /* null: not measured for these CPU workers */
-    json_number(f, lp_memory_floor_read(r->dtype, &floor_gbs, &floor_ncpu) == 0 &&
-                           floor_ncpu == lp_backend_workers(LP_BACKEND_CPU)
-                       ? floor_gbs
-                       : NAN);
+    size_t floor_rows;   /* null: not measured for these CPU workers and rows */
+    json_number(f, lp_memory_floor_for(r, &floor_gbs, &floor_rows) > 0 ? floor_gbs : NAN);
     fprintf(f, ",\n%s\"buses\": [", indent);
     for (unsigned b = 0; b < r->nbuses; b++) {
         const lp_bus_stats *s = &r->buses[b];

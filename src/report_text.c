@@ -190,12 +190,19 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
             "%.2f Glog/s\n", rows_per_s(r) * 1e-6, effective_gbs(r), 4 * lp_dtype_size(r->dtype),
             lp_dtype_name(r->dtype), rows_per_s(r) * 3.0 * r->intensity * 1e-9);
     double floor_gbs;
-    unsigned floor_ncpu;
-    if (lp_memory_floor_read(r->dtype, &floor_gbs, &floor_ncpu) == 0 &&
-        floor_ncpu == lp_backend_workers(LP_BACKEND_CPU))
+    size_t floor_rows;
+    int floor = lp_memory_floor_for(r, &floor_gbs, &floor_rows);
+    if (floor > 0)
         fprintf(f, "            %.0f%% of the memory floor, %.1f GB/s (x*y*z on %u CPU "
                 "workers, measured by --calibrate)\n", 100.0 * effective_gbs(r) / floor_gbs,
-                floor_gbs, floor_ncpu);
+                floor_gbs, lp_backend_workers(LP_BACKEND_CPU));
+    else if (floor < 0 && floor_rows == 0)
+        fprintf(f, "            memory floor not shown: an older --calibrate did not keep over "
+                "how many rows it measured it; --calibrate measures it again\n");
+    else if (floor < 0)
+        fprintf(f, "            memory floor not shown: --calibrate measured it over %zu rows, "
+                "too few to leave the caches; --calibrate --rows %zu measures it here\n",
+                floor_rows, r->rows);
     fprintf(f, "checksum    %.17g\n", r->checksum);
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",

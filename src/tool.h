@@ -52,8 +52,15 @@ typedef struct lp_transfer {
 int lp_calibrate(const lp_options *opt, struct lp_tiles *ts, FILE *out);
 
 /* The memory floor --calibrate measured for rows of dtype (GB/s with ncpu
- * CPU workers), kept beside the models: 0, or -1 when none was measured. */
-int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu);
+ * CPU workers, over `rows` rows; 0 from a file that did not say), kept
+ * beside the models: 0, or -1 when none was measured. */
+int lp_memory_floor_read(lp_dtype dtype, double *gbs, unsigned *ncpu, size_t *rows);
+/* The floor that applies to the report r: measured on its CPU workers
+ * over at least its rows, or over 10M rows at least (320 MB of float64,
+ * beyond the caches of the processors measured here).  Fewer may have sat
+ * in cache and made the floor a cache's speed.  1 (gbs, rows set), 0
+ * none, -1 measured over too few rows (rows set). */
+int lp_memory_floor_for(const lp_report *r, double *gbs, size_t *rows);
 
 /* Prints one line on stderr when the model-based policy ran on a model
  * without enough samples for this tile size (StarPU's own warnings are

@@ -489,6 +489,13 @@ def calibrate_measures_the_memory_floor():
     ncpu = sum(1 for w in report["workers"] if w["kind"] == "cpu")
     report, _ = run_json(*args, env=dict(home, STARPU_NCPU=str(ncpu - 1 if ncpu > 1 else 2)))
     check(report["memory_floor_gbs"] is None, report["memory_floor_gbs"])
+    # Over more rows than it was measured on (400000 rows may sit in cache)
+    # the floor is not applied, and the report says how to measure it.
+    rc, out, err = run("--rows", 800000, "--tiles", 8, "--json", "r2.json", env=home)
+    check(rc == 0 and "of the memory floor" not in out and
+          "measured it over 400000 rows, too few" in out and "--calibrate --rows 800000" in out,
+          f"exit {rc}: {out} {err}")
+    check(json.load(open("r2.json"))["memory_floor_gbs"] is None, "floor applied to more rows")
 
 
 @case(mpi=True)
