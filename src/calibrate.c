@@ -123,7 +123,7 @@ static void memory_floor(lp_tiles *ts, FILE *out)
     double s = lp_memory_floor_seconds(ts, 7);
     if (!(s > 0))
         return;
-    double gbs = (double)ts->rows * 4.0 * (double)lp_dtype_size(ts->dtype) / s * 1e-9;
+    double gbs = (double)lp_bytes_needed(ts->rows, ts->dtype) / s * 1e-9;
     snprintf(text, sizeof text, "%.3f %u %zu\n# GB/s of out = x*y*z over %zu %s rows on %u CPU "
              "workers, best of 7 (GB/s, workers, rows)\n", gbs, ncpu, ts->rows, ts->rows,
              lp_dtype_name(ts->dtype), ncpu);

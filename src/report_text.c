@@ -15,8 +15,7 @@ static double rows_per_s(const lp_report *r)
 /* Bytes the map must touch: three columns read, one written. */
 static double effective_gbs(const lp_report *r)
 {
-    return r->seconds > 0 ? (double)r->rows * 4.0 * (double)lp_dtype_size(r->dtype) / r->seconds * 1e-9
-                          : 0;
+    return r->seconds > 0 ? (double)lp_bytes_needed(r->rows, r->dtype) / r->seconds * 1e-9 : 0;
 }
 
 static void print_workers(FILE *f, const lp_report *r)
@@ -187,7 +186,7 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
         fprintf(f, "intensity   %u: out = sum over k < %u of log(x+k) log(y+k) log(z+k)\n",
                 r->intensity, r->intensity);
     fprintf(f, "throughput  %.1f Mrows/s, %.2f GB/s effective (%zu bytes per row, %s), "
-            "%.2f Glog/s\n", rows_per_s(r) * 1e-6, effective_gbs(r), 4 * lp_dtype_size(r->dtype),
+            "%.2f Glog/s\n", rows_per_s(r) * 1e-6, effective_gbs(r), (size_t)lp_bytes_needed(1, r->dtype),
             lp_dtype_name(r->dtype), rows_per_s(r) * 3.0 * r->intensity * 1e-9);
     double floor_gbs;
     size_t floor_rows;
