@@ -15,6 +15,8 @@ import dataclasses
 import math
 from typing import List, Optional
 
+import numpy as np
+
 from . import _abi, _columns, _runtime
 from .errors import BackendUnavailableError, Error, VerifyError
 
@@ -109,6 +111,19 @@ def _whole(name, value, low, high=None):
     return value
 
 
+def _dtype_name(dtype):
+    """"float64" or "float32" from any NumPy spelling of them (np.float32,
+    "f4", float, np.dtype("d"), ...): the name the C API's enum follows."""
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt is None or dt.name not in _abi.DTYPES or not dt.isnative:
+        raise ValueError(f"unknown dtype {dtype!r}; known: {', '.join(_abi.DTYPES)} "
+                         "(native byte order; any NumPy spelling: np.float32, 'f4', ...)")
+    return dt.name
+
+
 def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
         repeat=1, warmup=0, verify=False, dtype="float64"):
     """`warmup` untimed runs, then `repeat` timed ones (registration, tasks
@@ -119,14 +134,14 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
     the bytes; the checksum is still summed in double)."""
     if backend not in _abi.BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
-    if dtype not in _abi.DTYPES:
-        raise ValueError(f"unknown dtype {dtype!r}; known: {', '.join(_abi.DTYPES)}")
+    dtype = _dtype_name(dtype)
     intensity = _whole("intensity", intensity, 1, 1000000)
     repeat = _whole("repeat", repeat, 1)
     warmup = _whole("warmup", warmup, 0)
     cols, copied = _columns.inputs(x, y, z, dtype)
     rows = len(cols[0])
-    tiles = 0 if tiles is None else _whole("tiles", tiles, 1, rows)
+    # More tiles than rows: one row a tile, as the tool does (it says so).
+    tiles = 0 if tiles is None else min(_whole("tiles", tiles, 1), rows)
     out = _columns.output(out, rows, cols, dtype)
     with _runtime._lock:
         _runtime.start(sched)

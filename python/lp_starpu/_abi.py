@@ -20,7 +20,7 @@ class Options(ctypes.Structure):
                 ("quiet", ctypes.c_int), ("verify", ctypes.c_int),
                 ("intensity", ctypes.c_uint),
                 ("progress", ctypes.c_void_p), ("progress_arg", ctypes.c_void_p),
-                ("cpu_impl", ctypes.c_char_p)]
+                ("cpu_impl", ctypes.c_char_p), ("progress_rows", ctypes.c_void_p)]
 
 
 _double_p = ctypes.POINTER(ctypes.c_double)
@@ -121,6 +121,26 @@ def _declare(lib):
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = restype, argtypes
+    # Newer than some builds the module may meet: declared where present.
+    optional = {
+        "lp_check_environment": (c.c_int, [c.c_char_p, c.c_size_t]),
+    }
+    for name, (restype, argtypes) in optional.items():
+        if hasattr(lib, name):
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = restype, argtypes
+
+
+def check_environment(lib):
+    """None, or the one-line message of lp_check_environment on a STARPU_*
+    variable that StarPU would abort the process on (STARPU_NCPU=abc, say);
+    None too from a library without that function."""
+    if not hasattr(lib, "lp_check_environment"):
+        return None
+    msg = ctypes.create_string_buffer(512)
+    if lib.lp_check_environment(msg, len(msg)) == OK:
+        return None
+    return msg.value.decode(errors="replace") or "a STARPU_* variable holds an invalid value"
 
 
 def load():

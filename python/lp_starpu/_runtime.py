@@ -76,6 +76,10 @@ def start(sched=None):
         if _started:
             stop()
         _environment_defaults()
+        # StarPU aborts the process on a STARPU_* number it cannot read.
+        bad = _abi.check_environment(lib())
+        if bad:
+            raise ValueError(bad)
         opt = _abi.Options()
         lib().lp_options_init(opt)
         opt.sched = sched.encode() if sched else None

@@ -1,4 +1,7 @@
 """Which arrays are used in place, which are copied, which are refused."""
+import mmap
+import sys
+
 import numpy as np
 import pytest
 
@@ -95,3 +98,125 @@ def test_float32_run_copies_other_inputs_to_float32(lp):
         lp.logprod(x, y, z, out=np.empty(5_000), dtype="float32")
     with pytest.raises(ValueError, match="unknown dtype"):
         lp.logprod(x, y, z, dtype="float16")
+
+
+@pytest.mark.parametrize("dtype, name", [
+    (np.float32, "float32"), ("f4", "float32"), ("=f4", "float32"), ("single", "float32"),
+    (np.dtype("float32"), "float32"), ("float32", "float32"),
+    (float, "float64"), ("d", "float64"), ("f8", "float64"), (np.float64, "float64"),
+    (np.dtype("double"), "float64"),
+    pytest.param("<f4", "float32", marks=pytest.mark.skipif(sys.byteorder != "little",
+                                                           reason="<f4 is not native here")),
+])
+def test_dtype_in_any_numpy_spelling(lp, dtype, name):
+    x, y, z = (c.astype(name) for c in random_columns(1_000))
+    r = lp.run(x, y, z, dtype=dtype, verify=True)
+    assert r.dtype == name and r.out.dtype == np.dtype(name) and r.copied_inputs == 0
+    assert lp.logprod(x, y, z, dtype=dtype).dtype == np.dtype(name)
+
+
+def _column_file(path, n, values=None, seed=5):
+    """A file of float64 in [0.5, 1.5), 2n of them unless told: room for
+    two columns."""
+    np.random.default_rng(seed).uniform(0.5, 1.5, values or 2 * n).tofile(path)
+    return np.fromfile(path)
+
+
+@pytest.fixture(params=["proc", "memmap"])
+def mappings_from(request, lp, monkeypatch):
+    """Overlap by file found from /proc/self/maps, and without it (not
+    Linux) from the np.memmap objects."""
+    if request.param == "memmap":
+        monkeypatch.setattr(lp._columns, "PROC_MAPS", "/nonexistent/maps")
+    return request.param
+
+
+@pytest.mark.parametrize("out_offset", [0, 8 * 500, 8 * 999])
+@pytest.mark.parametrize("name", ["x", "y", "z"])
+def test_memmaps_of_one_file_overlap(lp, tmp_path, mappings_from, out_offset, name):
+    # Two np.memmap of one file are two mappings (two addresses) of the
+    # same bytes: out's writes would reach the input the tasks read.
+    n, path = 1000, tmp_path / "columns.f8"
+    before = _column_file(path, n)
+    args = dict(zip("xyz", random_columns(n)))
+    args[name] = np.memmap(path, dtype="f8", mode="r+", shape=(n,))
+    out = np.memmap(path, dtype="f8", mode="r+", offset=out_offset, shape=(n,))
+    with pytest.raises(ValueError, match=f"out overlaps {name}"):
+        lp.logprod(**args, out=out)
+    with pytest.raises(ValueError, match=f"out overlaps {name}"):   # a view, as an ndarray
+        lp.logprod(**{**args, name: np.asarray(args[name])[:n]}, out=np.asarray(out))
+    del args, out
+    assert np.array_equal(np.fromfile(path), before), "the file was written"
+
+
+def test_raw_mmap_and_shared_memory_overlap(lp, tmp_path):
+    # Any two mappings of one file: mmap.mmap under np.frombuffer, and one
+    # shared memory block attached twice.
+    n, path = 1000, tmp_path / "columns.f8"
+    _column_file(path, n)
+    y, z = random_columns(n)[1:]
+    with open(path, "r+b") as f:
+        m1, m2 = mmap.mmap(f.fileno(), 0), mmap.mmap(f.fileno(), 0)
+    x, out = np.frombuffer(m1, count=n), np.frombuffer(m2, count=n, offset=8 * 10)
+    with pytest.raises(ValueError, match="out overlaps x"):
+        lp.logprod(x, y, z, out=out)
+    del x, out
+    m1.close(), m2.close()
+    from multiprocessing import shared_memory
+    try:
+        block = shared_memory.SharedMemory(create=True, size=8 * n)
+    except OSError as e:
+        pytest.skip(f"no shared memory here: {e}")
+    try:
+        again = shared_memory.SharedMemory(name=block.name)
+        x = np.ndarray((n,), buffer=block.buf)
+        x[:] = y
+        out = np.ndarray((n,), buffer=again.buf)
+        with pytest.raises(ValueError, match="out overlaps x"):
+            lp.logprod(x, y, z, out=out)
+        del x, out
+        again.close()
+    finally:
+        block.close()
+        block.unlink()
+
+
+def test_memmaps_of_one_file_apart_are_fine(lp, tmp_path, mappings_from):
+    n, path = 1000, tmp_path / "columns.f8"
+    before = _column_file(path, n)
+    y, z = random_columns(n)[1:]
+    x = np.memmap(path, dtype="f8", mode="r", shape=(n,))
+    out = np.memmap(path, dtype="f8", mode="r+", offset=8 * n, shape=(n,))
+    r = lp.run(x, y, z, out=out, verify=True)
+    assert r.out is out and r.copied_inputs == 0
+    out.flush()
+    after = np.fromfile(path)
+    assert np.array_equal(after[:n], before[:n])
+    assert max_rel_error(after[n:], reference(before[:n], y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def test_private_out_over_the_same_file_is_fine(lp, tmp_path, mappings_from):
+    # mode="c" (copy-on-write): what out gets stays in this process's copy.
+    n, path = 1000, tmp_path / "columns.f8"
+    before = _column_file(path, n)
+    y, z = random_columns(n)[1:]
+    x = np.memmap(path, dtype="f8", mode="r", shape=(n,))
+    out = np.memmap(path, dtype="f8", mode="c", shape=(n,))
+    lp.run(x, y, z, out=out, verify=True)
+    assert max_rel_error(out, reference(before[:n], y, z)) <= lp.VERIFY_TOLERANCE
+    assert np.array_equal(np.asarray(x), before[:n])
+    assert np.array_equal(np.fromfile(path), before)
+
+
+def test_inputs_may_overlap_each_other(lp, tmp_path, mappings_from):
+    # They are only read: x, y and z from overlapping bytes of the file,
+    # out from bytes of it that none of them reads.
+    n, path = 1000, tmp_path / "columns.f8"
+    before = _column_file(path, n, values=3 * n)
+    x = np.memmap(path, dtype="f8", mode="r", shape=(n,))
+    y = np.memmap(path, dtype="f8", mode="r+", offset=8 * (n // 2), shape=(n,))
+    z = np.memmap(path, dtype="f8", mode="r+", shape=(n,))
+    out = np.memmap(path, dtype="f8", mode="r+", offset=8 * 2 * n, shape=(n,))
+    lp.logprod(x, y, z, out=out)
+    want = reference(before[:n], before[n // 2:n // 2 + n], before[:n])
+    assert max_rel_error(out, want) <= lp.VERIFY_TOLERANCE

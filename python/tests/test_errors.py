@@ -59,7 +59,7 @@ def test_bad_out_raises_value_error(lp, make_out, match):
     ({"sched": "no-such-policy"}, "unknown scheduling policy"),
     ({"backend": "tpu"}, "unknown backend"),
     ({"tiles": 0}, "tiles"),
-    ({"tiles": N + 1}, "tiles"),
+    ({"tiles": -3}, "tiles"),
     ({"intensity": 0}, "intensity"),
 ])
 def test_unknown_or_out_of_range_raise_value_error(lp, kwargs, match):
@@ -67,6 +67,56 @@ def test_unknown_or_out_of_range_raise_value_error(lp, kwargs, match):
         lp.logprod(*cols(), **kwargs)
     with pytest.raises(ValueError, match="repeat"):
         lp.run(*cols(), repeat=0)
+
+
+def test_more_tiles_than_rows_become_one_row_a_tile(lp):
+    # As the tool does: clamped to the rows, not refused.
+    x, y, z = (c[:10] for c in cols())
+    r = lp.run(x, y, z, tiles=N, verify=True)
+    assert (r.rows, r.tiles) == (10, 10)
+    assert sum(w.tasks for w in r.workers) == 10
+    assert r.max_rel_error <= lp.VERIFY_TOLERANCE
+    assert lp.run(x, y, z, tiles=10).tiles == 10
+
+
+@pytest.mark.parametrize("make", [np.ma.masked_array, lambda c: np.ma.masked_less(c, 0.7)])
+@pytest.mark.parametrize("which", ["x", "y", "z", "out"])
+def test_masked_arrays_refused(lp, make, which):
+    # Their mask would be ignored: the caller says which values to use.
+    args = dict(zip("xyz", cols()), out=np.zeros(N))
+    args[which] = make(args[which])
+    with pytest.raises(TypeError, match=rf"{which}\.filled\(.*{which}\.data"):
+        lp.logprod(**args)
+
+
+@pytest.mark.parametrize("dtype", ["float16", np.float16, np.int32, "f8,f8", "(2,)f4",
+                                   np.dtype("f4").newbyteorder(), "no-such-type", 3, complex])
+def test_refused_run_dtypes_raise_value_error(lp, dtype):
+    for fn in (lp.logprod, lp.run):
+        with pytest.raises(ValueError, match="unknown dtype.*float64, float32"):
+            fn(*cols(), dtype=dtype)
+
+
+ENVIRONMENT_CHILD = r"""
+import os, numpy as np, lp_starpu
+x = np.linspace(1, 2, 1000)
+try:
+    lp_starpu.logprod(x, x, x)
+    print("ran?!")
+except ValueError as e:
+    print("caught", e)
+os.environ["STARPU_NCPU"] = "2"     # fixed: the next call starts StarPU
+print("then", lp_starpu.run(x, x, x, verify=True).max_rel_error <= lp_starpu.VERIFY_TOLERANCE)
+"""
+
+
+def test_invalid_starpu_variable_raises_value_error():
+    # StarPU would abort the interpreter in starpu_init.
+    p = run_child(ENVIRONMENT_CHILD, env={"STARPU_NCPU": "abc"})
+    assert p.returncode == 0, f"the child died ({p.returncode}): {p.stderr[-2000:]}"
+    first, second = p.stdout.splitlines()
+    assert first.startswith("caught ") and "STARPU_NCPU" in first and "abc" in first, first
+    assert second == "then True"
 
 
 def test_missing_backend_is_a_runtime_error(lp):

@@ -3,6 +3,7 @@ row, and the seed data's known checksum."""
 import math
 
 import numpy as np
+import pytest
 
 from conftest import max_rel_error, random_columns, reference
 
@@ -59,3 +60,31 @@ def test_report_fields_like_the_tool(lp):
     assert all(b.bytes == 0 for b in r.buses)   # CPU workers share host memory
     assert r.sched == lp.start()  # the policy the runtime runs
     assert max_rel_error(r.out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_infinite_and_nan_rows_verified_and_summed_as_ieee(lp, dtype):
+    # As NumPy: log(inf) = inf, log(0.5) < 0, log(-1) = nan.  verify=True
+    # accepts a row that is the same infinity (or NaN) as its reference,
+    # and the checksum is the IEEE sum of the rows.
+    inf = np.inf
+
+    def run(x, y, z=(2, 2, 3)):
+        cols = [np.array(c, dtype=dtype) for c in (x, y, z)]
+        r = lp.run(*cols, dtype=dtype, verify=True)
+        with np.errstate(invalid="ignore"):
+            want = np.log(cols[0]) * np.log(cols[1]) * np.log(cols[2])
+        finite = np.isfinite(want)
+        assert np.array_equal(np.isnan(r.out), np.isnan(want))
+        assert np.array_equal(r.out[~finite & ~np.isnan(want)], want[~finite & ~np.isnan(want)])
+        assert max_rel_error(r.out[finite], reference(*(c[finite] for c in cols))) <= 1e-5
+        return r
+
+    r = run((inf, 2, 3), (2, 2, 3))
+    assert r.out[0] == inf and r.checksum == inf
+    r = run((inf, 2, 3), (0.5, 2, 3))
+    assert r.out[0] == -inf and r.checksum == -inf
+    r = run((inf, inf, 3), (2, 0.5, 3))
+    assert (r.out[0], r.out[1]) == (inf, -inf) and math.isnan(r.checksum)
+    r = run((-1.0, 2, 3), (2, 2, 3))
+    assert math.isnan(r.out[0]) and math.isnan(r.checksum)
