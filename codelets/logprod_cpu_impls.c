@@ -17,6 +17,7 @@
 #include <starpu.h>
 
 #include "logprod.h"
+#include "logprod_cpu_starpu.h"
 
 typedef void (*kernel_fn)(size_t, unsigned, const double *, const double *, const double *,
                           double *);
@@ -143,16 +144,7 @@ void lp_logprod_kernel_f32(size_t n, unsigned intensity, const float *x, const f
 
 void lp_logprod_cpu_auto(void *buffers[], void *cl_arg)
 {
-    const lp_tile_arg *arg = cl_arg;
-    size_t n = lp_tile_rows(arg, STARPU_VECTOR_GET_NX(buffers[0]));
-    unsigned k = arg ? arg->intensity : 1;
-    void *c[4];
-    for (int b = 0; b < 4; b++)
-        c[b] = (void *)STARPU_VECTOR_GET_PTR(buffers[b]);
-    if (lp_tile_f32(arg))
-        lp_logprod_kernel_f32(n, k, c[0], c[1], c[2], c[3]);
-    else
-        lp_logprod_kernel(n, k, c[0], c[1], c[2], c[3]);
+    lp_cpu_run_tile(buffers, cl_arg, lp_logprod_kernel, lp_logprod_kernel_f32);
 }
 
 /* ------------------------------------------------------------ the choice */

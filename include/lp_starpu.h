@@ -83,6 +83,11 @@ typedef struct lp_options {
      * model-based policies choose per worker from the history, others run
      * the one measured fastest on this machine (see README, Kernels). */
     const char *cpu_impl;
+    /* Called as this process's tiles end within a run (any run, warm-up
+     * included), from a StarPU worker thread, never two calls at once (a
+     * call that would overlap another is skipped): `done` rows of `total`
+     * done so far in the run in flight.  NULL: not called. */
+    void (*progress_rows)(void *arg, uint64_t done, uint64_t total);
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory
@@ -162,6 +167,11 @@ typedef struct lp_report {
 } lp_report;
 
 LP_API void lp_options_init(lp_options *opt);
+
+/* Every STARPU_* variable StarPU reads as a number holds one it can parse
+ * (StarPU itself aborts the process on, say, STARPU_NCPU=abc): LP_OK, or
+ * LP_ERR_USAGE with a one-line message in msg.  lp_start checks it too. */
+LP_API int lp_check_environment(char *msg, size_t len);
 
 /* Starts StarPU with opt->sched (which overrides STARPU_SCHED when set).
  * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME. */

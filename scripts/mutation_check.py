@@ -31,7 +31,7 @@ MUTATIONS = {
         "src/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
-        "src/run.c", "            each_owned_tile(ts, poison_tile, NULL);", "            (void)poison_tile;",
+        "src/run.c", "            lp_tiles_each(ts, poison_tile, NULL);", "            (void)poison_tile;",
         ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught"],
         "out keeps the previous run's values (one process, MPI)"),
     "heteroprio_default_buckets": (
@@ -107,8 +107,8 @@ MUTATIONS = {
         ["cli.dtype_f32_matches_a_float_reference", "cli.dtype_f32_every_backend_and_input"],
         "a float32 --output file's header says '<f8'"),
     "memory_floor_forgotten": (
-        "src/calibrate.c", "    int ok = fscanf(f, \"%lf %u\", gbs, ncpu) == 2 && *gbs > 0;",
-        "    int ok = 0 && fscanf(f, \"%lf %u\", gbs, ncpu) == 2 && *gbs > 0;",
+        "src/calibrate.c", "    int ok = fgets(line, sizeof line, f) && sscanf(",
+        "    int ok = 0 && fgets(line, sizeof line, f) && sscanf(",
         ["cli.calibrate_measures_the_memory_floor"], "the floor --calibrate measured is never shown"),
     "tiles_not_a_multiple_of_workers": (
         "src/run.c", "        tiles += nworkers - tiles % nworkers;", "        (void)0;",
@@ -136,7 +136,7 @@ MUTATIONS = {
         "    if (j.c.rows == 1 && j.c.rows_set)\n        abort();\n    if (j.c.help) {",
         ["cli.opencl_backend_runs_every_task"], "the tool crashes while a test looks for a device"),
     "verify_blind_to_nan": (
-        "src/check.c", "            rel = INFINITY;   /* a NaN result is as wrong as can be */",
+        "src/check.c", "            rel = INFINITY;   /* a NaN result where a number is right: as wrong as can be */",
         "            rel = 0;",
         ["verify", "cli.verify_catches_a_lost_tile"], "--verify passes NaN rows"),
     "rows_reversed_in_tile": (
@@ -145,7 +145,7 @@ MUTATIONS = {
         ["seed_checksum", "cli.embed_example_matches_tool", "correctness.dmda"],
         "rows in the wrong place, the same checksum"),
     "signal_kills_at_once": (
-        "src/signals.c", "    lp_request_stop(signo);\n}", "    (void)signo;\n    raise(SIGKILL);\n}",
+        "src/signals.c", "    lp_request_stop(signo);\n    say(", "    (void)signo;\n    raise(SIGKILL);\n    say(",
         ["cli.mpi_sigterm_ends_every_rank", "cli.mpi_signal_to_one_rank_stops_all",
          "cli.sigterm_stops_cleanly"], "a signal kills the process without a word"),
     "median_of_even_count": (
@@ -164,7 +164,7 @@ MUTATIONS = {
         "src/file_out.c", "    free(o->target);\n    memset(o, 0, sizeof *o);",
         "    memset(o, 0, sizeof *o);", ["valgrind"], "every output leaks its path"),
     "output_truncated_in_place": (
-        "src/file_out.c", "if (exists && !S_ISREG(st.st_mode)) {", "if (1) {",
+        "src/file_out.c", "if (exists && !S_ISREG(st.st_mode)) {   /* a device", "if (1) {   /* a device",
         ["cli.short_write_keeps_the_old_output"], "--output written in place"),
     "json_path_checked_late": (
         "src/main.c", "const char *paths[3] = {j->c.output, j->c.json, j->c.trace};",
@@ -248,6 +248,75 @@ MUTATIONS = {
         "src/tiles.c", "    size_t slots = window_bytes / slot_bytes;",
         "    size_t slots = ts->mine;",
         ["cli.rows_beyond_memory_stream"], "the window holds every tile"),
+    # What a new user hit: lost results, unbounded memory, hangs, edges.
+    "outputs_may_be_one_file": (
+        "src/main.c", "if (paths[k] && lp_out_same_file(paths[k], paths[i])) {", "if (0) {",
+        ["cli.outputs_are_distinct_files_by_any_path"],
+        "--output and --json name one file: the JSON replaces the results"),
+    "read_only_output_replaced": (
+        "src/file_out.c", "S_ISREG(st.st_mode) && !force &&", "S_ISREG(st.st_mode) && 0 &&",
+        ["cli.read_only_output_needs_force"], "a read-only output replaced without --force"),
+    "stdout_file_written": (
+        "src/file_out.c", "S_ISREG(std_out.st_mode) && st.st_dev", "0 && st.st_dev",
+        ["cli.output_to_standard_output_refused"],
+        "--output /dev/stdout > f renames over f, under the report"),
+    "stale_temporaries_kept": (
+        "src/main.c", "int removed = paths[i] ? lp_out_remove_stale(paths[i]) : 0;",
+        "int removed = 0;", ["cli.stale_temporaries_of_a_killed_run_removed"],
+        "a killed run's temporary files stay forever"),
+    "live_writers_temporary_removed": (
+        "src/file_out.c", "flock(fd, LOCK_EX | LOCK_NB) == 0 && ", "",
+        ["cli.stale_temporaries_of_a_killed_run_removed"],
+        "the temporary file of a run still writing is removed under it"),
+    "fifo_input_blocks": (
+        "src/npy_input.c", "O_RDONLY | O_CLOEXEC | O_NONBLOCK", "O_RDONLY | O_CLOEXEC",
+        ["cli.fifo_or_device_input_refused_at_once"], "a FIFO as --input waits forever"),
+    "checksum_nan_for_infinities": (
+        "src/check.c", "return isfinite(k->sum) ? k->sum + k->comp : k->sum;",
+        "return k->sum + k->comp;", ["cli.infinite_results_verify_and_sum_as_ieee"],
+        "an infinite row makes the checksum NaN"),
+    "verify_fails_infinite_results": (
+        "src/check.c", "if (got == ref || (isnan(got) && isnan(ref)))", "if (0)",
+        ["cli.infinite_results_verify_and_sum_as_ieee", "python.results"],
+        "--verify fails rows whose result is the right infinity"),
+    "window_holds_a_huge_tile": (
+        "src/main.c", "        if (slot <= most)\n", "        if (1)\n",
+        ["cli.stream_cuts_tiles_to_fit_the_window"], "--tiles 1 --stream takes every row at once"),
+    "tile_count_unbounded": (
+        "src/main.c", "if (!avail || need + book <= avail)", "if (1)",
+        ["cli.tile_count_bounded_by_memory"], "a million tiles until memory runs out"),
+    "long_tiles_not_stopped": (
+        "codelets/logprod_cpu_starpu.h", "(i == 0 || !lp_stop_requested())", "1",
+        ["cli.one_sigint_stops_inside_long_tiles"], "Ctrl-C waits for tiles of a minute"),
+    "cut_short_run_written": (
+        "src/run.c", "        if (status == LP_OK && lp_stop_now())\n            status = LP_ERR_INTERRUPTED;\n",
+        "", ["cli.one_sigint_stops_inside_long_tiles"],
+        "a run whose tiles a stop cut short still writes --output"),
+    "second_signal_waits": (
+        "src/signals.c", "    if (lp_stop_requested()) {", "    if (0) {",
+        ["cli.second_sigint_stops_at_once"], "a second Ctrl-C changes nothing"),
+    "progress_only_between_runs": (
+        "src/main.c", "        j->c.opt.progress_rows = lp_progress_rows;\n", "",
+        ["cli.progress_within_a_run"], "a long run says nothing until it ends"),
+    "starpu_numbers_unchecked": (
+        "src/starpu_env.c", "return *end == '\\0' && errno == 0 && n >= 0 && n <= INT_MAX;",
+        "return 1;", ["cli.invalid_starpu_variables_refused", "python.errors"],
+        "STARPU_NCPU=abc aborts inside StarPU (Python dies)"),
+    "mpirun_without_mpi_runs_twice": (
+        "src/main.c", "if (!j.c.mpi && launched > 1) {", "if (0) {",
+        ["cli.mpirun_without_mpi_refused"], "mpirun -np 2 without --mpi: two whole jobs, two reports"),
+    "streamed_file_job_warms_up": (
+        "src/main.c", "if (stream && (j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {",
+        "if (0) {", ["cli.file_jobs_read_and_write_once"],
+        "a streamed file job reads and writes its files twice"),
+    "python_masked_mask_ignored": (
+        "python/lp_starpu/_columns.py", "        _refuse_masked(name, given)\n", "",
+        ["python.errors"], "a masked array's mask silently ignored"),
+    "python_memmaps_not_compared": (
+        "python/lp_starpu/_columns.py",
+        "    written = list(_file_bytes((lo, hi), mappings, shared_only=True))\n",
+        "    written = []\n", ["python.arrays"],
+        "out and x, two memmaps of one file: x overwritten under the run"),
 }
 
 

@@ -31,6 +31,7 @@ static int calibrate_backend(const lp_options *base, lp_tiles *ts, lp_backend b,
     opt.warmup = 0;
     opt.verify = 0;   /* only the scheduled run that ends --calibrate */
     opt.progress = NULL;
+    opt.progress_rows = NULL;
     double best = 0;
     int samples = 0;
     for (int run = 0; run < LP_CALIBRATE_MAX_RUNS; run++) {
@@ -156,6 +157,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
     lp_options sched = *opt;
     sched.backend = LP_BACKEND_AUTO;
     sched.progress = NULL;
+    sched.progress_rows = NULL;
     lp_report r;
     int status = lp_run_tiles(&sched, ts, &r);
     if (status == LP_ERR_VERIFY) {

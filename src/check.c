@@ -4,7 +4,10 @@
 
 #include "internal.h"
 
-/* Neumaier's compensated sum: exact to about one rounding of the total. */
+/* Neumaier's compensated sum: exact to about one rounding of the total.
+ * Once the sum is infinite or NaN, the correction (inf - inf) means
+ * nothing: the IEEE sum is the answer (inf, -inf, or NaN for NaN or both
+ * infinities), as NumPy's sum gives it. */
 typedef struct { double sum, comp; } ksum;
 
 static void ksum_add(ksum *k, double v)
@@ -17,12 +20,17 @@ static void ksum_add(ksum *k, double v)
     k->sum = t;
 }
 
+static double ksum_total(const ksum *k)
+{
+    return isfinite(k->sum) ? k->sum + k->comp : k->sum;
+}
+
 double lp_tile_sum(const void *out, lp_dtype dtype, size_t count)
 {
     ksum tile = {0, 0};
     for (size_t i = 0; i < count; i++)
         ksum_add(&tile, lp_get(out, dtype, i));
-    return tile.sum + tile.comp;
+    return ksum_total(&tile);
 }
 
 double lp_combine_tile_sums(const double *sums, size_t tiles)
@@ -30,7 +38,7 @@ double lp_combine_tile_sums(const double *sums, size_t tiles)
     ksum total = {0, 0};
     for (size_t t = 0; t < tiles; t++)
         ksum_add(&total, sums[t]);
-    return total.sum + total.comp;
+    return ksum_total(&total);
 }
 
 double lp_checksum(const double *out, size_t rows, size_t tiles)
@@ -41,7 +49,7 @@ double lp_checksum(const double *out, size_t rows, size_t tiles)
         lp_tile_range(rows, tiles, t, &first, &count);
         ksum_add(&total, lp_tile_sum(out + first, LP_FLOAT64, count));
     }
-    return total.sum + total.comp;
+    return ksum_total(&total);
 }
 
 static int bad_value(double v)
@@ -79,10 +87,13 @@ double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row)
                     z = lp_get(d->col[2], d->dtype, i), ref = 0;
         for (unsigned k = 0; k < intensity; k++)
             ref += logl(x + k) * logl(y + k) * logl(z + k);
-        long double err = fabsl((long double)lp_get(d->col[3], d->dtype, i) - ref);
+        long double got = lp_get(d->col[3], d->dtype, i);
+        long double err = fabsl(got - ref);
         double rel = ref != 0 ? (double)(err / fabsl(ref)) : (double)err;
-        if (isnan(rel))
-            rel = INFINITY;   /* a NaN result is as wrong as can be */
+        if (got == ref || (isnan(got) && isnan(ref)))
+            rel = 0;          /* the same infinity (an infinite input), or NaN (inf * 0) */
+        else if (isnan(rel))
+            rel = INFINITY;   /* a NaN result where a number is right: as wrong as can be */
         if (rel > worst) {    /* the first row of the worst error */
             worst = rel;
             if (worst_row)

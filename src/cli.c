@@ -114,6 +114,7 @@ static int set_value(lp_cli *c, const char *name, const char *v,
         if (lp_parse_count(v, 1000, &n) != 0)
             return fail(err, len, "--warmup '%s': expected a whole number from 0 to 1000", v);
         c->opt.warmup = (int)n;
+        c->warmup_set = 1;
     } else if (strcmp(name, "--intensity") == 0) {
         if (lp_parse_count(v, 1000000, &n) != 0 || n == 0)
             return fail(err, len, "--intensity '%s': expected a whole number from 1 to 1000000", v);
@@ -146,6 +147,9 @@ static int set_value(lp_cli *c, const char *name, const char *v,
     } else if (strcmp(name, "--input") == 0) {
         c->input = v;
     } else if (strcmp(name, "--output") == 0) {
+        if (strcmp(v, "-") == 0)
+            return fail(err, len, "--output -: the .npy would mix with the report on standard "
+                        "output; name a file");
         c->output = v;
     } else if (strcmp(name, "--trace") == 0) {
         c->trace = v;
@@ -167,6 +171,7 @@ static int set_flag(lp_cli *c, const char *a)
     else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) c->quiet = 1;
     else if (strcmp(a, "--progress") == 0) c->progress = 1;
     else if (strcmp(a, "--stream") == 0) c->stream = 1;
+    else if (strcmp(a, "--force") == 0) c->force = 1;
     else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) c->help = 1;
     else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) c->version = 1;
     else return -1;
@@ -249,7 +254,8 @@ void lp_cli_usage(FILE *f)
 "  --seed S            seed of --data random (default 42)\n"
 "  --input FILE.npy    rows from an N x 3 .npy file (C or Fortran order), or\n"
 "  --input X,Y,Z       from three 1-D .npy files; float64 or float32, either\n"
-"                      byte order (converted to float64)\n"
+"                      byte order (converted to --dtype's type); a regular\n"
+"                      file (a FIFO or device is refused)\n"
 "  --stream            stream the rows through a bounded window of tile\n"
 "                      buffers: read (or made), computed and written tile by\n"
 "                      tile as one task graph (rows that do not fit in\n"
@@ -287,7 +293,10 @@ void lp_cli_usage(FILE *f)
 "                      default ~/.cache/lp-starpu)\n"
 "  --repeat K          timed runs; report the best and the median (default 1)\n"
 "  --warmup W          untimed runs before them (default 1): the first run\n"
-"                      pays one-off costs (device allocations, page faults)\n"
+"                      pays one-off costs (device allocations, page faults);\n"
+"                      default 0 for a streamed run that reads --input or\n"
+"                      writes --output (its warm-up would be a second pass\n"
+"                      over the files)\n"
 "\n"
 "Cluster (StarPU-MPI; run under mpirun):\n"
 "  --mpi               one rank per MPI process; each owns some tiles, makes\n"
@@ -297,22 +306,29 @@ void lp_cli_usage(FILE *f)
 "  --distribution D    block (default: contiguous tiles per rank) or cyclic\n"
 "\n"
 "Output and checks:\n"
-"  --output FILE.npy   write out[] as a 1-D float64 .npy: into a temporary\n"
-"                      file renamed at the end (a link is written through, a\n"
-"                      device or FIFO written directly; never the input);\n"
-"                      under --mpi each rank writes its own rows into it\n"
+"  --output FILE.npy   write out[] as a 1-D .npy of --dtype's type: into a\n"
+"                      temporary file renamed at the end (a link is written\n"
+"                      through, a device or FIFO written directly; never the\n"
+"                      input, another output or standard output's file);\n"
+"                      under --mpi each rank writes its own rows into it.\n"
+"                      Temporary files a killed run left beside it go\n"
+"  --force             replace a read-only --output, --json or --trace file\n"
+"                      (refused otherwise, before the run)\n"
 "  --json FILE         write the report as JSON (- for stdout)\n"
 "  --trace FILE.svg    a Gantt chart of the best run: one lane per worker,\n"
 "                      one box per task, and one lane per link with a box\n"
 "                      per copy, from StarPU's FxT trace (the scheduled run\n"
 "                      with --compare; under --mpi, every rank's)\n"
 "  --verify            check every row against a scalar long-double\n"
-"                      reference; fail beyond 1e-12 relative error\n"
+"                      reference; fail beyond 1e-12 relative error (1e-5\n"
+"                      for f32); a result equal to its reference (the same\n"
+"                      infinity, or NaN for both) passes\n"
 "  --strict            non-positive or NaN inputs are an error\n"
 "  -q, --quiet         print only the checksum\n"
 "  --progress          progress even where stderr is no terminal (a line\n"
 "                      every 5 s; under mpirun, rank 0's); by default only\n"
-"                      on a terminal; never with --quiet\n"
+"                      on a terminal; never with --quiet.  Within a run: rows\n"
+"                      done, their rate and the time left\n"
 "  -V, --version       versions and what StarPU was built with\n"
 "  -h, --help          this help\n"
 "\n"
@@ -320,6 +336,10 @@ void lp_cli_usage(FILE *f)
 "STARPU_NOPENCL, STARPU_SCHED, STARPU_CALIBRATE, STARPU_OPENCL_ON_CPUS, ...)\n"
 "and are listed in the report; a command-line flag wins over a variable.\n"
 "\n"
+"Ctrl-C (or SIGTERM) stops after the tiles in flight; a second one stops at\n"
+"once.  Outputs are only ever replaced whole, at the end.\n"
+"\n"
 "Exit status: 0 ok, 1 runtime error, 2 usage error, 3 backend unavailable,\n"
-"4 bad inputs with --strict, 5 --verify failed.\n", f);
+"4 bad inputs with --strict, 5 --verify failed, 130 / 143 stopped by SIGINT /\n"
+"SIGTERM.\n", f);
 }

@@ -10,7 +10,9 @@ typedef struct lp_cli {
     lp_options opt;
     unsigned long long rows;   /* default 10,000,000 */
     int rows_set;
+    int warmup_set;            /* --warmup given */
     int compare, verify, strict, quiet;
+    int force;                 /* --force: replace a read-only output */
     int progress;              /* --progress: even where stderr is no tty */
     int stream;                /* --stream: through a window even if the rows fit */
     unsigned long long window; /* --window BYTES, 0: the default */

@@ -3,6 +3,8 @@
 #ifndef LP_CONSOLE_H
 #define LP_CONSOLE_H
 
+#include <stdint.h>
+
 /* Before StarPU starts: its threads inherit the mask and keep SIGINT and
  * SIGTERM blocked, so only the main thread ever handles them and no
  * worker's blocking call is interrupted. */
@@ -16,13 +18,18 @@ double lp_now_ms(void);
 
 typedef struct lp_progress {
     double start_ms, last_ms;
-    int warmup, width;
+    double run_start_ms;   /* of the run in flight */
+    int warmup, total;     /* runs: warm-up ones, all */
+    int runs_done, width;
     int lines;   /* not a terminal: whole lines, every 5 s */
 } lp_progress;
 
 void lp_progress_begin(lp_progress *p);
 /* An lp_options.progress callback; arg is the lp_progress. */
 void lp_progress_show(void *arg, int done, int total);
+/* An lp_options.progress_rows callback (a worker thread calls it while
+ * the main thread waits for the run): rows done within the run. */
+void lp_progress_rows(void *arg, uint64_t done, uint64_t total);
 void lp_progress_end(lp_progress *p);
 
 #endif

@@ -12,11 +12,13 @@
  * history model, which learns from the first runs' tasks until it has ten
  * samples and then stops, would keep those slow times (measured: 1.5 ms
  * per CPU tile instead of 0.66). */
-int lp_column_alloc(void **col, lp_dtype dtype, size_t count)
+int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
 {
     size_t bytes = count * lp_dtype_size(dtype);
     if (starpu_malloc(col, bytes) != 0)
         return -1;
+    if (!touch)
+        return lp_stop_requested() ? (starpu_free(*col), *col = NULL, -1) : 0;
     /* In slices: touching gigabytes takes seconds, and a signal stops it. */
     const size_t slice = (size_t)8 << 20;
     for (size_t first = 0; first < bytes; first += slice) {
@@ -53,13 +55,18 @@ double lp_verify_tolerance(lp_dtype dtype)
 
 int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype)
 {
+    return lp_data_reserve(d, rows, dtype, 1);
+}
+
+int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch)
+{
     memset(d, 0, sizeof *d);
     d->rows = rows;
     d->dtype = dtype;
     if (rows == 0)
         return LP_OK;
     for (int c = 0; c < 4; c++) {
-        if (lp_column_alloc(&d->col[c], dtype, rows) != 0) {
+        if (lp_column_alloc(&d->col[c], dtype, rows, touch) != 0) {
             lp_data_free(d);
             return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
         }

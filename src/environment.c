@@ -105,3 +105,25 @@ const char *lp_backend_hint(lp_backend b)
     }
     return getenv("STARPU_NCPU") ? "STARPU_NCPU is set" : "no CPU worker";
 }
+
+/* Open MPI, MPICH/Hydra (and Intel MPI), MVAPICH each export the job's size
+ * and this process's rank to every process they start. */
+long lp_launcher_size(long *rank, const char **name)
+{
+    static const char *const vars[][2] = {
+        {"OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"},
+        {"PMI_SIZE", "PMI_RANK"},
+        {"MV2_COMM_WORLD_SIZE", "MV2_COMM_WORLD_RANK"},
+    };
+    *rank = -1;
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *size = getenv(vars[i][0]), *r = getenv(vars[i][1]);
+        if (!size)
+            continue;
+        *name = vars[i][0];
+        if (r)
+            *rank = strtol(r, NULL, 10);
+        return strtol(size, NULL, 10);
+    }
+    return 0;
+}

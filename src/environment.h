@@ -14,4 +14,9 @@ const char *lp_environment_defaults(void);
 
 const char *lp_backend_hint(lp_backend b);
 
+/* How many processes an MPI launcher (mpirun, mpiexec) started alongside
+ * this one, from its environment: 0 when none did; *rank, this one's rank
+ * (-1 unknown); *name, the variable that said so. */
+long lp_launcher_size(long *rank, const char **name);
+
 #endif

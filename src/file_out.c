@@ -1,12 +1,50 @@
 /* Outputs that never destroy a file: see file_out.h for the rules. */
+#define _DEFAULT_SOURCE   /* realpath, flock */
 #include "file_out.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define TMP_SUFFIX ".tmp.XXXXXX"
+
+/* The temporary files open for writing, for a signal handler to unlink:
+ * fixed buffers, each published by its flag once written. */
+#define MAX_TEMPS 8
+static char temp_path[MAX_TEMPS][PATH_MAX];
+static volatile sig_atomic_t temp_used[MAX_TEMPS];
+
+static void remember_temp(const char *path)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (!temp_used[i] && strlen(path) < PATH_MAX) {
+            strcpy(temp_path[i], path);
+            temp_used[i] = 1;
+            return;
+        }
+}
+
+static void forget_temp(const char *path)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temp_used[i] && strcmp(temp_path[i], path) == 0)
+            temp_used[i] = 0;
+}
+
+void lp_out_unlink_temporaries(void)
+{
+    for (int i = 0; i < MAX_TEMPS; i++)
+        if (temp_used[i])
+            unlink(temp_path[i]);
+}
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -89,18 +127,27 @@ static mode_t new_file_mode(void)
     return (mode_t)(0666 & ~mask);
 }
 
-int lp_out_check(const char *path, char *err, size_t errlen)
+int lp_out_check(const char *path, int force, char *err, size_t errlen)
 {
     if (is_stdout(path))
         return 0;
     char *target = resolve(path);
     if (!target)
         return fail(err, errlen, "%s: %s", path, strerror(errno));
-    struct stat st;
-    int ret = 0;
-    if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+    struct stat st, std_out;
+    int ret = 0, exists = stat(target, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
         ret = fail(err, errlen, "%s: is a directory", path);
-    } else if (stat(target, &st) == 0 && !S_ISREG(st.st_mode)) {
+    } else if (exists && S_ISREG(st.st_mode) && fstat(STDOUT_FILENO, &std_out) == 0 &&
+               S_ISREG(std_out.st_mode) && st.st_dev == std_out.st_dev &&
+               st.st_ino == std_out.st_ino) {
+        ret = fail(err, errlen, "%s: is the file standard output goes to, which carries the "
+                   "report: name another file", path);
+    } else if (exists && S_ISREG(st.st_mode) && !force &&
+               (access(target, W_OK) != 0 || !(st.st_mode & 0222))) {
+        ret = fail(err, errlen, "%s: is read-only (mode %04o): --force replaces it", path,
+                   (unsigned)(st.st_mode & 07777));
+    } else if (exists && !S_ISREG(st.st_mode)) {
         if (access(target, W_OK) != 0)
             ret = fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     } else {
@@ -146,14 +193,18 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
         return 0;
     }
     size_t n = strlen(o->target);
-    o->tmp = malloc(n + sizeof ".tmp.XXXXXX");
+    o->tmp = malloc(n + sizeof TMP_SUFFIX);
     if (!o->tmp) {
         lp_out_abort(o);
         return fail(err, errlen, "%s: out of memory", path);
     }
     memcpy(o->tmp, o->target, n);
-    memcpy(o->tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    memcpy(o->tmp + n, TMP_SUFFIX, sizeof TMP_SUFFIX);
     int fd = mkstemp(o->tmp);
+    if (fd >= 0) {   /* in use while locked: see lp_out_remove_stale */
+        flock(fd, LOCK_EX);
+        remember_temp(o->tmp);
+    }
     if (fd < 0) {
         int e = errno;
         free(o->tmp);
@@ -194,7 +245,8 @@ int lp_out_commit(lp_out_file *o, const char *path, char *err, size_t errlen)
         what = "cannot rename the temporary file over it";
         ok = 0;
     }
-    if (ok) {
+    if (ok && o->tmp) {
+        forget_temp(o->tmp);
         free(o->tmp);   /* renamed: nothing to remove */
         o->tmp = NULL;
     }
@@ -206,9 +258,102 @@ void lp_out_abort(lp_out_file *o)
 {
     if (o->f && o->f != stdout)
         fclose(o->f);
-    if (o->tmp)
+    if (o->tmp) {
+        forget_temp(o->tmp);
         unlink(o->tmp);
+    }
     free(o->tmp);
     free(o->target);
     memset(o, 0, sizeof *o);
+}
+
+/* What identifies the file a path writes: its device and inode when it
+ * exists, else its directory's real path and its name (malloc'd key). */
+static int file_key(const char *path, struct stat *st, char **key)
+{
+    *key = NULL;
+    char *target = resolve(path);
+    if (!target)
+        return -1;
+    if (stat(target, st) == 0) {
+        free(target);
+        return 1;
+    }
+    char *dir = dir_of(target), *real = dir ? realpath(dir, NULL) : NULL;
+    const char *slash = strrchr(target, '/'), *base = slash ? slash + 1 : target;
+    if (real && (*key = malloc(strlen(real) + strlen(base) + 2)))
+        sprintf(*key, "%s/%s", real, base);
+    free(real);
+    free(dir);
+    free(target);
+    return *key ? 0 : -1;
+}
+
+int lp_out_same_file(const char *a, const char *b)
+{
+    if (is_stdout(a) || is_stdout(b))
+        return is_stdout(a) && is_stdout(b);
+    struct stat sa, sb;
+    char *ka, *kb;
+    int ea = file_key(a, &sa, &ka), eb = file_key(b, &sb, &kb);
+    /* A character device (/dev/null) takes any number of writers. */
+    int same = ea == 1 && eb == 1 ? sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+                                        !S_ISCHR(sa.st_mode)
+               : ea == 0 && eb == 0 ? strcmp(ka, kb) == 0
+                                    : 0;
+    free(ka);
+    free(kb);
+    return same;
+}
+
+/* NAME.tmp. and six characters of mkstemp's alphabet. */
+static int temp_name_of(const char *name, const char *base)
+{
+    size_t n = strlen(base), k = sizeof TMP_SUFFIX - 1;
+    if (strncmp(name, base, n) != 0 || strlen(name) != n + k ||
+        strncmp(name + n, TMP_SUFFIX, k - 6) != 0)
+        return 0;
+    for (const char *c = name + n + k - 6; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* Empty (killed as it was made), or the start of what lp-starpu writes. */
+static int written_by_us(int fd)
+{
+    char head[8];
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    return n == 0 || (n >= 6 && memcmp(head, "\x93NUMPY", 6) == 0) ||
+           (n >= 1 && head[0] == '{') || (n >= 5 && memcmp(head, "<?xml", 5) == 0) ||
+           (n >= 4 && memcmp(head, "<svg", 4) == 0);
+}
+
+int lp_out_remove_stale(const char *path)
+{
+    if (is_stdout(path) || !lp_out_replaces(path))
+        return 0;
+    char *target = resolve(path), *dir = target ? dir_of(target) : NULL;
+    DIR *d = dir ? opendir(dir) : NULL;
+    int removed = 0;
+    const char *slash = target ? strrchr(target, '/') : NULL;
+    const char *base = slash ? slash + 1 : target;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!temp_name_of(e->d_name, base))
+            continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            flock(fd, LOCK_EX | LOCK_NB) == 0 && written_by_us(fd) &&
+            unlinkat(dirfd(d), e->d_name, 0) == 0)
+            removed++;
+        close(fd);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    free(target);
+    return removed;
 }

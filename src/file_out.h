@@ -9,6 +9,8 @@
  *   yet): its target is replaced, the link stays a link.
  * - Anything else (a device such as /dev/null, a FIFO, a terminal) and
  *   "-" (standard output) are written directly, never replaced.
+ * - A temporary file is locked (flock) while written, so that a later run
+ *   can tell one left by a killed writer from one in use.
  * No StarPU here. */
 #ifndef LP_FILE_OUT_H
 #define LP_FILE_OUT_H
@@ -21,9 +23,27 @@ typedef struct lp_out_file {
     char *tmp;        /* the temporary file, NULL when written directly */
 } lp_out_file;
 
-/* Checks, before any work, that path can be written as above.  Returns 0,
- * or -1 with "PATH: why" in err. */
-int lp_out_check(const char *path, char *err, size_t errlen);
+/* Checks, before any work, that path can be written as above: not a
+ * directory, its directory writable, not the tool's standard output when
+ * that is a regular file (the report goes there), and, unless force, not
+ * an existing read-only file (as cp asks).  Returns 0, or -1 with
+ * "PATH: why" in err. */
+int lp_out_check(const char *path, int force, char *err, size_t errlen);
+
+/* Whether two paths name the same file, by any path (links followed,
+ * files that do not exist yet compared by their directory's real path);
+ * a character device such as /dev/null is no file two outputs fight over. */
+int lp_out_same_file(const char *a, const char *b);
+
+/* Removes the temporary files an earlier writer of path left behind (a run
+ * that was killed): regular files named PATH.tmp.XXXXXX, owned by this
+ * user, locked by no live writer, empty or starting as a .npy, JSON or SVG
+ * file does.  Returns how many it removed. */
+int lp_out_remove_stale(const char *path);
+
+/* From a signal handler, which then exits: unlinks every temporary file
+ * open for writing (async-signal-safe). */
+void lp_out_unlink_temporaries(void);
 
 /* Whether path would be written through a temporary file (a regular file,
  * a new one, or a link to one), not directly; without opening it (opening

@@ -85,8 +85,12 @@ void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind
 /* count NaNs from col: results not yet written (see lp_run). */
 void lp_poison(void *col, lp_dtype dtype, size_t count);
 
-/* count elements of dtype in StarPU memory, every page touched; 0 on
- * success, -1 on failure or when lp_request_stop was called meanwhile. */
-int lp_column_alloc(void **col, lp_dtype dtype, size_t count);
+/* count elements of dtype in StarPU memory, every page touched if touch;
+ * 0 on success, -1 on failure or when lp_request_stop was called
+ * meanwhile. */
+int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch);
+/* lp_data_alloc_as, with the pages touched only if touch (a caller that
+ * writes every row at once, on several threads, touches them itself). */
+int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch);
 
 #endif

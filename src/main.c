@@ -43,25 +43,51 @@ static int root(const job *j)
     return j->comm->rank == 0;
 }
 
-/* Every file the command line names for writing can be written, and none
- * of them is the input: checked before spending time on the run. */
+/* Whether path is one of the input's files (opened by then), by any path. */
+static int is_input(const job *j, const char *path)
+{
+    struct stat out, in;
+    if (!j->c.input || stat(path, &out) != 0)
+        return 0;
+    for (int c = 0; c < 3; c++) {
+        int fd = j->in.shared_fd >= 0 ? j->in.shared_fd : j->in.col[c].fd;
+        if (fd >= 0 && fstat(fd, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return 1;
+    }
+    return 0;
+}
+
+/* Every file the command line names for writing can be written, none of
+ * them is the input and no two are the same file: checked before spending
+ * time on the run.  Temporary files a killed run left beside them go. */
 static int outputs_ok(const job *j)
 {
     const char *paths[3] = {j->c.output, j->c.json, j->c.trace};
+    static const char *const names[3] = {"--output", "--json", "--trace"};
     for (int i = 0; i < 3; i++) {
         char err[600];
-        struct stat in, out;
         if (!paths[i])
             continue;
-        if (lp_out_check(paths[i], err, sizeof err) != 0) {
+        if (lp_out_check(paths[i], j->c.force, err, sizeof err) != 0) {
             lp_say(j->comm, "%s", err);
             return LP_ERR_RUNTIME;
         }
-        if (j->c.input && stat(j->c.input, &in) == 0 && stat(paths[i], &out) == 0 &&
-            in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+        if (is_input(j, paths[i])) {
             lp_say(j->comm, "%s: is the input file; refusing to overwrite it", paths[i]);
             return LP_ERR_RUNTIME;
         }
+        for (int k = 0; k < i; k++)
+            if (paths[k] && lp_out_same_file(paths[k], paths[i])) {
+                lp_say(j->comm, "%s %s and %s %s are the same file: each output needs its own",
+                       names[k], paths[k], names[i], paths[i]);
+                return LP_ERR_USAGE;
+            }
+    }
+    for (int i = 0; i < 3; i++) {
+        int removed = paths[i] ? lp_out_remove_stale(paths[i]) : 0;
+        if (removed && !j->c.quiet)
+            lp_say(j->comm, "note: removed %d temporary file%s beside %s that a killed run left",
+                   removed, removed > 1 ? "s" : "", paths[i]);
     }
     return LP_OK;
 }
@@ -84,13 +110,7 @@ static int open_input(job *j)
 static int choose_residence(job *j, size_t *window)
 {
     char need_s[32], avail_s[32], win_s[32];
-    uint64_t rows = 0;
-    for (size_t t = 0; t < j->ts.tiles; t++)
-        if (j->ts.owner[t] == j->comm->rank) {
-            size_t first, count;
-            lp_tiles_range(&j->ts, t, &first, &count);
-            rows += count;
-        }
+    uint64_t rows = lp_tiles_rows_mine(&j->ts);
     unsigned long long need = lp_bytes_needed(rows, j->c.dtype), avail = lp_memory_available();
     int64_t stream = j->c.stream || (avail && need > avail / 10 * 8);
     j->comm->ops->reduce_i64(j->comm, &stream, 1, LP_REDUCE_MAX);
@@ -111,8 +131,53 @@ static int choose_residence(job *j, size_t *window)
             lp_format_bytes((double)*window, win_s, sizeof win_s));
     }
     j->ctx.streamed = (int)stream;
+    if (stream && (j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {
+        j->c.opt.warmup = 0;   /* a warm-up would be a second pass over the files */
+        j->ctx.warmup_skipped = 1;
+    }
     j->ctx.window_bytes = stream ? *window : 0;
     return lp_comm_agree(j->comm, status);
+}
+
+/* StarPU's bookkeeping per resident tile: four vector handles, each with
+ * a replicate per memory node and per worker (StarPU built for 256 CPU
+ * workers).  Measured: RSS grows 17 KiB per tile (1M rows, 10,000 to
+ * 50,000 tiles, eager). */
+#define LP_TILE_BOOKKEEPING_BYTES (20u << 10)
+
+/* Memory bounded by what the user set and the machine has: a streamed
+ * tile cut so that two fit in the window (one computing while the next is
+ * read), and resident tiles no more than the memory left beside the rows
+ * holds StarPU's handles for.  LP_OK, or LP_ERR_USAGE said. */
+static int fit_tiles(job *j, size_t window)
+{
+    size_t row_bytes = 4 * lp_dtype_size(j->c.dtype), tiles = j->ts.tiles;
+    char a[32], b[32], c[32], d[32];
+    if (j->ctx.streamed && tiles) {
+        size_t most = window / (2 * row_bytes), slot = (j->rows + tiles - 1) / tiles;
+        if (slot <= most)
+            return LP_OK;
+        tiles = (j->rows + most - 1) / most;
+        if (root(j) && !j->c.quiet)
+            lp_say(j->comm, "note: %zu tiles: two tiles must fit in the window of %s (--window), "
+                   "so a tile holds at most %zu rows", tiles,
+                   lp_format_bytes((double)window, a, sizeof a), most);
+        lp_tiles_free(&j->ts);
+        return lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) == LP_OK ? LP_OK
+                                                                                   : LP_ERR_RUNTIME;
+    }
+    unsigned long long avail = lp_memory_available(),
+                       need = lp_bytes_needed(lp_tiles_rows_mine(&j->ts), j->c.dtype),
+                       book = (unsigned long long)j->ts.mine * LP_TILE_BOOKKEEPING_BYTES;
+    if (!avail || need + book <= avail)
+        return LP_OK;
+    lp_say(j->comm, "%zu tiles: StarPU keeps about %s per tile, %s for these beside %s of "
+           "rows, more than the %s of memory available: at most %llu tiles fit (--tiles)",
+           j->ts.mine, lp_format_bytes(LP_TILE_BOOKKEEPING_BYTES, a, sizeof a),
+           lp_format_bytes((double)book, b, sizeof b),
+           lp_format_bytes((double)need, c, sizeof c), lp_format_bytes((double)avail, d, sizeof d),
+           need < avail ? (avail - need) / LP_TILE_BOOKKEEPING_BYTES : 0ull);
+    return LP_ERR_USAGE;
 }
 
 static int check_backend(const job *j)
@@ -151,28 +216,17 @@ static int load_rows(job *j, size_t window)
     j->ts.io = io;
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK || j->ctx.streamed)
         return status;
-    if (!j->c.input) {
-        lp_tiles_fill(&j->ts, j->c.data, j->c.seed);
-        return LP_OK;
-    }
     double t0 = lp_now_ms();
-    for (size_t t = 0; t < j->ts.tiles && status == LP_OK; t++) {
-        size_t first, count;
-        void **col = j->ts.col[t];
-        char err[700];
-        lp_tiles_range(&j->ts, t, &first, &count);
-        if (j->ts.owner[t] == j->comm->rank &&
-            lp_npy_input_read_as(&j->in, first, count, j->c.dtype, col[0], col[1], col[2], err,
-                                 sizeof err) != 0) {
-            lp_say(j->comm, "%s", err);
-            status = LP_ERR_RUNTIME;
-        }
-        if (j->ts.owner[t] == j->comm->rank)
-            j->io.read_bytes += 3 * count * lp_dtype_size(j->c.dtype);
+    char err[700];
+    status = lp_tiles_load(&j->ts, err, sizeof err);
+    if (status == LP_ERR_RUNTIME)
+        lp_say(j->comm, "%s", err);
+    if (j->c.input) {
+        j->io.read_seconds = (lp_now_ms() - t0) * 1e-3;
+        j->io.read_bytes = 3 * lp_tiles_rows_mine(&j->ts) * lp_dtype_size(j->c.dtype);
     }
-    j->io.read_seconds = (lp_now_ms() - t0) * 1e-3;
-    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
-        return status;
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK || !j->c.input)
+        return status;   /* generated rows are all > 0 */
     return bad_inputs(j);
 }
 
@@ -197,6 +251,8 @@ static int run_all(job *j)
         opt.verify = j->c.verify;
         int slot = j->c.compare ? (i + 1) % n : 0;   /* the scheduled run in slot 0 */
         lp_report *r = &j->runs[slot];
+        j->progress.warmup = opt.warmup;
+        j->progress.total = opt.warmup + opt.repeat;
         if (opt.progress)
             lp_progress_begin(&j->progress);
         int status = lp_run_tiles(&opt, &j->ts, r);
@@ -271,10 +327,10 @@ static int start(job *j)
     j->comm->ops->after_start(j->comm);
     j->ctx.startup_ms = lp_now_ms() - t;
     lp_catch_stop_signals();
-    j->progress.warmup = j->c.opt.warmup;
     j->progress.lines = !isatty(STDERR_FILENO);
     if (!j->c.quiet && root(j) && (j->c.progress || isatty(STDERR_FILENO))) {
         j->c.opt.progress = lp_progress_show;
+        j->c.opt.progress_rows = lp_progress_rows;
         j->c.opt.progress_arg = &j->progress;
     }
     return LP_OK;
@@ -311,6 +367,8 @@ static int prepare(job *j)
     size_t window = 0;
     if ((status = choose_residence(j, &window)) != LP_OK)
         return status;
+    if ((status = lp_comm_agree(j->comm, fit_tiles(j, window))) != LP_OK)
+        return status;
     if (j->c.output) {
         if ((status = lp_job_output_open(j->comm, j->c.output, j->rows, j->c.dtype, &j->out)) !=
             LP_OK)
@@ -336,6 +394,16 @@ static int write_output(job *j, int status)
     }
     j->out_open = 0;
     return lp_job_output_close(j->comm, j->c.output, &j->out, lp_comm_agree(j->comm, status));
+}
+
+/* A worker of the run ran more than one CPU implementation ("avx512 3,
+ * baseline 1"): said even under --quiet, since it can move the last bits. */
+static int mixed_cpu_code(const lp_report *r)
+{
+    for (unsigned w = 0; w < r->nworkers; w++)
+        if (r->workers[w].kind == LP_BACKEND_CPU && strchr(r->workers[w].impl, ','))
+            return 1;
+    return 0;
 }
 
 /* Every rank's statistics at rank 0, then the reports there. */
@@ -364,6 +432,10 @@ static int report(job *j)
     j->ctx.input_layout = j->c.input ? j->in.layout : NULL;
     for (int i = 0; i < j->nruns && root(j) && !j->c.quiet; i++)
         lp_model_notice(&j->runs[i]);
+    if (root(j) && j->c.quiet && mixed_cpu_code(&j->runs[0]))
+        lp_say(j->comm, "note: a CPU worker ran several implementations (the model is still "
+               "measuring them), which may round a row's last bit differently: --cpu-impl "
+               "runs one, --calibrate first settles the choice");
     j->ctx.nranks = j->c.mpi ? j->comm->size : 0;
     j->ctx.ranks = j->ranks;
     int status = root(j) ? lp_write_reports(&j->c, &j->ctx, j->runs, j->nruns) : LP_OK;
@@ -397,6 +469,7 @@ int main(int argc, char **argv)
 {
     static job j;
     char err[512];
+    const char *launcher = NULL;
     if (lp_cli_parse(argc, argv, &j.c, err, sizeof err) != 0) {
         fprintf(stderr, "lp-starpu: %s\n", err);
         return LP_ERR_USAGE;
@@ -413,6 +486,18 @@ int main(int argc, char **argv)
         printf("StarPU scheduling policies (--sched NAME):\n");
         lp_sched_list(stdout);
         return LP_OK;
+    }
+    if (lp_check_environment(err, sizeof err) != LP_OK) {
+        fprintf(stderr, "lp-starpu: %s\n", err);
+        return LP_ERR_USAGE;
+    }
+    long rank, launched = lp_launcher_size(&rank, &launcher);
+    if (!j.c.mpi && launched > 1) {   /* each would run the whole job alone */
+        if (rank <= 0)
+            fprintf(stderr, "lp-starpu: started by an MPI launcher as %ld processes (%s) but "
+                    "without --mpi: add --mpi to share the tiles among them, or start one "
+                    "process\n", launched, launcher);
+        return LP_ERR_USAGE;
     }
     int status = lp_comm_open(j.c.mpi, j.c.cyclic, &j.comm);
     if (status != LP_OK)

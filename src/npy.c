@@ -356,6 +356,11 @@ int lp_npy_output_write_as(lp_npy_output *o, size_t first, size_t count, lp_dtyp
                     dtype == LP_FLOAT32 ? "float32" : "float64",
                     o->dtype == LP_FLOAT32 ? "float32" : "float64");
     const size_t elem = dtype == LP_FLOAT32 ? 4 : 8;
+    if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {   /* the file's order: no copy */
+        if (write_all(o, v, elem * count, o->data_offset + elem * (uint64_t)first) != 0)
+            return fail(err, errlen, "cannot write: %s", strerror(errno));
+        return 0;
+    }
     unsigned char buf[8 * 4096];
     for (size_t i = 0; i < count;) {
         size_t k = count - i < 4096 ? count - i : 4096;

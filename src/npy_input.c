@@ -32,7 +32,9 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 static int open_npy(const char *path, lp_npy_header *h, int *fd, char *err, size_t errlen)
 {
     char msg[300];
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer,
+     * forever; it is refused below, as is any file that is not regular. */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0)
         return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
@@ -176,6 +178,34 @@ static double value(const unsigned char *p, int elem, int big)
     return f;
 }
 
+/* Values stored as the run stores them: the element type, and the host's
+ * (little-endian) byte order. */
+static int native(const lp_npy_column *c, lp_dtype dtype)
+{
+    return c->elem == (int)lp_dtype_size(dtype) && !c->big_endian &&
+           __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+}
+
+static void split_rows_f64(const unsigned char *buf, size_t n, double *x, double *y, double *z)
+{
+    const double *r = (const void *)buf;   /* 8-byte aligned: malloc'd */
+    for (size_t i = 0; i < n; i++) {
+        x[i] = r[3 * i];
+        y[i] = r[3 * i + 1];
+        z[i] = r[3 * i + 2];
+    }
+}
+
+static void split_rows_f32(const unsigned char *buf, size_t n, float *x, float *y, float *z)
+{
+    const float *r = (const void *)buf;
+    for (size_t i = 0; i < n; i++) {
+        x[i] = r[3 * i];
+        y[i] = r[3 * i + 1];
+        z[i] = r[3 * i + 2];
+    }
+}
+
 /* Reads len bytes at off, all of them or an error. */
 static int read_at(int fd, unsigned char *buf, size_t len, uint64_t off, const char *what,
                    char *err, size_t errlen)
@@ -211,7 +241,30 @@ int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_
     void *out[3] = {x, y, z};
     int rc = 0;
     const lp_npy_column *c0 = &in->col[0];
-    if (in->shared_fd >= 0 && c0->stride == 3 * (size_t)c0->elem) {
+    if (native(c0, dtype) && c0->stride == (size_t)c0->elem && native(&in->col[1], dtype) &&
+        native(&in->col[2], dtype) && in->col[1].stride == (size_t)c0->elem &&
+        in->col[2].stride == (size_t)c0->elem) {
+        /* Columns contiguous and already as the run stores them: read into
+         * place, no copy. */
+        for (int c = 0; c < 3 && rc == 0; c++)
+            rc = read_at(column_fd(in, c), out[c], count * (size_t)c0->elem,
+                         in->col[c].offset + (uint64_t)first * (size_t)c0->elem, in->name, err,
+                         errlen);
+    } else if (in->shared_fd >= 0 && c0->stride == 3 * (size_t)c0->elem && native(c0, dtype)) {
+        /* C order, values as the run stores them: split the rows. */
+        size_t row_bytes = c0->stride, per = CHUNK_BYTES / row_bytes;
+        for (size_t done = 0; done < count && rc == 0;) {
+            size_t n = count - done < per ? count - done : per;
+            rc = read_at(in->shared_fd, buf, n * row_bytes,
+                         c0->offset + (uint64_t)(first + done) * row_bytes, in->name, err, errlen);
+            if (rc == 0 && dtype == LP_FLOAT64)
+                split_rows_f64(buf, n, (double *)x + done, (double *)y + done,
+                               (double *)z + done);
+            else if (rc == 0)
+                split_rows_f32(buf, n, (float *)x + done, (float *)y + done, (float *)z + done);
+            done += n;
+        }
+    } else if (in->shared_fd >= 0 && c0->stride == 3 * (size_t)c0->elem) {
         /* C order: the rows' three values side by side, read once. */
         size_t row_bytes = c0->stride, per = CHUNK_BYTES / row_bytes;
         for (size_t done = 0; done < count && rc == 0;) {

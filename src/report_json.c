@@ -21,13 +21,24 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* JSON has no NaN or infinity: those become null. */
+/* JSON has no NaN or infinity.  A measure that is NaN is missing: null. */
 static void json_number(FILE *f, double v)
 {
     if (isfinite(v))
         fprintf(f, "%.17g", v);
     else
         fputs("null", f);
+}
+
+/* A result (the checksum, an error) may rightly be infinite or NaN: the
+ * strings "inf", "-inf" and "nan" then, which Python's float() reads. */
+static void json_result(FILE *f, double v)
+{
+    char buf[32];
+    if (isfinite(v))
+        fprintf(f, "%.17g", v);
+    else
+        fprintf(f, "\"%s\"", lp_format_number(v, buf, sizeof buf));
 }
 
 /* "read_bytes": ..., "read_seconds": ..., "write_bytes": ..., "write_seconds": ... */
@@ -47,10 +58,10 @@ static void json_run(FILE *f, const lp_report *r, const char *indent)
     json_string(f, r->sched);
     fprintf(f, ",\n%s\"backend\": \"%s\",\n%s\"checksum\": ", indent,
             lp_backend_name(r->backend), indent);
-    json_number(f, r->checksum);
+    json_result(f, r->checksum);
     if (r->verified) {
         fprintf(f, ",\n%s\"max_rel_error\": ", indent);
-        json_number(f, r->max_rel_error);
+        json_result(f, r->max_rel_error);
         fprintf(f, ",\n%s\"worst_row\": %zu", indent, r->worst_row);
     }
     fprintf(f, ",\n%s\"seconds\": ", indent);
@@ -166,7 +177,7 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
     fprintf(f, "},\n  \"peak_rss_bytes\": %llu,\n", (unsigned long long)ctx->peak_rss_bytes);
     if (ctx->verified) {
         fputs("  \"max_rel_error\": ", f);
-        json_number(f, ctx->max_rel_error);
+        json_result(f, ctx->max_rel_error);
         fputs(",\n", f);
     }
     json_run(f, &runs[0], "  ");

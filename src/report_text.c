@@ -178,10 +178,15 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                                                                  : lp_backend_name(r->backend));
     fprintf(f, "start-up    %.1f ms StarPU, %.1f ms data (not timed below)\n", ctx->startup_ms,
             ctx->data_ms);
-    fprintf(f, "timed       registration + tasks + results back in host RAM\n");
-    fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s)\n",
+    fprintf(f, "timed       %s\n",
+            ctx->streamed ? "the whole stream: reading (or making) the rows, registration, tasks, "
+                            "writing the results"
+                          : "registration + tasks + results back in host RAM");
+    fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s%s)\n",
             r->seconds * 1e3, r->repeat, r->median_seconds * 1e3, r->warmup,
-            r->warmup == 1 ? "" : "s");
+            r->warmup == 1 ? "" : "s",
+            ctx->warmup_skipped ? ": a streamed file job reads and writes its files once; "
+                                  "--warmup 1 times it warm" : "");
     if (r->intensity > 1)
         fprintf(f, "intensity   %u: out = sum over k < %u of log(x+k) log(y+k) log(z+k)\n",
                 r->intensity, r->intensity);
@@ -202,7 +207,8 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
         fprintf(f, "            memory floor not shown: --calibrate measured it over %zu rows, "
                 "too few to leave the caches; --calibrate --rows %zu measures it here\n",
                 floor_rows, r->rows);
-    fprintf(f, "checksum    %.17g\n", r->checksum);
+    char sum[32];
+    fprintf(f, "checksum    %s\n", lp_format_number(r->checksum, sum, sizeof sum));
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
                 ctx->max_rel_error, ctx->worst_row, lp_verify_tolerance(r->dtype));

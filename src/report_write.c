@@ -1,18 +1,29 @@
 /* Where the reports go, for the single-process and the MPI drivers alike:
  * the checksum alone (--quiet), the text report, and the JSON report
  * (--json FILE, or - for stdout in place of the text and the checksum). */
+#include <math.h>
 #include <string.h>
 
 #include "cli.h"
 #include "file_out.h"
 #include "tool.h"
 
+const char *lp_format_number(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "nan");
+    else
+        snprintf(buf, len, "%.17g", v);   /* inf, -inf */
+    return buf;
+}
+
 int lp_write_reports(const lp_cli *c, const lp_report_context *ctx,
                      const lp_report *runs, int nruns)
 {
     int json_stdout = c->json && strcmp(c->json, "-") == 0;
+    char sum[32];
     if (c->quiet && !json_stdout)
-        printf("%.17g\n", runs[0].checksum);
+        printf("%s\n", lp_format_number(runs[0].checksum, sum, sizeof sum));
     else if (!json_stdout)
         lp_report_text(stdout, ctx, runs, nruns);
     if (!c->json)

@@ -80,6 +80,14 @@ static void task_ended(void *arg)
         seen->nimpl = starpu_task_get_implementation(task);
     }
     lp_memory_sample();
+    lp_run_state *rs = seen->rs;
+    if (rs && rs->opt->progress_rows) {
+        uint64_t done = atomic_fetch_add(&rs->rows_done, seen->rows) + seen->rows;
+        if (!atomic_flag_test_and_set(&rs->reporting)) {
+            rs->opt->progress_rows(rs->opt->progress_arg, done, rs->rows_total);
+            atomic_flag_clear(&rs->reporting);
+        }
+    }
 }
 
 struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t t,
@@ -151,8 +159,12 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
                     starpu_data_handle_t (*h)[4], double *t0, double *t1)
 {
     static unsigned long runs;   /* the marks of the runs in an FxT trace */
-    for (size_t t = 0; t < ts->tiles; t++)
-        rs->seen[t] = (lp_task_seen){.worker = -1};
+    for (size_t t = 0; t < ts->tiles; t++) {
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        rs->seen[t] = (lp_task_seen){.worker = -1, .rows = count, .rs = rs};
+    }
+    atomic_store(&rs->rows_done, 0);
     atomic_store(&ts->read_bytes, 0);
     atomic_store(&ts->read_ns, 0);
     atomic_store(&ts->write_bytes, 0);
@@ -182,55 +194,6 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     return status;
 }
 
-/* Host work on each tile this rank owns, fn(ts, tile, ctx): one CPU task
- * per tile, so that every CPU worker takes part (outside the timed span);
- * in this thread when StarPU has no CPU worker or refuses a task. */
-typedef void lp_tile_fn(lp_tiles *ts, size_t tile, const void *ctx);
-typedef struct host_arg {
-    lp_tiles *ts;
-    size_t tile;
-    lp_tile_fn *fn;
-    const void *ctx;
-} host_arg;
-
-static void host_cpu(void *buffers[], void *cl_arg)
-{
-    (void)buffers;
-    const host_arg *a = cl_arg;
-    a->fn(a->ts, a->tile, a->ctx);
-}
-
-static struct starpu_codelet host_cl = {
-    .name = "lp_host",
-    .where = STARPU_CPU,
-    .cpu_funcs = {host_cpu},
-    .nbuffers = 0,
-};
-
-static void each_owned_tile(lp_tiles *ts, lp_tile_fn *fn, const void *ctx)
-{
-    host_arg *args = lp_backend_workers(LP_BACKEND_CPU) ? calloc(ts->tiles + 1, sizeof *args)
-                                                        : NULL;
-    for (size_t t = 0; t < ts->tiles; t++) {
-        if (ts->owner[t] != ts->comm->rank)
-            continue;
-        if (args) {
-            args[t] = (host_arg){ts, t, fn, ctx};
-            struct starpu_task *task = starpu_task_create();
-            task->cl = &host_cl;
-            task->cl_arg = &args[t];
-            task->cl_arg_size = sizeof args[t];
-            lp_task_bucket(task, STARPU_CPU);
-            if (starpu_task_submit(task) == 0)
-                continue;
-            starpu_task_destroy(task);
-        }
-        fn(ts, t, ctx);
-    }
-    starpu_task_wait_for_all();
-    free(args);
-}
-
 /* Resident rows not yet written are NaN: what the run leaves unwritten can
  * never pass for an earlier run's.  (Streamed slots are poisoned by each
  * tile's read task.) */
@@ -254,7 +217,7 @@ double lp_memory_floor_seconds(lp_tiles *ts, int reps)
     double best = 0;
     for (int r = 0; r < reps && !ts->streamed && !lp_stop_now(); r++) {
         double t0 = starpu_timing_now();
-        each_owned_tile(ts, floor_tile, NULL);
+        lp_tiles_each(ts, floor_tile, NULL);
         double s = (starpu_timing_now() - t0) * 1e-6;
         if (r == 0 || s < best)
             best = s;
@@ -350,8 +313,9 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     if ((status = lp_comm_agree(comm, status)) != LP_OK)
         return status;
 
-    lp_run_state rs = {0};
+    lp_run_state rs = {.opt = opt, .reporting = ATOMIC_FLAG_INIT};
     rs.seen = calloc(ts->tiles + 1, sizeof *rs.seen);
+    rs.rows_total = lp_tiles_rows_mine(ts);
     starpu_data_handle_t (*h)[4] = calloc(ts->tiles + 1, sizeof *h);
     status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.seen && h ? LP_OK
                                                                                  : LP_ERR_RUNTIME;
@@ -367,14 +331,19 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
             break;
         int timed = r >= opt->warmup, k = r - opt->warmup, last = r + 1 == total;
         if (last && !ts->streamed)   /* the run whose results are kept */
-            each_owned_tile(ts, poison_tile, NULL);
+            lp_tiles_each(ts, poison_tile, NULL);
         ts->verify_now = last && opt->verify;   /* streamed: the store tasks check */
         ts->write_now = last || !ts->io.in_order;   /* a FIFO takes one copy */
         t0 = t1 = 0;
         if (timed)
             lp_bus_counters_reset();
         if (ts->rows > 0)
-            status = lp_comm_agree(comm, run_once(opt, ts, &rs, h, &t0, &t1));
+            status = run_once(opt, ts, &rs, h, &t0, &t1);
+        /* A stop asked during the run may have cut tiles short (the CPU
+         * kernels stop between pieces): its results are not to be used. */
+        if (status == LP_OK && lp_stop_now())
+            status = LP_ERR_INTERRUPTED;
+        status = lp_comm_agree(comm, status);
         double own = (t1 - t0) * 1e-6, slowest = lp_comm_max(comm, own);
         if (status == LP_OK && timed) {
             rep->run_seconds[k] = slowest;
@@ -399,7 +368,7 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     lp_model_samples(rep, rs.have_footprints ? rs.footprints : NULL);
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
     if (!ts->streamed)
-        each_owned_tile(ts, result_of_tile, &(result_ctx){opt->verify, rep->intensity});
+        lp_tiles_each(ts, result_of_tile, &(result_ctx){opt->verify, rep->intensity});
     combine(ts, opt->verify, rep);
     if (opt->verify && !(rep->max_rel_error <= lp_verify_tolerance(ts->dtype)))
         return LP_ERR_VERIFY;

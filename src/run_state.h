@@ -3,11 +3,13 @@
 #ifndef LP_RUN_STATE_H
 #define LP_RUN_STATE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include "tiles.h"
 
 struct starpu_task;
 struct _starpu_data_state;
+struct lp_run_state;
 
 /* A compute task as its end saw it (filled by its callback). */
 typedef struct lp_task_seen {
@@ -15,6 +17,8 @@ typedef struct lp_task_seen {
     double start_us, end_us;     /* StarPU's clock */
     double predicted_us;         /* the scheduler's prediction, NaN if none */
     unsigned nimpl;              /* the implementation it ran (codelet index) */
+    size_t rows;                 /* the tile's */
+    struct lp_run_state *rs;     /* the run it belongs to */
 } lp_task_seen;
 
 typedef struct lp_run_state {
@@ -22,6 +26,10 @@ typedef struct lp_run_state {
     uint32_t footprints[2];      /* of the first and last owned tiles */
     int have_footprints;
     unsigned long mark;          /* the run's FxT user event */
+    const lp_options *opt;       /* its progress_rows, if any */
+    _Atomic uint64_t rows_done;  /* in the run in flight */
+    uint64_t rows_total;         /* this process's, per run */
+    atomic_flag reporting;       /* a progress_rows call is under way */
 } lp_run_state;
 
 /* The compute task of tile t on handles h (x, y, z, out): codelet, where,

@@ -45,6 +45,11 @@ static int init_with_policy(struct starpu_conf *conf, const char *name)
 
 int lp_start(const lp_options *opt)
 {
+    char msg[256];
+    if (lp_check_environment(msg, sizeof msg) != LP_OK) {
+        fprintf(stderr, "lp-starpu: %s\n", msg);
+        return LP_ERR_USAGE;
+    }
     /* Precedence: --sched, then STARPU_SCHED, then dmda. */
     const char *name = opt->sched;
     const char *env = getenv("STARPU_SCHED");

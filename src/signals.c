@@ -1,19 +1,39 @@
-/* SIGINT and SIGTERM only set a flag (lp_request_stop): the run submits no
- * more tasks, waits for those in flight, every rank stops before its next
- * run, StarPU shuts down and the tool exits with 128 + the signal.
- * SA_RESTART, and a handler that does nothing else, mean a file being
- * written is always finished (and renamed) or not started: never a
- * half-written --output or a stray temporary file. */
+/* The first SIGINT or SIGTERM sets a flag (lp_request_stop) and says so at
+ * once: the run submits no more tasks, long tiles stop between pieces,
+ * every rank stops before its next run, StarPU shuts down and the tool
+ * exits with 128 + the signal.  SA_RESTART, and a handler that does
+ * nothing else, mean a file being written is always finished (and renamed)
+ * or not started: never a half-written --output or a stray temporary file.
+ * A second one is the user who will not wait: the temporary files are
+ * removed (the outputs themselves were never touched) and the process ends
+ * there, with the same status. */
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lp_starpu.h"
 #include "console.h"
+#include "file_out.h"
+
+static void say(const char *msg)
+{
+    ssize_t ignored = write(STDERR_FILENO, msg, strlen(msg));
+    (void)ignored;
+}
 
 static void on_stop_signal(int signo)
 {
+    if (lp_stop_requested()) {
+        say("lp-starpu: stopped at once (second signal); outputs left as they were\n");
+        lp_out_unlink_temporaries();
+        _exit(128 + signo);
+    }
     lp_request_stop(signo);
+    say(signo == SIGINT ? "lp-starpu: stopping after the tiles in flight (Ctrl-C again stops at "
+                          "once)\n"
+                        : "lp-starpu: stopping after the tiles in flight (a second signal stops "
+                          "at once)\n");
 }
 
 static void stop_signals(sigset_t *set)

@@ -1,5 +1,6 @@
 /* Rows tile by tile: ownership, where each tile's columns are (resident,
  * or a window of slots when streamed), and the rows a rank makes itself. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,18 @@ size_t lp_tile_rows_limit = LP_MAX_TILE_ROWS;
 void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count)
 {
     lp_tile_range(ts->rows, ts->tiles, t, first, count);
+}
+
+size_t lp_tiles_rows_mine(const lp_tiles *ts)
+{
+    size_t rows = 0;
+    for (size_t t = 0; t < ts->tiles; t++)
+        if (ts->owner[t] == ts->comm->rank) {
+            size_t first, count;
+            lp_tiles_range(ts, t, &first, &count);
+            rows += count;
+        }
+    return rows;
 }
 
 int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_dtype dtype)
@@ -67,7 +80,7 @@ int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles)
 int lp_tiles_alloc(lp_tiles *ts)
 {
     if (ts->comm->size == 1) {
-        int status = lp_data_alloc_as(&ts->whole, ts->rows, ts->dtype);
+        int status = lp_data_reserve(&ts->whole, ts->rows, ts->dtype, 0);
         if (status != LP_OK)
             return status;
         ts->own_whole = 1;
@@ -78,7 +91,7 @@ int lp_tiles_alloc(lp_tiles *ts)
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
         for (int k = 0; k < 4 && ts->owner[t] == ts->comm->rank; k++)
-            if (lp_column_alloc(&ts->col[t][k], ts->dtype, count) != 0)
+            if (lp_column_alloc(&ts->col[t][k], ts->dtype, count, 0) != 0)
                 return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
     }
     return LP_OK;
@@ -101,26 +114,103 @@ int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io)
     ts->slots = slots;
     for (size_t s = 0; s < slots; s++)
         for (int k = 0; k < 4; k++)
-            if (lp_column_alloc(&ts->slot[s][k], ts->dtype, ts->slot_rows) != 0)
+            if (lp_column_alloc(&ts->slot[s][k], ts->dtype, ts->slot_rows, 1) != 0)
                 return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_ERR_RUNTIME;
     return LP_OK;
 }
 
-void lp_tiles_fill(lp_tiles *ts, lp_data_kind kind, uint64_t seed)
+/* One CPU task per tile (tiles.h: lp_tiles_each). */
+typedef struct host_arg {
+    lp_tiles *ts;
+    size_t tile;
+    lp_tile_fn *fn;
+    const void *ctx;
+} host_arg;
+
+static void host_cpu(void *buffers[], void *cl_arg)
 {
-    const size_t slice = (size_t)1 << 20;
+    (void)buffers;
+    const host_arg *a = cl_arg;
+    a->fn(a->ts, a->tile, a->ctx);
+}
+
+static struct starpu_codelet host_cl = {
+    .name = "lp_host",
+    .where = STARPU_CPU,
+    .cpu_funcs = {host_cpu},
+    .nbuffers = 0,
+};
+
+void lp_tiles_each(lp_tiles *ts, lp_tile_fn *fn, const void *ctx)
+{
+    host_arg *args = lp_backend_workers(LP_BACKEND_CPU) ? calloc(ts->tiles + 1, sizeof *args)
+                                                        : NULL;
     for (size_t t = 0; t < ts->tiles; t++) {
-        size_t first, count;
-        lp_tiles_range(ts, t, &first, &count);
-        void **c = ts->col[t];
         if (ts->owner[t] != ts->comm->rank)
             continue;
-        for (size_t k = 0; k < count && !lp_stop_requested(); k += slice) {
-            size_t n = count - k < slice ? count - k : slice;
-            lp_fill_values(lp_at(c[0], ts->dtype, k), lp_at(c[1], ts->dtype, k),
-                           lp_at(c[2], ts->dtype, k), ts->dtype, kind, seed, first + k, n);
+        if (args) {
+            args[t] = (host_arg){ts, t, fn, ctx};
+            struct starpu_task *task = starpu_task_create();
+            task->cl = &host_cl;
+            task->cl_arg = &args[t];
+            task->cl_arg_size = sizeof args[t];
+            lp_task_bucket(task, STARPU_CPU);
+            if (starpu_task_submit(task) == 0)
+                continue;
+            starpu_task_destroy(task);
+        }
+        fn(ts, t, ctx);
+    }
+    starpu_task_wait_for_all();
+    free(args);
+}
+
+/* The first failure of work spread over the tiles (lp_tiles_each). */
+typedef struct tile_failure {
+    pthread_mutex_t lock;
+    char *err;
+    size_t errlen;
+    int failed;
+} tile_failure;
+
+static void fail_once(tile_failure *f, const char *msg)
+{
+    pthread_mutex_lock(&f->lock);
+    if (!f->failed++)
+        snprintf(f->err, f->errlen, "%s", msg);
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* A tile's x, y and z from ts->io (a file or generated), in slices so that
+ * a signal stops a large tile early; its out touched (zeroed), so that no
+ * run takes its page faults. */
+static void load_tile(lp_tiles *ts, size_t t, const void *ctx)
+{
+    tile_failure *ls = (tile_failure *)ctx;
+    const size_t slice = (size_t)1 << 20;
+    size_t first, count;
+    char msg[700];
+    lp_tiles_range(ts, t, &first, &count);
+    void **c = ts->col[t];
+    for (size_t k = 0; k < count && !lp_stop_requested() && !ls->failed; k += slice) {
+        size_t n = count - k < slice ? count - k : slice;
+        if (ts->io.read(ts->io.read_arg, first + k, n, ts->dtype, lp_at(c[0], ts->dtype, k),
+                        lp_at(c[1], ts->dtype, k), lp_at(c[2], ts->dtype, k), msg,
+                        sizeof msg) != 0) {
+            fail_once(ls, msg);
+            return;
         }
     }
+    memset(c[3], 0, count * lp_dtype_size(ts->dtype));
+}
+
+int lp_tiles_load(lp_tiles *ts, char *err, size_t errlen)
+{
+    tile_failure ls = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = errlen};
+    lp_tiles_each(ts, load_tile, &ls);
+    if (ls.failed)
+        return LP_ERR_RUNTIME;
+    return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_OK;
 }
 
 int lp_generate_rows(void *arg, size_t first, size_t count, lp_dtype dtype, void *x, void *y,
@@ -159,23 +249,42 @@ uint64_t lp_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A tile's out through ts->io.write. */
+static void write_tile(lp_tiles *ts, size_t t, const void *ctx)
+{
+    tile_failure *ls = (tile_failure *)ctx;
+    size_t first, count;
+    char msg[600];
+    lp_tiles_range(ts, t, &first, &count);
+    if (ls->failed)
+        return;
+    if (ts->io.write(ts->io.write_arg, first, count, ts->dtype, ts->col[t][3], msg,
+                     sizeof msg) != 0) {
+        fail_once(ls, msg);
+        return;
+    }
+    atomic_fetch_add(&ts->write_bytes, count * lp_dtype_size(ts->dtype));
+}
+
 int lp_tiles_write(lp_tiles *ts)
 {
+    char err[600];
+    tile_failure ls = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = sizeof err};
     uint64_t t0 = lp_now_ns();
-    for (size_t t = 0; t < ts->tiles && ts->io.write; t++) {
-        size_t first, count;
-        char err[600];
-        lp_tiles_range(ts, t, &first, &count);
-        if (ts->owner[t] != ts->comm->rank)
-            continue;
-        if (ts->io.write(ts->io.write_arg, first, count, ts->dtype, ts->col[t][3], err,
-                         sizeof err) != 0) {
-            fprintf(stderr, "lp-starpu: %s\n", err);
-            return LP_ERR_RUNTIME;
-        }
-        atomic_fetch_add(&ts->write_bytes, count * lp_dtype_size(ts->dtype));
+    if (!ts->io.write)
+        return LP_OK;
+    if (ts->io.in_order) {   /* a FIFO or a device: tile after tile */
+        for (size_t t = 0; t < ts->tiles && !ls.failed; t++)
+            if (ts->owner[t] == ts->comm->rank)
+                write_tile(ts, t, &ls);
+    } else {                 /* a file: every CPU worker writes its tiles at their offsets */
+        lp_tiles_each(ts, write_tile, &ls);
     }
     atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
+    if (ls.failed) {
+        fprintf(stderr, "lp-starpu: %s\n", err);
+        return LP_ERR_RUNTIME;
+    }
     return LP_OK;
 }
 

@@ -70,8 +70,9 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_
  * d's columns. */
 int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles);
 
-/* Resident: this rank's rows in StarPU memory, every page touched: every
- * row in ts->whole for one process, else each owned tile on its own.
+/* Resident: this rank's rows in StarPU memory (pages touched by
+ * lp_tiles_load): every row in ts->whole for one process, else each owned
+ * tile on its own.
  * LP_OK, LP_ERR_RUNTIME, or LP_ERR_INTERRUPTED (lp_request_stop). */
 int lp_tiles_alloc(lp_tiles *ts);
 
@@ -80,9 +81,18 @@ int lp_tiles_alloc(lp_tiles *ts);
  * come from and go.  Same statuses. */
 int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io);
 
-/* Resident: generated values in the tiles this rank owns, in slices of a
- * million rows, stopping early when lp_request_stop is called. */
-void lp_tiles_fill(lp_tiles *ts, lp_data_kind kind, uint64_t seed);
+/* Host work on each tile this rank owns, fn(ts, tile, ctx): one CPU task
+ * per tile, so that every CPU worker takes part (outside the timed span);
+ * in this thread when StarPU has no CPU worker or refuses a task.  Returns
+ * once every call has. */
+typedef void lp_tile_fn(lp_tiles *ts, size_t tile, const void *ctx);
+void lp_tiles_each(lp_tiles *ts, lp_tile_fn *fn, const void *ctx);
+
+/* Resident: x, y and z of the tiles this rank owns from ts->io.read (a
+ * file, or generated rows), every worker reading its own tiles, and out's
+ * pages touched; stops early when lp_request_stop is called.  LP_OK,
+ * LP_ERR_INTERRUPTED, or LP_ERR_RUNTIME with the first failure in err. */
+int lp_tiles_load(lp_tiles *ts, char *err, size_t errlen);
 
 /* Resident: each owned tile's out through ts->io.write, in row order.
  * Returns LP_OK or LP_ERR_RUNTIME with a message printed. */
@@ -102,6 +112,9 @@ void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int
 
 /* The monotonic clock in ns, for the I/O times. */
 uint64_t lp_now_ns(void);
+
+/* The rows of the tiles this rank owns. */
+size_t lp_tiles_rows_mine(const lp_tiles *ts);
 
 /* Tile t's rows: first and count. */
 void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count);

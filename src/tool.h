@@ -100,6 +100,7 @@ typedef struct lp_report_context {
     const char *distribution;
     const char *env_defaults;  /* STARPU_* names lp-starpu set, or NULL */
     int streamed;              /* through a window of window_bytes per rank */
+    int warmup_skipped;        /* a streamed file job: no warm-up by default */
     size_t window_bytes;
     lp_rank_io io;             /* every rank's, added up */
     uint64_t peak_rss_bytes;   /* the largest rank's */
@@ -110,6 +111,10 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                     const lp_report *runs, int nruns);
 int lp_report_json(FILE *f, const lp_report_context *ctx,
                    const lp_report *runs, int nruns);
+
+/* A number as the reports write it: %.17g, or inf, -inf and nan (never
+ * "-nan", whose sign means nothing).  Returns buf. */
+const char *lp_format_number(double v, char *buf, size_t len);
 
 /* The reports to where the command line asks (stdout, --json FILE). */
 int lp_write_reports(const struct lp_cli *c, const lp_report_context *ctx,

@@ -893,7 +893,8 @@ def dtype_f32_streamed_matches_resident():
             *ONE_CODE)
     rc, _, err = run(*args, "--output", "resident.npy", "--json", "resident.json")
     check(rc == 0, err[-800:])
-    rc, _, err = run(*args, "--stream", "--window", "1M", "--output", "streamed.npy",
+    # Two slots of 76924 rows of 32 bytes: 4.9 MB.
+    rc, _, err = run(*args, "--stream", "--window", "5M", "--output", "streamed.npy",
                      "--json", "streamed.json")
     check(rc == 0, err[-800:])
     resident, streamed = json.load(open("resident.json")), json.load(open("streamed.json"))
@@ -1162,7 +1163,8 @@ def streamed_matches_resident():
     args = ("--rows", 1000003, "--tiles", 13, "--data", "random", "--verify", *ONE_CODE)
     rc, _, err = run(*args, "--output", "resident.npy", "--json", "resident.json")
     check(rc == 0, err[-800:])
-    rc, _, err = run(*args, "--stream", "--window", "1M", "--output", "streamed.npy",
+    # Two slots of 76924 rows of 32 bytes: 4.9 MB.
+    rc, _, err = run(*args, "--stream", "--window", "5M", "--output", "streamed.npy",
                      "--json", "streamed.json", "--repeat", 2)
     check(rc == 0, err[-800:])
     resident, streamed = json.load(open("resident.json")), json.load(open("streamed.json"))
@@ -1765,7 +1767,8 @@ def mpi_progress_when_asked():
     rc, out, err = mpirun(2, *args, "--progress", timeout=240)
     wall = time.monotonic() - start
     check(rc == 0, err[-2000:])
-    lines = re.findall(r"^lp-starpu: \[run \d+/600\] \d+ s, about \d+ s left$", err, re.M)
+    lines = re.findall(r"^lp-starpu: \[run \d+/600\] (?:\d+ s, about \d+ s left|\d+ of 1000000 "
+                       r"rows \(\d+%\), [\d.e+]+ Mrows/s, about \d+ s left in this run)$", err, re.M)
     if not lines:
         check(wall < 4, f"no progress line in {wall:.1f} s: {err[-500:]!r}")
         raise Skip("this machine ran the job in under 4 s: too short for a progress line")
@@ -1885,6 +1888,274 @@ def mpi_sigint_ends_every_rank():
 @case
 def mpi_signal_to_one_rank_stops_all():
     mpi_signal_stops_every_rank(signal.SIGTERM, to_rank=1)
+
+# ---------------------------------------------------------------- what a new user hit
+def npy_rows(path, rows, descr="<f8"):
+    """An N x 3 file of the given rows (each a 3-tuple)."""
+    write_npy(path, [v for r in rows for v in r], (len(rows), 3), descr=descr)
+
+
+@case(mpi=True)
+def outputs_are_distinct_files_by_any_path():
+    os.mkdir("d")
+    open("keep.npy", "wb").write(b"precious")
+    os.symlink("keep.npy", "alias")
+    for a, b in (("--output", "--json"), ("--output", "--trace"), ("--json", "--trace")):
+        for other in ("keep.npy", "./keep.npy", "d/../keep.npy", "alias",
+                      os.path.abspath("keep.npy")):
+            rc, out, err = run("--rows", 10, a, "keep.npy", b, other, "-q")
+            check(rc == 2 and "are the same file" in err, f"{a} keep.npy {b} {other}: exit {rc}: {err}")
+            check(out == "", f"{a} {b} {other}: the run went ahead: {out!r}")
+    check(open("keep.npy", "rb").read() == b"precious", "a refused run changed the file")
+    # Not there yet: the same name is still the same file.
+    rc, _, err = run("--rows", 10, "--output", "new.npy", "--json", "./new.npy", "-q")
+    check(rc == 2 and not os.path.exists("new.npy"), f"exit {rc}: {err}")
+    rc, _, err = run("--rows", 10, "--output", "a.npy", "--json", "a.json", "-q")
+    check(rc == 0 and os.path.exists("a.npy") and os.path.exists("a.json"), err)
+
+
+@case
+def output_to_standard_output_refused():
+    rc, out, err = run("--rows", 10, "--output", "-")
+    check(rc == 2 and "--output -" in err and out == "", f"exit {rc}: {err}")
+    check(len(err.strip().splitlines()) == 1, f"more than one line: {err!r}")
+    # /dev/stdout into a file: that file carries the report.
+    with open("report.txt", "w") as f:
+        f.write("old\n")
+    with open("report.txt", "a") as f:
+        p = subprocess.run([BIN, "--rows", "10", "--output", "/dev/stdout"], stdout=f,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    check(p.returncode == 1 and "standard output" in p.stderr, f"exit {p.returncode}: {p.stderr}")
+    check(open("report.txt").read() == "old\n", "the report file was replaced or written")
+    # --json - still goes to standard output.
+    report, _ = run_json("--rows", 10)
+    check(report["rows"] == 10, report)
+
+
+@case(mpi=True)
+def read_only_output_needs_force():
+    rc, _, err = run("--rows", 10, "--output", "ro.npy", "-q")
+    check(rc == 0, err)
+    first = read_npy_vector("ro.npy")
+    os.chmod("ro.npy", 0o444)
+    open("ro.json", "w").write("{}")
+    os.chmod("ro.json", 0o444)
+    for opt, name in (("--output", "ro.npy"), ("--json", "ro.json"), ("--trace", "ro.npy")):
+        rc, out, err = run("--rows", 20, opt, name, "-q")
+        check(rc == 1 and "read-only" in err and "--force" in err, f"{opt}: exit {rc}: {err}")
+        check(out == "", f"{opt}: the run went ahead")
+    check(read_npy_vector("ro.npy") == first, "a refused run changed the file")
+    rc, _, err = run("--rows", 20, "--output", "ro.npy", "--force", "-q")
+    check(rc == 0 and len(read_npy_vector("ro.npy")) == 20, f"--force: exit {rc}: {err}")
+    check(os.stat("ro.npy").st_mode & 0o777 == 0o444, "the replaced file lost its mode")
+
+
+def make_temp(name, head):
+    with open(name, "wb") as f:
+        f.write(head)
+
+
+@case(mpi=True)
+def stale_temporaries_of_a_killed_run_removed():
+    import fcntl
+    make_temp("out.npy.tmp.Ab3dE9", b"\x93NUMPY\x01\x00" + b"x" * 100)   # ours, dead
+    make_temp("out.npy.tmp.Zz0000", b"")                                 # ours, killed early
+    make_temp("out.npy.tmp.Qq1111", b"my own notes")                    # not lp-starpu's
+    make_temp("out.npy.tmp.Live00", b"\x93NUMPY\x01\x00")                # a live writer's
+    make_temp("out.npy.tmp.toolong1", b"\x93NUMPY\x01\x00")             # not the pattern
+    make_temp("other.npy.tmp.Ab3dE9", b"\x93NUMPY\x01\x00")             # another output's
+    live = open("out.npy.tmp.Live00", "rb")
+    fcntl.flock(live, fcntl.LOCK_EX)
+    rc, _, err = run("--rows", 10, "--output", "out.npy")
+    live.close()
+    check(rc == 0 and "removed 2 temporary files beside out.npy" in err, f"exit {rc}: {err}")
+    left = sorted(f for f in os.listdir(".") if ".tmp." in f)
+    check(left == ["other.npy.tmp.Ab3dE9", "out.npy.tmp.Live00", "out.npy.tmp.Qq1111",
+                   "out.npy.tmp.toolong1"], f"left: {left}")
+    # A real run killed with SIGKILL leaves one; the next run removes it.
+    p = subprocess.Popen([BIN, "--rows", "1M", "--intensity", "5000", "--output", "k.npy"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(f.startswith("k.npy.tmp.") for f in os.listdir(".")):
+        time.sleep(0.05)
+    time.sleep(0.5)
+    p.kill()
+    p.wait()
+    stale = [f for f in os.listdir(".") if f.startswith("k.npy.tmp.")]
+    check(len(stale) == 1, f"the killed run left {stale}")
+    rc, _, err = run("--rows", 10, "--output", "k.npy")
+    check(rc == 0 and "removed 1 temporary file beside k.npy" in err, f"exit {rc}: {err}")
+    check(not any(f.startswith("k.npy.tmp.") for f in os.listdir(".")), os.listdir("."))
+
+
+@case
+def fifo_or_device_input_refused_at_once():
+    os.mkfifo("fifo.npy")
+    for name in ("fifo.npy", "/dev/zero"):
+        t0 = time.monotonic()
+        rc, out, err = run("--input", name, timeout=60)
+        check(rc == 1 and "not a regular file" in err, f"{name}: exit {rc}: {err}")
+        check(time.monotonic() - t0 < 30, f"{name}: took {time.monotonic() - t0:.0f} s")
+        check(len(err.strip().splitlines()) == 1, f"{name}: {err!r}")
+
+
+INF = float("inf")
+
+
+@case(mpi=True)
+def infinite_results_verify_and_sum_as_ieee():
+    for descr, dtype in (("<f8", "f64"), ("<f4", "f32")):
+        cases = {"inf": [(INF, 2, 2), (2, 2, 2)],              # log(inf) = inf
+                 "-inf": [(INF, 0.5, 2), (2, 2, 2)],           # inf * negative
+                 "nan": [(INF, 2, 2), (INF, 0.5, 2)],          # inf + -inf
+                 "nan ": [(INF, 1, 2), (3, 3, 3)]}             # inf * log(1) = inf * 0
+        for want, rows in cases.items():
+            npy_rows("in.npy", rows, descr)
+            report, err = run_json("--input", "in.npy", "--dtype", dtype, "--verify")
+            check(report["checksum"] == want.strip(), f"{dtype} {rows}: checksum {report['checksum']!r}")
+            check(report["max_rel_error"] == 0 or report["max_rel_error"] < 1e-5,
+                  f"{dtype} {rows}: max_rel_error {report['max_rel_error']!r}")
+            rc, out, err = run("--input", "in.npy", "--dtype", dtype, "--verify", "-q")
+            check(rc == 0 and out.strip() == want.strip(), f"{dtype} {rows}: exit {rc}, {out!r}: {err}")
+            rc, out, _ = run("--input", "in.npy", "--dtype", dtype, "--verify")
+            check(rc == 0 and re.search(r"^checksum +%s$" % re.escape(want.strip()), out, re.M), out)
+    # A NaN where a number is right still fails.
+    rc, _, err = run("--rows", 10, "--data", "random", "--verify", binary=faulty(),
+                     env={"LP_FAULT_DROP_TILE": "0"})
+    check(rc == 5, f"a lost tile: exit {rc}: {err}")
+
+
+@case(mpi=True)
+def stream_cuts_tiles_to_fit_the_window():
+    base, _ = run_json("--rows", 1000, "--warmup", 0)
+    report, err = run_json("--rows", "8M", "--tiles", 1, "--stream", "--window", "4M",
+                           "--warmup", 0)
+    check("two tiles must fit in the window" in err, err)
+    # 4 MB holds two tiles of 16384 rows (32 bytes each): 489 tiles.
+    check(report["tiles"] >= 8000000 * 32 * 2 // 4000000, f"{report['tiles']} tiles")
+    extra = report["peak_rss_bytes"] - base["peak_rss_bytes"]
+    check(extra < 64 << 20, f"peak RSS {extra / 2**20:.0f} MiB above a 1000-row run's, "
+          "for a 4 MB window (the rows: 244 MiB)")
+    check(report["checksum"] == base["checksum"] or report["rows"] == 8000000, report)
+
+
+@case
+def tile_count_bounded_by_memory():
+    t0 = time.monotonic()
+    rc, out, err = run("--rows", 200000, "--tiles", 200000, limit_as=1536 << 20, timeout=120)
+    check(rc == 2 and "at most" in err and "tiles fit" in err, f"exit {rc}: {err}")
+    check(out == "" and len(err.strip().splitlines()) == 1, f"{out!r} {err!r}")
+    check(time.monotonic() - t0 < 60, "refused only after a long while")
+
+
+def run_on_tty_timed(*args, on_stderr, env=None):
+    """run_on_tty with env, and the time each marker first showed."""
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        return run_on_tty(*args, on_stderr=on_stderr)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+
+
+@case
+def second_sigint_stops_at_once():
+    # PoCL's OpenCL kernel cannot be stopped midway: a tile of several
+    # seconds that only the second Ctrl-C cuts short.
+    need_opencl()
+    write_npy("out.npy", [1.0, 2.0], (2,))
+    before = open("out.npy", "rb").read()
+    sent = []
+
+    def on_stderr(p, text):
+        if not sent and "[run " in text:
+            sent.append(time.monotonic())
+            p.send_signal(signal.SIGINT)
+        elif len(sent) == 1 and "stopping after the tiles in flight" in text:
+            sent.append(time.monotonic())
+            p.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    rc, out, err = run_on_tty_timed("--backend", "opencl", "--rows", 65536, "--tiles", 2,
+                                    "--intensity", 6000, "--warmup", 0, "--output", "out.npy",
+                                    on_stderr=on_stderr, env=OPENCL)
+    check(len(sent) == 2, f"signals sent: {len(sent)}: {err!r}")
+    tile = sent[0] - t0   # the first tile's time, about the second's
+    check(sent[1] - sent[0] < 2, f"said it was stopping {sent[1] - sent[0]:.1f} s later")
+    check(rc == 130 and "stopped at once" in err, f"exit {rc}: {err!r}")
+    check(time.monotonic() - sent[1] < tile / 2, f"{time.monotonic() - sent[1]:.1f} s after the "
+          f"second Ctrl-C, for tiles of {tile:.1f} s: it waited for the tile")
+    check(open("out.npy", "rb").read() == before, "the old output was changed")
+    check([f for f in os.listdir(".") if ".tmp." in f] == [], os.listdir("."))
+
+
+@case
+def one_sigint_stops_inside_long_tiles():
+    # Four tiles on two CPU workers: the first two end (the progress line),
+    # the signal comes while the last two run; their kernels stop between
+    # pieces instead of finishing.
+    sent, on_stderr = interrupt_when("[run ")
+    t0 = time.monotonic()
+    rc, out, err = run_on_tty_timed("--rows", 262144, "--tiles", 4, "--intensity", 50000,
+                                    "--warmup", 0, "--sched", "eager", "--output", "out.npy",
+                                    on_stderr=on_stderr, env={"STARPU_NCPU": "2"})
+    check(sent and rc == 130, f"exit {rc}: {err!r}")
+    tile = sent[0] - t0
+    check(time.monotonic() - sent[0] < tile / 2, f"took {time.monotonic() - sent[0]:.1f} s to "
+          f"stop, for tiles of {tile:.1f} s")
+    check("stopping after the tiles in flight" in err and "stopped by signal 2" in err, err)
+    no_output_left("out.npy")
+
+
+@case
+def progress_within_a_run():
+    rc, _, err = run("--rows", "1M", "--tiles", 8, "--intensity", 3000, "--warmup", 0,
+                     "--progress", "--sched", "eager")
+    check(rc == 0, err)
+    lines = re.findall(r"\[run 1/1\] (\d+) of 1000000 rows \((\d+)%\), [\d.e+]+ Mrows/s, "
+                       r"about \d+ s left in this run", err)
+    check(lines, f"no progress within the run: {err!r}")
+    check(all(0 < int(d) < 1000000 for d, _ in lines), lines)
+
+
+@case
+def invalid_starpu_variables_refused():
+    for var, value in (("STARPU_NCPU", "abc"), ("STARPU_NCUDA", "-1"), ("STARPU_SCHED_BETA", "x"),
+                       ("STARPU_LIMIT_CPU_MEM", "12MB"), ("STARPU_CALIBRATE", "99999999999")):
+        rc, out, err = run("--rows", 10, env={var: value})
+        check(rc == 2 and var in err and out == "", f"{var}={value}: exit {rc}: {err}")
+        check(len(err.strip().splitlines()) == 1, f"{var}={value}: {err!r}")
+    rc, out, err = run("--rows", 10, "-q", env={"STARPU_NCPU": "1", "STARPU_SCHED_BETA": "2.5"})
+    check(rc == 0, f"valid values refused: {err}")
+
+
+@case
+def mpirun_without_mpi_refused():
+    env = dict(os.environ, **MPI_ENV)
+    p = subprocess.run([mpi_launcher(), "-np", "2", BIN, "--rows", "10"], capture_output=True,
+                       text=True, env=env, timeout=120)
+    check(p.returncode != 0 and "without --mpi" in p.stderr, f"exit {p.returncode}: {p.stderr}")
+    check(p.stderr.count("without --mpi") == 1, f"said more than once: {p.stderr}")
+    check("checksum" not in p.stdout, p.stdout)
+    p = subprocess.run([mpi_launcher(), "-np", "1", BIN, "--rows", "10", "-q"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    check(p.returncode == 0, f"one process under mpirun: exit {p.returncode}: {p.stderr}")
+
+
+@case(mpi=True)
+def file_jobs_read_and_write_once():
+    rows = 100000
+    write_npy("in.npy", [1.0 + (i % 97) for i in range(3 * rows)], (rows, 3))
+    for streamed in ((), ("--stream",)):
+        report, err = run_json("--input", "in.npy", "--output", "o.npy", *streamed)
+        check(report["io"]["read_bytes"] == 24 * rows, f"{streamed}: read {report['io']}")
+        check(report["io"]["write_bytes"] == 8 * rows, f"{streamed}: wrote {report['io']}")
+        check(report["warmup"] == (0 if streamed else 1), f"{streamed}: warmup {report['warmup']}")
+    rc, out, _ = run("--input", "in.npy", "--output", "o.npy", "--stream")
+    check("a streamed file job reads and writes its files once" in out, out)
+    report, _ = run_json("--input", "in.npy", "--stream", "--warmup", 2)
+    check(report["warmup"] == 2, "--warmup given is kept")
+
 
 
 def main():
