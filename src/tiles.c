@@ -201,7 +201,8 @@ static void load_tile(lp_tiles *ts, size_t t, const void *ctx)
             return;
         }
     }
-    memset(c[3], 0, count * lp_dtype_size(ts->dtype));
+    if (!lp_stop_requested())
+        memset(c[3], 0, count * lp_dtype_size(ts->dtype));
 }
 
 int lp_tiles_load(lp_tiles *ts, char *err, size_t errlen)
