@@ -309,6 +309,10 @@ MUTATIONS = {
         "src/main.c", "if (stream && (j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {",
         "if (0) {", ["cli.file_jobs_read_and_write_once"],
         "a streamed file job reads and writes its files twice"),
+    "quiet_hides_mixed_cpu_code": (
+        "src/main.c", "if (root(j) && j->c.quiet && mixed_cpu_code(&j->runs[0]))", "if (0)",
+        ["cli.quiet_says_when_a_worker_mixed_cpu_codes"],
+        "--quiet hides that a worker's rows came from two CPU codes"),
     "python_masked_mask_ignored": (
         "python/lp_starpu/_columns.py", "        _refuse_masked(name, given)\n", "",
         ["python.errors"], "a masked array's mask silently ignored"),

@@ -580,6 +580,27 @@ def model_notices_once_per_run_never_quiet_or_eager():
           f"--quiet: exit {rc}, stderr {err!r}")
 
 
+@case
+def quiet_says_when_a_worker_mixed_cpu_codes():
+    # Uncalibrated, dmda tries the implementations on some tiles: a worker
+    # then ran two, whose last bits may differ.  --quiet says so, once, and
+    # only then.
+    mixed_seen = 0
+    for attempt in range(12):
+        home = {"STARPU_HOME": os.path.join(os.getcwd(), f"h{attempt}"), "STARPU_NCPU": "1"}
+        rc, out, err = run("--rows", 400000, "--tiles", 40, "--warmup", 0, "-q", "--json",
+                           "r.json", env=home)
+        check(rc == 0 and len(out.splitlines()) == 1, f"exit {rc}: {out!r} {err!r}")
+        mixed = any("," in w["impl"] for w in json.load(open("r.json"))["workers"])
+        notes = err.count("ran several implementations")
+        check(notes == (1 if mixed else 0) and len(err.splitlines()) == notes,
+              f"mixed {mixed}, stderr {err!r}")
+        mixed_seen += mixed
+        if mixed_seen:
+            return
+    raise Skip("dmda ran one implementation per worker in 12 uncalibrated runs")
+
+
 @case(mpi=True)
 def tool_defaults_for_starpu_and_user_values_kept():
     # No STARPU_HOME nor STARPU_PERF_MODEL_DIR: models go under the cache.
