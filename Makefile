@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 STAMP := .deps/starpu/.lp-starpu-bootstrap
 
-.PHONY: all run test bootstrap build install clean test-sanitize fuzz-smoke
+.PHONY: all run test bootstrap build install clean test-sanitize fuzz-smoke sim
 
 all: build
 
@@ -26,6 +26,12 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# lp-starpu-sim: the bootstrap also builds StarPU with SimGrid (.deps/starpu-sim)
+# where libsimgrid-dev is installed (it installs it); then this is make build.
+sim: build
+	@test -x $(BUILD)/lp-starpu-sim || { echo "lp-starpu-sim was not built: is libsimgrid-dev installed? (scripts/bootstrap.sh)"; exit 1; }
+	@echo "$(BUILD)/lp-starpu-sim --machine NAME (perfmodels/machines: $$(ls perfmodels/machines | tr '\n' ' '))"
 
 # bin/lp-starpu, the library, its header, pkg-config file and man page, and
 # the bootstrap's StarPU beside them; the prefix may be moved afterwards.

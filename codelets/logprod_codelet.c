@@ -49,7 +49,7 @@ struct starpu_codelet lp_logprod_cl = {
                   lp_logprod_cpu_avx512, lp_logprod_cpu_avx512_lplog,
 #endif
     },
-#ifdef LP_HAVE_CUDA
+#if defined(LP_HAVE_CUDA) || defined(LP_SIMULATED)   /* simulated: logprod_sim.c */
     .cuda_funcs = {lp_logprod_cuda},
     .cuda_flags = {STARPU_CUDA_ASYNC},
 #endif

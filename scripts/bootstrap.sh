@@ -11,6 +11,9 @@
 #   LP_CUDA=0|1   force CUDA off/on (default: on when nvcc is found)
 #   LP_FXT=0      StarPU without FxT (no transfers in --trace; for measuring
 #                 what FxT costs, see bench/trace_cost.sh)
+#   LP_SIM=0      no simulated StarPU: by default the same source is also
+#                 built with SimGrid into <deps>/starpu-sim, for
+#                 lp-starpu-sim (captured machines replayed, docs/simulation.md)
 set -euo pipefail
 
 BOOTSTRAP_VERSION=7
@@ -28,7 +31,8 @@ packages=(build-essential cmake pkg-config dpkg-dev file
           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
           libfxt-dev                                   # --trace: StarPU's FxT traces
           python3 python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel   # python/, its tests
-          valgrind clang libclang-rt-14-dev)   # make test's valgrind test; make fuzz-smoke
+          valgrind clang libclang-rt-14-dev    # make test's valgrind test; make fuzz-smoke
+          libsimgrid-dev)                      # StarPU's simulation: lp-starpu-sim
 
 find_nvcc() {
     if [ "${LP_CUDA:-}" = 0 ]; then return 1; fi
@@ -140,6 +144,45 @@ build_starpu() {
     say "StarPU installed in $prefix"
 }
 
+# The same patched source with SimGrid: StarPU's real schedulers and
+# runtime, each task taking the time its history model says and each copy
+# the time the bus model says, on the platform a capture describes.  No
+# CUDA or OpenCL toolkit is needed: simulated devices run no kernel.  MPI
+# and FxT stay out (one simulated process; the simulation is the trace).
+build_starpu_sim() {
+    local sim=$deps/starpu-sim want
+    want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION simgrid patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
+    if [ -f "$sim/.lp-starpu-bootstrap" ] && [ "$(cat "$sim/.lp-starpu-bootstrap")" = "$want" ]; then
+        say "simulated StarPU already built in $sim"
+        return
+    fi
+    if ! pkg-config --exists simgrid 2>/dev/null && [ ! -f /usr/include/simgrid/s4u.hpp ]; then
+        say "no SimGrid (libsimgrid-dev): lp-starpu-sim is not built, its tests skip"
+        return
+    fi
+    local src patch build=$deps/build-starpu-sim
+    src=$(fresh_source)
+    for patch in "$here"/scripts/patches/starpu-"$STARPU_VERSION"-*.patch; do
+        patch -d "$src" -p1 --forward --quiet < "$patch"
+    done
+    rm -rf "$build" "$sim"
+    mkdir -p "$build"
+    say "configuring simulated StarPU (SimGrid, maxcpus 64, 8 implementations per codelet)"
+    (cd "$build" && "$src/configure" --prefix="$sim" --enable-simgrid \
+        --disable-mpi --disable-opencl --without-fxt \
+        --enable-maxcpus=64 --enable-maximplementations=8 --disable-static \
+        --disable-build-doc --disable-build-examples --disable-build-tests \
+        --disable-fortran --disable-socl --disable-starpufft \
+        --disable-mlr --disable-openmp > configure.log 2>&1) \
+        || { tail -n 40 "$build/configure.log"; exit 1; }
+    say "building simulated StarPU (make -j$(nproc)); log in $build/make.log"
+    (cd "$build" && make -j"$(nproc)" > make.log 2>&1 && make install > install.log 2>&1) \
+        || { tail -n 40 "$build/make.log"; exit 1; }
+    echo "$want" > "$sim/.lp-starpu-bootstrap"
+    say "simulated StarPU installed in $sim"
+}
+
 install_packages
 build_starpu
+[ "${LP_SIM:-1}" = 0 ] || build_starpu_sim
 say "done"

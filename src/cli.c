@@ -50,7 +50,7 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
     "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
-    "--cpu-impl", "--dtype", NULL,
+    "--cpu-impl", "--dtype", "--machine", NULL,
 };
 
 static int takes_value(const char *name)
@@ -155,6 +155,8 @@ static int set_value(lp_cli *c, const char *name, const char *v,
         c->trace = v;
     } else if (strcmp(name, "--json") == 0) {
         c->json = v;
+    } else if (strcmp(name, "--machine") == 0) {
+        c->machine = v;
     } else {   /* a name in with_value[] that no branch above handles */
         return fail(err, len, "%s: option not handled (a bug in lp-starpu)", name);
     }
@@ -284,6 +286,10 @@ void lp_cli_usage(FILE *f)
 "                      based policies pick per worker by measured speed;\n"
 "                      other policies run the one a short measurement found\n"
 "                      fastest on this machine (kept beside the models)\n"
+"  --machine NAME|DIR  lp-starpu-sim only: replay a captured machine (a name\n"
+"                      in perfmodels/machines, or a capture's directory) in\n"
+"                      StarPU's SimGrid simulation: its workers, buses and\n"
+"                      models; times are simulated, nothing is computed\n"
 "  --compare           the scheduled run and each available single backend,\n"
 "                      in one process, side by side\n"
 "  --calibrate         run each kind of worker alone until the performance\n"

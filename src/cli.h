@@ -23,6 +23,7 @@ typedef struct lp_cli {
     uint64_t seed;
     int seed_set;
     const char *input, *output, *json, *trace;
+    const char *machine;       /* --machine NAME|DIR (lp-starpu-sim) */
     int calibrate;             /* --calibrate */
     int mpi;                   /* --mpi: one rank per process of mpirun */
     int cyclic;                /* --distribution cyclic (default block) */

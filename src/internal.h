@@ -32,6 +32,15 @@ void lp_task_bucket(struct starpu_task *task, uint32_t where);
  * raised so that no tile holds more than lp_tile_rows_limit rows;
  * nworkers is every rank's. */
 size_t lp_default_tiles_for(size_t rows, unsigned nworkers);
+
+/* StarPU built with SimGrid (lp-starpu-sim): no kernel runs and no row is
+ * held; the rows' pointers stay NULL (StarPU never touches them there),
+ * tasks take their models' times, and there is no result to check. */
+int lp_simulated(void);
+
+/* The footprint of the compute task of a tile of `rows` rows of dtype at
+ * this intensity, as the performance model indexes it (StarPU started). */
+uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
 size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers);
 uint32_t lp_where_mask(lp_backend b);
 double lp_median(const double *v, int n);

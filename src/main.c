@@ -18,6 +18,10 @@
 #include "tiles.h"
 #include "tool.h"
 #include "trace_fxt.h"
+#include "machine.h"
+#ifdef LP_SIMULATED
+#include <starpu_simgrid_wrap.h>   /* StarPU's main runs ours inside SimGrid */
+#endif
 
 typedef struct job {
     lp_cli c;
@@ -35,6 +39,8 @@ typedef struct job {
     lp_report_context ctx;
     char data_desc[700];
     char fxt_dir[4096];            /* --trace: this process's FxT trace */
+    lp_machine machine;            /* lp-starpu-sim: the machine replayed */
+    char machine_desc[800];
     lp_progress progress;
 } job;
 
@@ -336,6 +342,33 @@ static int start(job *j)
     return LP_OK;
 }
 
+/* lp-starpu-sim: every tile size of the run has a model in the capture,
+ * or StarPU's simulation would stop on an assertion.  LP_OK or
+ * LP_ERR_USAGE, said. */
+static int models_captured(job *j)
+{
+    if (!j->c.machine || j->ts.tiles == 0)
+        return LP_OK;
+    size_t sizes[2], first, count;
+    lp_tiles_range(&j->ts, 0, &first, &sizes[0]);
+    lp_tiles_range(&j->ts, j->ts.tiles - 1, &first, &sizes[1]);
+    for (int k = 0; k < 2; k++) {
+        char have[400];
+        count = sizes[k];
+        uint32_t fp = lp_tile_footprint(count, j->c.dtype, j->c.opt.intensity);
+        if (!lp_machine_has_model(&j->machine, fp, lp_dtype_size(j->c.dtype), have,
+                                  sizeof have)) {
+            lp_say(j->comm, "machine %s has no model for tiles of %zu %s rows at intensity %u "
+                   "(it has tiles of %s rows): --calibrate with these tiles on the real "
+                   "machine, then capture it again", j->machine.name, count,
+                   lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
+                   have[0] ? have : "no");
+            return LP_ERR_USAGE;
+        }
+    }
+    return LP_OK;
+}
+
 /* The tiles over every rank's workers, --output open, and this rank's
  * rows (or its window). */
 static int prepare(job *j)
@@ -362,7 +395,7 @@ static int prepare(job *j)
             j->comm->size, tiles, tiles, j->comm->size - 1);
     if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) != LP_OK)
         status = LP_ERR_RUNTIME;
-    if ((status = lp_comm_agree(j->comm, status)) != LP_OK)
+    if ((status = lp_comm_agree(j->comm, status)) != LP_OK || (status = models_captured(j)))
         return status;
     size_t window = 0;
     if ((status = choose_residence(j, &window)) != LP_OK)
@@ -465,11 +498,40 @@ static int write_trace(job *j)
     return lp_comm_agree(j->comm, status);
 }
 
+#ifndef LP_MACHINES_DIR
+#define LP_MACHINES_DIR "perfmodels/machines"
+#endif
+
+/* lp-starpu-sim's runner replays the machine its launcher prepared
+ * (sim_launcher.c); the real tool refuses --machine.  LP_OK, or
+ * LP_ERR_USAGE with one line in err. */
+static int simulation_options(job *j, char *err, size_t len)
+{
+#ifdef LP_SIMULATED
+    if (lp_machine_options_check(&j->c, err, len) != 0 ||
+        lp_machine_attach(&j->machine, j->c.machine, LP_MACHINES_DIR, err, len) != 0)
+        return LP_ERR_USAGE;
+    snprintf(j->machine_desc, sizeof j->machine_desc, "%s (captured %s: %s)", j->machine.name,
+             j->machine.captured, j->machine.description);
+    j->ctx.machine = j->machine_desc;
+    if (j->machine.cpu_impl[0] && !j->c.opt.cpu_impl)   /* the one its CPU model has */
+        j->c.opt.cpu_impl = j->machine.cpu_impl;
+#else
+    if (j->c.machine) {
+        snprintf(err, len, "--machine: only lp-starpu-sim replays a captured machine (built "
+                 "beside lp-starpu where SimGrid is installed; docs/simulation.md)");
+        return LP_ERR_USAGE;
+    }
+#endif
+    return LP_OK;
+}
+
 int main(int argc, char **argv)
 {
     static job j;
-    char err[512];
+    char err[600];
     const char *launcher = NULL;
+    int status;
     if (lp_cli_parse(argc, argv, &j.c, err, sizeof err) != 0) {
         fprintf(stderr, "lp-starpu: %s\n", err);
         return LP_ERR_USAGE;
@@ -487,6 +549,10 @@ int main(int argc, char **argv)
         lp_sched_list(stdout);
         return LP_OK;
     }
+    if ((status = simulation_options(&j, err, sizeof err)) != LP_OK) {
+        fprintf(stderr, "lp-starpu: %s\n", err);
+        return status;
+    }
     if (lp_check_environment(err, sizeof err) != LP_OK) {
         fprintf(stderr, "lp-starpu: %s\n", err);
         return LP_ERR_USAGE;
@@ -499,7 +565,7 @@ int main(int argc, char **argv)
                     "process\n", launched, launcher);
         return LP_ERR_USAGE;
     }
-    int status = lp_comm_open(j.c.mpi, j.c.cyclic, &j.comm);
+    status = lp_comm_open(j.c.mpi, j.c.cyclic, &j.comm);
     if (status != LP_OK)
         return status;
     if ((status = start(&j)) != LP_OK) {
@@ -546,5 +612,6 @@ int main(int argc, char **argv)
         lp_report_free(&j.runs[i]);
     free(j.ranks);
     j.comm->ops->finish(j.comm);
+    lp_machine_close(&j.machine);
     return status;
 }

@@ -51,14 +51,17 @@ static void json_io(FILE *f, const lp_rank_io *io)
     json_number(f, io->write_seconds);
 }
 
-static void json_run(FILE *f, const lp_report *r, const char *indent)
+static void json_run(FILE *f, const lp_report *r, const char *indent, int simulated)
 {
     fprintf(f, "%s\"rows\": %zu,\n%s\"tiles\": %zu,\n%s\"sched\": ", indent, r->rows, indent,
             r->tiles, indent);
     json_string(f, r->sched);
     fprintf(f, ",\n%s\"backend\": \"%s\",\n%s\"checksum\": ", indent,
             lp_backend_name(r->backend), indent);
-    json_result(f, r->checksum);
+    if (simulated)
+        fputs("null", f);   /* nothing was computed */
+    else
+        json_result(f, r->checksum);
     if (r->verified) {
         fprintf(f, ",\n%s\"max_rel_error\": ", indent);
         json_result(f, r->max_rel_error);
@@ -158,7 +161,13 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
                    const lp_report *runs, int nruns)
 {
     fputs("{\n", f);
-    fprintf(f, "  \"version\": \"%s\",\n  \"data\": ", LP_VERSION);
+    fprintf(f, "  \"version\": \"%s\",\n  \"simulated\": %s,\n  \"machine\": ", LP_VERSION,
+            ctx->machine ? "true" : "false");
+    if (ctx->machine)
+        json_string(f, ctx->machine);
+    else
+        fputs("null", f);
+    fputs(",\n  \"data\": ", f);
     json_string(f, ctx->data_desc);
     fputs(",\n  \"sched_source\": ", f);
     json_string(f, ctx->sched_source);
@@ -180,7 +189,7 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
         json_result(f, ctx->max_rel_error);
         fputs(",\n", f);
     }
-    json_run(f, &runs[0], "  ");
+    json_run(f, &runs[0], "  ", ctx->machine != NULL);
     fputs(",\n", f);
     json_env(f);
     if (ctx->nranks > 0 && ctx->ranks)
@@ -189,7 +198,7 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
         fputs(",\n  \"runs\": [", f);
         for (int i = 0; i < nruns; i++) {
             fprintf(f, "%s\n    {\n", i ? "," : "");
-            json_run(f, &runs[i], "      ");
+            json_run(f, &runs[i], "      ", ctx->machine != NULL);
             fputs("\n    }", f);
         }
         fputs("\n  ]", f);

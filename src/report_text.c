@@ -166,6 +166,10 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
 {
     const lp_report *r = &runs[0];
     fprintf(f, "lp-starpu %s: out[i] = log(x[i]) * log(y[i]) * log(z[i])\n", LP_VERSION);
+    if (ctx->machine)
+        fprintf(f, "SIMULATED   on machine %s\n            StarPU + SimGrid: each task takes "
+                "its history model's time, each copy the bus model's; nothing is computed\n",
+                ctx->machine);
     fprintf(f, "rows        %zu (%s)\n", r->rows, ctx->data_desc);
     if (r->tiles)
         fprintf(f, "tiles       %zu of %zu-%zu rows%s\n", r->tiles, r->rows / r->tiles,
@@ -208,7 +212,10 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                 "too few to leave the caches; --calibrate --rows %zu measures it here\n",
                 floor_rows, r->rows);
     char sum[32];
-    fprintf(f, "checksum    %s\n", lp_format_number(r->checksum, sum, sizeof sum));
+    if (ctx->machine)
+        fprintf(f, "checksum    none: a simulated run computes nothing\n");
+    else
+        fprintf(f, "checksum    %s\n", lp_format_number(r->checksum, sum, sizeof sum));
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
                 ctx->max_rel_error, ctx->worst_row, lp_verify_tolerance(r->dtype));

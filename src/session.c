@@ -106,6 +106,15 @@ int lp_start(const lp_options *opt)
     return LP_OK;
 }
 
+int lp_simulated(void)
+{
+#ifdef STARPU_SIMGRID
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 void lp_stop(void)
 {
     lp_logprod_opencl_unload();

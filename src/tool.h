@@ -105,6 +105,7 @@ typedef struct lp_report_context {
     lp_rank_io io;             /* every rank's, added up */
     uint64_t peak_rss_bytes;   /* the largest rank's */
     const char *input_layout;  /* --input's, or NULL */
+    const char *machine;       /* lp-starpu-sim: the machine replayed, else NULL */
 } lp_report_context;
 
 void lp_report_text(FILE *f, const lp_report_context *ctx,

@@ -1,0 +1,53 @@
+/* A captured machine for lp-starpu-sim (--machine NAME|DIR): the files a
+ * real run's calibration wrote (bus bandwidth and latency, the platform
+ * StarPU derived from them, the codelet's history), and machine.conf,
+ * which says what the machine was.  StarPU + SimGrid replays them. */
+#ifndef LP_MACHINE_H
+#define LP_MACHINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lp_machine {
+    char name[256];         /* machine.conf's name */
+    char host[256];         /* the host name in the capture's file names */
+    char captured[256];     /* when, and from which run */
+    char description[256];
+    unsigned ncpu, ncuda;   /* the workers the real runs had */
+    char cpu_impl[256];     /* the CPU code its model has alone, if only one */
+    char dir[4096];         /* the capture */
+    char home[4096];        /* its copy: STARPU_HOME while this process runs */
+    int owner;              /* made the copy (lp_machine_open): removes it */
+} lp_machine;
+
+/* NAME (a directory of machines_dir) or DIR: reads machine.conf, copies
+ * the capture into a temporary directory (StarPU may write beside its
+ * models; the capture stays as committed) and points StarPU at it:
+ * STARPU_HOME, STARPU_HOSTNAME, and STARPU_NCPU, STARPU_NCUDA and
+ * STARPU_NOPENCL=0 unless the user set them.  0, or -1 with one line in
+ * err. */
+int lp_machine_open(lp_machine *m, const char *spec, const char *machines_dir, char *err,
+                    size_t errlen);
+
+/* In the process lp_machine_open prepared the environment for (StarPU
+ * with SimGrid reads it before main): the machine's description, and its
+ * copy from LP_SIM_HOME, which the opener removes.  0, or -1 with one line. */
+int lp_machine_attach(lp_machine *m, const char *spec, const char *machines_dir, char *err,
+                      size_t errlen);
+
+/* lp-starpu-sim's options: --machine given, and nothing that needs results
+ * or real hardware (--verify, --output, --calibrate, --trace, --stream,
+ * --mpi).  0, or -1 with one line in err. */
+struct lp_cli;
+int lp_machine_options_check(const struct lp_cli *c, char *err, size_t errlen);
+
+/* Whether the capture's history holds the footprint; if not, the tile
+ * sizes it has, in rows of elem-byte elements ("156250, 250000"), in
+ * have.  1 or 0. */
+int lp_machine_has_model(const lp_machine *m, uint32_t footprint, size_t elem, char *have,
+                         size_t len);
+
+/* Removes the copy. */
+void lp_machine_close(lp_machine *m);
+
+#endif
