@@ -86,6 +86,34 @@ run trace-lp-eft --sched lp-eft --repeat 3 --trace "$out/trace-lp-eft.svg"
 echo "== [$(elapsed)] hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
 python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
 
+echo "== [$(elapsed)] a capture of this machine for lp-starpu-sim (docs/simulation.md)"
+# The models calibrated above, the bus files and the platform StarPU wrote,
+# under the neutral host name "captured", and what the machine was: copy
+# $out/capture to perfmodels/machines/NAME to replay it anywhere.
+capture=$out/capture
+host=${STARPU_HOSTNAME:-$(hostname | cut -d. -f1)}
+rm -rf "$capture"
+mkdir -p "$capture/starpu-home/.starpu"
+cp -r "$STARPU_HOME/.starpu/sampling" "$capture/starpu-home/.starpu/"
+find "$capture/starpu-home" -type f -name "*.$host" | while read -r f; do mv "$f" "${f%.$host}.captured"; done
+for f in "$capture"/starpu-home/.starpu/sampling/bus/"$host".*; do
+    [ -e "$f" ] && mv "$f" "$(dirname "$f")/captured.${f##*/$host.}"
+done
+"$bin" --rows 1 --json - 2>/dev/null | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+n = {k: sum(1 for w in r['workers'] if w['kind'] == k) for k in ('cpu', 'cuda')}
+gpu = sys.argv[1] or 'no GPU'
+print('# Captured by bench/gpu_check.sh into', sys.argv[2])
+print('name = gpu-' + sys.argv[3])
+print('host = captured')
+print('captured = %s, %s' % (sys.argv[3], sys.argv[2]))
+print('description = %s CPU cores + %s' % (sys.argv[4], gpu))
+print('ncpu = %d' % n['cpu'])
+print('ncuda = %d' % n['cuda'])
+" "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n1)" \
+  "${out#"$PWD"/}" "$(date -u +%Y-%m-%d)" "$(nproc)" > "$capture/machine.conf" || status=1
+
 echo "== [$(elapsed)] the comparison with the Python approaches (bench/compare, main table)"
 # No network there: the Python packages come from a wheelhouse carried along
 # (bench/compare --download-wheels bench/wheelhouse --wheel-python 3.12, run

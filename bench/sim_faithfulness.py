@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""How well lp-starpu-sim predicts the committed real runs of its captures:
+each run simulated with the same policy, backend and tiles, beside the best
+and median the real machine measured, and the tiles per kind of worker.
+
+    bench/sim_faithfulness.py [BUILD]      (default build/) > table.md
+
+Also a sweep on each capture: policy x tile count, over the tile sizes its
+models hold (a simulated run per cell, seconds in all).
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "build")
+SIM = os.path.join(BUILD, "lp-starpu-sim")
+RESULTS = os.path.join(HERE, "bench", "results")
+
+
+def simulate(machine, *args):
+    p = subprocess.run([SIM, "--machine", machine, *map(str, args), "--json", "-"],
+                       capture_output=True, text=True, timeout=300)
+    if p.returncode != 0:
+        return None, p.stderr.strip().splitlines()[-1]
+    return json.loads(p.stdout), None
+
+
+def split(report):
+    kinds = {}
+    for w in report["workers"]:
+        kinds[w["kind"]] = kinds.get(w["kind"], 0) + w["tasks"]
+    return ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()) if v)
+
+
+def real_runs():
+    """(machine, what, tiles, args, best s, median s, real split)."""
+    glibc = os.path.join(RESULTS, "gpu-h200-2026-11-26")
+    for f in sorted(os.listdir(glibc)):
+        if f.endswith(".json") and (f.startswith("sched-") or f in ("cpu-only.json",
+                                                                     "cuda-only.json")):
+            r = json.load(open(os.path.join(glibc, f)))
+            args = (["--sched", f[6:-5]] if f.startswith("sched-")
+                    else ["--backend", f.split("-")[0]])
+            yield ("h200-glibc-log", f, r["tiles"], args, r["seconds"], r["median_seconds"],
+                   split(r))
+    perf = json.load(open(os.path.join(RESULTS, "gpu-h200-2026-11-26-lplog", "perf",
+                                       "perf.json")))["results"]
+    for r in perf:
+        name = r["name"]
+        if not name.startswith("lp-starpu") or "opencl" in name or "f32" in name \
+                or "--cpu-impl" in name or "every core" in name:
+            continue
+        if "cpu-only" in name:
+            args = ["--backend", "cpu"] + (["--sched", "eager"] if "eager" in name else [])
+        elif "cuda-only" in name:
+            args = ["--backend", "cuda"]
+        else:
+            args = ["--sched", name.split()[-1]]
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["tasks_per_kind"].items()) if v)
+        yield ("h200", name, r["tiles"], args, r["seconds"], r["median_seconds"], kinds)
+
+
+def main():
+    print("| capture | real run | tiles | simulated ms | measured best / median ms | "
+          "simulated / median | tiles per kind, simulated | measured |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
+    for machine, what, tiles, args, best, median, real_split in real_runs():
+        report, why = simulate(machine, "--tiles", tiles, *args)
+        if report is None:
+            print(f"| {machine} | {what} | {tiles} | - | {best * 1e3:.2f} / {median * 1e3:.2f} "
+                  f"| - | {why} | {real_split} |")
+            continue
+        s = report["seconds"]
+        print(f"| {machine} | {what} | {tiles} | {s * 1e3:.2f} | {best * 1e3:.2f} / "
+              f"{median * 1e3:.2f} | {s / median:.2f} | {split(report)} | {real_split} |")
+    for machine in ("h200", "h200-glibc-log"):
+        scheds = ("dmda", "dmdas", "heteroprio", "lp-eft", "eager", "lws")
+        print(f"\nSweep on {machine} (simulated ms, 10M rows; - : no model for that tile size)\n")
+        print("| tiles | " + " | ".join(scheds) + " |")
+        print("| ---: |" + " ---: |" * len(scheds))
+        for tiles in (10, 20, 39, 40, 64, 77, 153):
+            cells = []
+            for sched in scheds:
+                report, _ = simulate(machine, "--tiles", tiles, "--sched", sched)
+                cells.append(f"{report['seconds'] * 1e3:.2f}" if report else "-")
+            print(f"| {tiles} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
