@@ -313,6 +313,14 @@ MUTATIONS = {
         "src/main.c", "if (root(j) && j->c.quiet && mixed_cpu_code(&j->runs[0]))", "if (0)",
         ["cli.quiet_says_when_a_worker_mixed_cpu_codes"],
         "--quiet hides that a worker's rows came from two CPU codes"),
+    "simulated_checksum_reported": (
+        "src/report_text.c", "    if (ctx->machine)\n        fprintf(f, \"checksum    none",
+        "    if (0)\n        fprintf(f, \"checksum    none",
+        ["sim.report_says_simulated_and_no_checksum"],
+        "a simulated run prints a checksum of rows it never computed"),
+    "simulated_run_reads_its_input": (
+        "src/main.c", "if (j->c.input && !lp_simulated()) {", "if (j->c.input) {",
+        ["sim.input_gives_the_rows_from_its_header"], "a simulated run says it read its input"),
     "python_masked_mask_ignored": (
         "python/lp_starpu/_columns.py", "        _refuse_masked(name, given)\n", "",
         ["python.errors"], "a masked array's mask silently ignored"),
