@@ -367,7 +367,9 @@ def main():
     build = os.path.join(tree, "build")
     bad = 0
     try:
-        p = sh(["cmake", "-S", tree, "-B", build, f"-DLP_STARPU_PREFIX={prefix}"], cwd=tree)
+        sim = os.path.join(repo, ".deps", "starpu-sim")   # lp-starpu-sim, where built
+        p = sh(["cmake", "-S", tree, "-B", build, f"-DLP_STARPU_PREFIX={prefix}",
+                f"-DLP_STARPU_SIM_PREFIX={sim}"], cwd=tree)
         if p.returncode != 0:
             print(p.stdout[-3000:], p.stderr[-3000:])
             return 1
