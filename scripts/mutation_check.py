@@ -306,9 +306,9 @@ MUTATIONS = {
         "src/main.c", "if (!j.c.mpi && launched > 1) {", "if (0) {",
         ["cli.mpirun_without_mpi_refused"], "mpirun -np 2 without --mpi: two whole jobs, two reports"),
     "streamed_file_job_warms_up": (
-        "src/main.c", "if (stream && (j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {",
+        "src/main.c", "if ((j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {",
         "if (0) {", ["cli.file_jobs_read_and_write_once"],
-        "a streamed file job reads and writes its files twice"),
+        "a file job runs twice (streamed: reads and writes its files twice)"),
     "quiet_hides_mixed_cpu_code": (
         "src/main.c", "if (root(j) && j->c.quiet && mixed_cpu_code(&j->runs[0]))", "if (0)",
         ["cli.quiet_says_when_a_worker_mixed_cpu_codes"],

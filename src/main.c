@@ -137,8 +137,10 @@ static int choose_residence(job *j, size_t *window)
             lp_format_bytes((double)*window, win_s, sizeof win_s));
     }
     j->ctx.streamed = (int)stream;
-    if (stream && (j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {
-        j->c.opt.warmup = 0;   /* a warm-up would be a second pass over the files */
+    /* A file job is run for its results: once.  (Streamed, a warm-up would
+     * also read and write the files a second time.) */
+    if ((j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {
+        j->c.opt.warmup = 0;
         j->ctx.warmup_skipped = 1;
     }
     j->ctx.window_bytes = stream ? *window : 0;

@@ -189,8 +189,8 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s%s)\n",
             r->seconds * 1e3, r->repeat, r->median_seconds * 1e3, r->warmup,
             r->warmup == 1 ? "" : "s",
-            ctx->warmup_skipped ? ": a streamed file job reads and writes its files once; "
-                                  "--warmup 1 times it warm" : "");
+            ctx->warmup_skipped ? ": a file job runs once, reading and writing its files "
+                                  "once; --warmup 1 times it warm" : "");
     if (r->intensity > 1)
         fprintf(f, "intensity   %u: out = sum over k < %u of log(x+k) log(y+k) log(z+k)\n",
                 r->intensity, r->intensity);

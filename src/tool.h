@@ -100,7 +100,7 @@ typedef struct lp_report_context {
     const char *distribution;
     const char *env_defaults;  /* STARPU_* names lp-starpu set, or NULL */
     int streamed;              /* through a window of window_bytes per rank */
-    int warmup_skipped;        /* a streamed file job: no warm-up by default */
+    int warmup_skipped;        /* a file job: no warm-up by default */
     size_t window_bytes;
     lp_rank_io io;             /* every rank's, added up */
     uint64_t peak_rss_bytes;   /* the largest rank's */
