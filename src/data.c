@@ -1,7 +1,10 @@
 /* The rows: allocation in StarPU memory, the two generated data sets and
  * the tile layout. */
+#define _DEFAULT_SOURCE   /* madvise */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <starpu.h>
 
 #include "internal.h"
@@ -12,11 +15,31 @@
  * history model, which learns from the first runs' tasks until it has ten
  * samples and then stops, would keep those slow times (measured: 1.5 ms
  * per CPU tile instead of 0.66). */
+/* Large columns in huge pages where the kernel gives them on request
+ * (transparent huge pages in "madvise" mode, Debian's default): a 2 MiB
+ * page is one fault where 512 small ones were (NumPy asks the same for its
+ * large arrays).  Measured on the 2-core Xeon VM, whole processes of 10M
+ * rows: read from a file 0.33 -> 0.27 s, made 0.30 -> 0.24 s.  Where the
+ * kernel says no, nothing changes. */
+static void ask_huge_pages(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t page = 4096;
+    uintptr_t first = ((uintptr_t)p + page - 1) & ~(page - 1),
+              end = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (bytes >= ((size_t)4 << 20) && end > first)
+        (void)madvise((void *)first, end - first, MADV_HUGEPAGE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
 int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
 {
     size_t bytes = count * lp_dtype_size(dtype);
     if (starpu_malloc(col, bytes) != 0)
         return -1;
+    ask_huge_pages(*col, bytes);
     if (!touch)
         return lp_stop_requested() ? (starpu_free(*col), *col = NULL, -1) : 0;
     /* In slices: touching gigabytes takes seconds, and a signal stops it. */
