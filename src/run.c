@@ -159,14 +159,9 @@ static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs
             return LP_ERR_INTERRUPTED;
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 4; c++)
             starpu_vector_data_register(&h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
                                         (uint32_t)count, lp_dtype_size(ts->dtype));
-            /* One task per handle and a wait for all of them before the
-             * unregister: nothing for StarPU to order, and its
-             * dependency tracking is most of an unregister's cost. */
-            starpu_data_set_sequential_consistency_flag(h[t][c], 0);
-        }
         *registered = t + 1;
         /* The output tile goes home as soon as its task ends (write-through),
          * overlapping the copies back with the work still running. */
