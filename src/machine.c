@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE   /* mkdtemp */
 #include "machine.h"
 #include "cli.h"
+#include "tool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -186,14 +187,10 @@ int lp_machine_open(lp_machine *m, const char *spec, const char *machines_dir, c
 {
     if (find(m, spec, machines_dir, err, errlen) != 0)
         return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(m->home, sizeof m->home, "%s/lp-starpu-sim.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     char src[4300], dst[4300];
     snprintf(src, sizeof src, "%s/starpu-home", m->dir);
-    if (!mkdtemp(m->home)) {
-        m->home[0] = '\0';
+    if (lp_temp_dir("lp-starpu-sim", m->home, sizeof m->home) != 0)
         return fail(err, errlen, "cannot make a temporary directory: %s", strerror(errno));
-    }
     m->owner = 1;
     if (copy_tree(src, m->home) != 0) {
         lp_machine_close(m);

@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where the captured machines are (perfmodels/machines of the source tree;
+ * CMake gives its absolute path). */
+#ifndef LP_MACHINES_DIR
+#define LP_MACHINES_DIR "perfmodels/machines"
+#endif
+
 typedef struct lp_machine {
     char name[256];         /* machine.conf's name */
     char host[256];         /* the host name in the capture's file names */

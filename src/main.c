@@ -500,9 +500,6 @@ static int write_trace(job *j)
     return lp_comm_agree(j->comm, status);
 }
 
-#ifndef LP_MACHINES_DIR
-#define LP_MACHINES_DIR "perfmodels/machines"
-#endif
 
 /* lp-starpu-sim's runner replays the machine its launcher prepared
  * (sim_launcher.c); the real tool refuses --machine.  LP_OK, or

@@ -19,9 +19,6 @@
 #include "cli.h"
 #include "machine.h"
 
-#ifndef LP_MACHINES_DIR
-#define LP_MACHINES_DIR "perfmodels/machines"
-#endif
 
 /* lp-starpu-sim-run in this program's directory. */
 static int runner_path(char *path, size_t len)

@@ -1,11 +1,25 @@
 /* What the tool asks of the operating system: directories, memory, and
  * sizes for people. */
+#define _DEFAULT_SOURCE   /* mkdtemp */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "tool.h"
+
+int lp_temp_dir(const char *name, char *dir, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    if ((size_t)snprintf(dir, len, "%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", name) >= len ||
+        !mkdtemp(dir)) {
+        if (len)
+            dir[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
 
 int lp_mkdirs(const char *path)
 {

@@ -11,6 +11,9 @@ struct lp_tiles;
 struct lp_comm;
 struct lp_cli;
 
+/* A new private directory $TMPDIR/NAME.XXXXXX (/tmp without TMPDIR) in
+ * dir; 0, or -1 with dir empty. */
+int lp_temp_dir(const char *name, char *dir, size_t len);
 /* mkdir -p; 0 on success. */
 int lp_mkdirs(const char *path);
 /* Host bytes needed for rows (4 float64 columns); 0 on overflow. */

@@ -22,9 +22,7 @@ static char node_names[MAX_NODES][32];
 
 int lp_fxt_prepare(char *dir, size_t len)
 {
-    const char *tmp = getenv("TMPDIR");
-    if (snprintf(dir, len, "%s/lp-starpu-fxt.XXXXXX", tmp && *tmp ? tmp : "/tmp") >= (int)len ||
-        !mkdtemp(dir))
+    if (lp_temp_dir("lp-starpu-fxt", dir, len) != 0)
         return -1;
     char prefix[4200];
     snprintf(prefix, sizeof prefix, "%s/", dir);
