@@ -174,13 +174,13 @@ typedef struct tile_failure {
     pthread_mutex_t lock;
     char *err;
     size_t errlen;
-    int failed;
+    atomic_int failed;   /* read by the other tiles' workers without the lock */
 } tile_failure;
 
 static void fail_once(tile_failure *f, const char *msg)
 {
     pthread_mutex_lock(&f->lock);
-    if (!f->failed++)
+    if (atomic_fetch_add(&f->failed, 1) == 0)
         snprintf(f->err, f->errlen, "%s", msg);
     pthread_mutex_unlock(&f->lock);
 }
@@ -190,18 +190,18 @@ static void fail_once(tile_failure *f, const char *msg)
  * run takes its page faults. */
 static void load_tile(lp_tiles *ts, size_t t, const void *ctx)
 {
-    tile_failure *ls = (tile_failure *)ctx;
+    tile_failure *f = (tile_failure *)ctx;
     const size_t slice = (size_t)1 << 20;
     size_t first, count;
     char msg[700];
     lp_tiles_range(ts, t, &first, &count);
     void **c = ts->col[t];
-    for (size_t k = 0; k < count && !lp_stop_requested() && !ls->failed; k += slice) {
+    for (size_t k = 0; k < count && !lp_stop_requested() && !f->failed; k += slice) {
         size_t n = count - k < slice ? count - k : slice;
         if (ts->io.read(ts->io.read_arg, first + k, n, ts->dtype, lp_at(c[0], ts->dtype, k),
                         lp_at(c[1], ts->dtype, k), lp_at(c[2], ts->dtype, k), msg,
                         sizeof msg) != 0) {
-            fail_once(ls, msg);
+            fail_once(f, msg);
             return;
         }
     }
@@ -211,9 +211,9 @@ static void load_tile(lp_tiles *ts, size_t t, const void *ctx)
 
 int lp_tiles_load(lp_tiles *ts, char *err, size_t errlen)
 {
-    tile_failure ls = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = errlen};
-    lp_tiles_each(ts, load_tile, &ls);
-    if (ls.failed)
+    tile_failure f = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = errlen};
+    lp_tiles_each(ts, load_tile, &f);
+    if (f.failed)
         return LP_ERR_RUNTIME;
     return lp_stop_requested() ? LP_ERR_INTERRUPTED : LP_OK;
 }
@@ -257,15 +257,15 @@ uint64_t lp_now_ns(void)
 /* A tile's out through ts->io.write. */
 static void write_tile(lp_tiles *ts, size_t t, const void *ctx)
 {
-    tile_failure *ls = (tile_failure *)ctx;
+    tile_failure *f = (tile_failure *)ctx;
     size_t first, count;
     char msg[600];
     lp_tiles_range(ts, t, &first, &count);
-    if (ls->failed)
+    if (f->failed)
         return;
     if (ts->io.write(ts->io.write_arg, first, count, ts->dtype, ts->col[t][3], msg,
                      sizeof msg) != 0) {
-        fail_once(ls, msg);
+        fail_once(f, msg);
         return;
     }
     atomic_fetch_add(&ts->write_bytes, count * lp_dtype_size(ts->dtype));
@@ -274,19 +274,19 @@ static void write_tile(lp_tiles *ts, size_t t, const void *ctx)
 int lp_tiles_write(lp_tiles *ts)
 {
     char err[600];
-    tile_failure ls = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = sizeof err};
+    tile_failure f = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = sizeof err};
     uint64_t t0 = lp_now_ns();
     if (!ts->io.write)
         return LP_OK;
     if (ts->io.in_order) {   /* a FIFO or a device: tile after tile */
-        for (size_t t = 0; t < ts->tiles && !ls.failed; t++)
+        for (size_t t = 0; t < ts->tiles && !f.failed; t++)
             if (ts->owner[t] == ts->comm->rank)
-                write_tile(ts, t, &ls);
+                write_tile(ts, t, &f);
     } else {                 /* a file: every CPU worker writes its tiles at their offsets */
-        lp_tiles_each(ts, write_tile, &ls);
+        lp_tiles_each(ts, write_tile, &f);
     }
     atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
-    if (ls.failed) {
+    if (f.failed) {
         fprintf(stderr, "lp-starpu: %s\n", err);
         return LP_ERR_RUNTIME;
     }
