@@ -9,12 +9,6 @@
 
 #include "internal.h"
 
-/* Pinned when StarPU has an accelerator: transfers can then be asynchronous
- * and overlap with computation.  Every page is touched here: otherwise the
- * first run's tasks take the page faults of the output column, and StarPU's
- * history model, which learns from the first runs' tasks until it has ten
- * samples and then stops, would keep those slow times (measured: 1.5 ms
- * per CPU tile instead of 0.66). */
 /* Large columns in huge pages where the kernel gives them on request
  * (transparent huge pages in "madvise" mode, Debian's default): a 2 MiB
  * page is one fault where 512 small ones were (NumPy asks the same for its
@@ -34,23 +28,27 @@ static void ask_huge_pages(void *p, size_t bytes)
 #endif
 }
 
+/* Pinned when StarPU has an accelerator: transfers can then be asynchronous
+ * and overlap with computation.  With touch, every page is touched here
+ * (without, the caller's first writes touch them): otherwise the
+ * first run's tasks take the page faults of the output column, and StarPU's
+ * history model, which learns from the first runs' tasks until it has ten
+ * samples and then stops, would keep those slow times (measured: 1.5 ms
+ * per CPU tile instead of 0.66). */
 int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
 {
     size_t bytes = count * lp_dtype_size(dtype);
     if (starpu_malloc(col, bytes) != 0)
         return -1;
     ask_huge_pages(*col, bytes);
-    if (!touch)
-        return lp_stop_requested() ? (starpu_free(*col), *col = NULL, -1) : 0;
     /* In slices: touching gigabytes takes seconds, and a signal stops it. */
     const size_t slice = (size_t)8 << 20;
-    for (size_t first = 0; first < bytes; first += slice) {
-        if (lp_stop_requested()) {
-            starpu_free(*col);
-            *col = NULL;
-            return -1;
-        }
+    for (size_t first = 0; touch && first < bytes && !lp_stop_requested(); first += slice)
         memset((char *)*col + first, 0, bytes - first < slice ? bytes - first : slice);
+    if (lp_stop_requested()) {
+        starpu_free(*col);
+        *col = NULL;
+        return -1;
     }
     return 0;
 }
