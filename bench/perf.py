@@ -15,8 +15,10 @@ Measures, one after the other on the same machine and the same seed data:
   - lp-starpu cpu-only, cuda-only, opencl-only (where present) and the
     scheduled run (dmda, dmdas, heteroprio and lp-starpu's own lp-eft), each
     after a calibration pass, best and median of K;
-  - StarPU's overhead per task, from the same rows cut into more and more
-    tiles on the CPU workers;
+  - lp-starpu's cost per extra tile, from the same rows cut into more and
+    more tiles on the CPU workers, beside StarPU's own prices for a task, a
+    registration and an unregistration (bench/starpu_costs) measured in the
+    same run;
   - with --sweep, the tuning: every tile size x scheduler (x, where there
     is a GPU, StarPU's default driving, STARPU_NWORKER_PER_CUDA=2 and
     STARPU_CUDA_PIPELINE=4), each calibrated for its tile size, and the
@@ -143,19 +145,54 @@ def measure(rows, repeat, env_opencl):
     return results
 
 
+def starpu_costs(tiles):
+    """StarPU's own prices, measured now (bench/starpu_costs.c, eager, the
+    same workers): an empty task, a task on 4 reused handles, a register,
+    an unregister, ..., in microseconds."""
+    exe = os.path.join(BUILD, "bench", "starpu_costs")
+    p = subprocess.run([exe, str(tiles)], capture_output=True, text=True,
+                       env=dict(os.environ, STARPU_SCHED="eager"))
+    if p.returncode != 0:
+        raise RuntimeError(f"{exe}: exit {p.returncode}: {p.stderr[-500:]}")
+    return json.loads(p.stdout)["us"]
+
+
 def task_overhead(rows, repeat):
-    """Time of the same rows on the CPU workers in ever smaller tiles: the
-    extra time per extra task, times the workers sharing them, is what one
-    task costs StarPU (submission, scheduling, profiling, completion)."""
+    """Time of the same rows on the CPU workers in ever smaller tiles, and
+    the default tiles against 2442 (10M rows in 4096-row tiles): the extra
+    time per extra tile is what a tile costs lp-starpu (submission,
+    scheduling, profiling, completion), printed beside StarPU's own prices
+    measured in the same run.  us_per_task: the same, times the workers
+    sharing the tiles."""
     ncpu = workers_of_kind("cpu")
     points = []
-    for tile_rows in (1 << 20, 1 << 18, 1 << 16, 1 << 14, 1 << 12, 1 << 10):
-        rep = tool(["--rows", rows, "--tile-rows", tile_rows, "--backend", "cpu",
-                    "--repeat", repeat, "--sched", "eager"])
-        points.append({"tile_rows": tile_rows, "tiles": rep["tiles"], "seconds": rep["seconds"]})
-    big, small = points[0], points[-1]
+    fine = 2442 if rows >= 2442 * 1024 else max(2, rows // 4096)
+    for args in (["--tile-rows", 1 << 20], [], ["--tile-rows", 1 << 16], ["--tiles", fine],
+                 ["--tile-rows", 1 << 10]):
+        rep = tool(["--rows", rows, *args, "--backend", "cpu", "--repeat", repeat,
+                    "--sched", "eager"])
+        points.append({"tile_rows": rows // rep["tiles"], "tiles": rep["tiles"],
+                       "default": not args, "seconds": rep["seconds"],
+                       "tile_cost_us": rep["tile_cost_us"]})
+    big = points[0]
+    default = next(p for p in points if p["default"])
+    fine_p = next(p for p in points if p["tiles"] == fine and not p["default"])
+    small = points[-1]
     per_task = (small["seconds"] - big["seconds"]) * ncpu / (small["tiles"] - big["tiles"])
-    return {"cpu_workers": ncpu, "points": points, "us_per_task": per_task * 1e6}
+    per_tile = (fine_p["seconds"] - default["seconds"]) / (fine_p["tiles"] - default["tiles"])
+    return {"cpu_workers": ncpu, "points": points, "us_per_task": per_task * 1e6,
+            "us_per_extra_tile": per_tile * 1e6, "fine_tiles": fine,
+            "fine_over_default": fine_p["seconds"] / default["seconds"],
+            "starpu_us": starpu_costs(fine)}
+
+
+def tile_targets(overhead):
+    """The tile-cost issue's targets on this machine (ratios of one run)."""
+    task = overhead["starpu_us"]["task_4_reused_handles"]
+    return [(f"{overhead['fine_tiles']} tiles <= 1.5 x the default tiles (cpu-only, eager)",
+             overhead["fine_over_default"], overhead["fine_over_default"] <= 1.5),
+            ("cost per extra tile <= 1.5 x StarPU's task on 4 reused handles",
+             overhead["us_per_extra_tile"] / task, overhead["us_per_extra_tile"] <= 1.5 * task)]
 
 
 def cpu_impls():
@@ -269,6 +306,33 @@ def sweep_report(points):
     return lines
 
 
+def overhead_lines(overhead):
+    c = overhead["starpu_us"]
+    lines = ["", f"lp-starpu's cost per extra tile: {overhead['us_per_extra_tile']:.1f} us "
+              f"(default tiles against {overhead['fine_tiles']}, wall time; "
+              f"{overhead['us_per_task']:.1f} us per task counted on each of "
+              f"{overhead['cpu_workers']} CPU workers, eager). StarPU's own prices, "
+              f"measured now (bench/starpu_costs): empty task {c['empty_task']:.1f} us, "
+              f"task on 4 reused handles {c['task_4_reused_handles']:.1f} us, register "
+              f"{c['register']:.1f} us, unregister {c['unregister']:.1f} us, write acquire + "
+              f"release {c['acquire_w_release']:.1f} us. Time by tile size:", "",
+              "| rows per tile | tiles | best ms | runtime us per tile (report) |",
+              "| ---: | ---: | ---: | ---: |"]
+    lines += [f"| {p['tile_rows']} | {p['tiles']}{' (default)' if p['default'] else ''} "
+              f"| {p['seconds'] * 1e3:.3f} | {p['tile_cost_us']:.1f} |"
+              for p in overhead["points"]]
+    return lines
+
+
+def tile_cost_report(overhead, goals, mach, rows):
+    return [f"# lp-starpu: the cost of a tile, {rows} rows, float64", "",
+            f"Machine: {mach['cpu']}, {mach['cores']} cores, GPU: {mach['gpu']}; {mach['date']}",
+            "", f"Command: `{mach['command']}`", "", "| target | measured | met |",
+            "| --- | ---: | --- |",
+            *[f"| {n} | {r:.2f} | {'yes' if ok else 'NO'} |" for n, r, ok in goals],
+            *overhead_lines(overhead)]
+
+
 def report(results, overhead, goals, mach, rows, points):
     if not results:   # --sweep-only
         return "\n".join([f"# lp-starpu tuning sweep, {rows} rows, float64", "",
@@ -291,11 +355,7 @@ def report(results, overhead, goals, mach, rows, points):
                      f"| {r['seconds'] / base:.2f}x | {vs_floor} | {r.get('tiles', '')} | {kinds} |")
     lines += ["", "| target | measured | met |", "| --- | ---: | --- |"]
     lines += [f"| {name} | {ratio:.2f} | {'yes' if ok else 'NO'} |" for name, ratio, ok in goals]
-    lines += ["", f"StarPU overhead per task: {overhead['us_per_task']:.1f} us "
-              f"({overhead['cpu_workers']} CPU workers, eager); time by tile size:", "",
-              "| rows per tile | tiles | best ms |", "| ---: | ---: | ---: |"]
-    lines += [f"| {p['tile_rows']} | {p['tiles']} | {p['seconds'] * 1e3:.3f} |"
-              for p in overhead["points"]]
+    lines += overhead_lines(overhead)
     if points:
         lines += sweep_report(points)
     return "\n".join(lines) + "\n"
@@ -310,6 +370,8 @@ def main():
                     help="also sweep tile size x scheduler (x CUDA workers per GPU, pipeline)")
     ap.add_argument("--sweep-only", action="store_true",
                     help="the sweep alone, checked against one cpu-only run (for a second pass)")
+    ap.add_argument("--tile-cost", action="store_true",
+                    help="only the cost per tile: the tile sweep beside StarPU's own prices")
     a = ap.parse_args()
     day = datetime.date.today().isoformat()
     out = a.out or os.path.join(ROOT, "bench", "results", f"perf-{socket.gethostname()}-{day}")
@@ -318,13 +380,26 @@ def main():
     os.environ.setdefault("STARPU_HOME", tempfile.mkdtemp(prefix="lp-perf-"))
 
     mach = machine()
+    if a.tile_cost:
+        overhead = task_overhead(a.rows, a.repeat)
+        goals = tile_targets(overhead)
+        text = "\n".join(tile_cost_report(overhead, goals, mach, a.rows)) + "\n"
+        with open(os.path.join(out, "tile-cost.md"), "w") as f:
+            f.write(text)
+        with open(os.path.join(out, "tile-cost.json"), "w") as f:
+            json.dump({"machine": mach, "rows": a.rows, "repeat": a.repeat, "overhead": overhead,
+                       "targets": [{"target": n, "ratio": r, "met": ok} for n, r, ok in goals]},
+                      f, indent=2)
+        print(text)
+        print(f"written: {out}/tile-cost.md, tile-cost.json")
+        return
     if a.sweep_only:
         ref = tool(["--rows", a.rows, "--backend", "cpu", "--verify"])["checksum"]
         results, overhead, goals = [], None, []
     else:
         results = measure(a.rows, a.repeat, env_opencl)
         overhead = task_overhead(a.rows, max(3, a.repeat // 2))
-        goals = targets(results)
+        goals = targets(results) + tile_targets(overhead)
         ref = results[0]["checksum"]
     points = sweep(a.rows, a.repeat, workers_of_kind("cuda") > 0) if a.sweep or a.sweep_only else []
     wrong = [r["name"] for r in results if r.get("checked", True)

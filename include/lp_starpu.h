@@ -164,6 +164,13 @@ typedef struct lp_report {
      * fewest over the workers of each kind (-1: no such worker). */
     int model_samples[LP_BACKEND_COUNT];
     lp_dtype dtype;              /* of the rows */
+    /* Registering and unregistering this process's resident tiles with
+     * StarPU, once for all the runs (not in seconds). */
+    double register_seconds;
+    /* What the runtime cost per tile in the best run: the time the workers
+     * that may run the backend were not running a task (this process's
+     * time each, less its busy time), over the tasks; NaN without one. */
+    double tile_cost_seconds;
 } lp_report;
 
 LP_API void lp_options_init(lp_options *opt);

@@ -71,6 +71,10 @@ static void json_run(FILE *f, const lp_report *r, const char *indent, int simula
     json_number(f, r->seconds);
     fprintf(f, ",\n%s\"median_seconds\": ", indent);
     json_number(f, r->median_seconds);
+    fprintf(f, ",\n%s\"tile_cost_us\": ", indent);
+    json_number(f, r->tile_cost_seconds * 1e6);
+    fprintf(f, ",\n%s\"register_seconds\": ", indent);
+    json_number(f, r->register_seconds);
     fprintf(f, ",\n%s\"dtype\": \"%s\"", indent, lp_dtype_name(r->dtype));
     fprintf(f, ",\n%s\"intensity\": %u,\n%s\"repeat\": %d,\n%s\"warmup\": %d,\n"
                "%s\"run_seconds\": [", indent, r->intensity, indent, r->repeat, indent, r->warmup,

@@ -171,21 +171,26 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                 "its history model's time, each copy the bus model's; nothing is computed\n",
                 ctx->machine);
     fprintf(f, "rows        %zu (%s)\n", r->rows, ctx->data_desc);
-    if (r->tiles)
-        fprintf(f, "tiles       %zu of %zu-%zu rows%s\n", r->tiles, r->rows / r->tiles,
+    if (r->tiles) {
+        fprintf(f, "tiles       %zu of %zu-%zu rows%s", r->tiles, r->rows / r->tiles,
                 (r->rows + r->tiles - 1) / r->tiles,
                 ctx->tiles_asked > r->tiles ? " (clamped: more tiles than rows were asked)" : "");
-    else
+        if (isfinite(r->tile_cost_seconds))
+            fprintf(f, "; runtime %.1f us per tile (workers' time outside tasks / tiles)",
+                    r->tile_cost_seconds * 1e6);
+        fputc('\n', f);
+    } else {
         fprintf(f, "tiles       0 (no rows)\n");
+    }
     fprintf(f, "scheduler   %s (from %s)\n", r->sched, ctx->sched_source);
     fprintf(f, "backend     %s\n", r->backend == LP_BACKEND_AUTO ? "auto (every worker)"
                                                                  : lp_backend_name(r->backend));
-    fprintf(f, "start-up    %.1f ms StarPU, %.1f ms data (not timed below)\n", ctx->startup_ms,
-            ctx->data_ms);
+    fprintf(f, "start-up    %.1f ms StarPU, %.1f ms data, %.1f ms registering the tiles once "
+               "(not timed below)\n", ctx->startup_ms, ctx->data_ms, r->register_seconds * 1e3);
     fprintf(f, "timed       %s\n",
             ctx->streamed ? "the whole stream: reading (or making) the rows, registration, tasks, "
                             "writing the results"
-                          : "registration + tasks + results back in host RAM");
+                          : "tasks + rows to the devices + results back in host RAM");
     fprintf(f, "time        %.3f ms best of %d, median %.3f ms (after %d untimed warm-up run%s%s)\n",
             r->seconds * 1e3, r->repeat, r->median_seconds * 1e3, r->warmup,
             r->warmup == 1 ? "" : "s",

@@ -1,7 +1,9 @@
 /* The one run path, for one process and for each rank of an MPI job, for
  * resident and streamed rows alike: this rank's tiles are registered with
- * StarPU, one compute task each, run, and unregistered (the results are
- * then home), opt->warmup untimed times and opt->repeat timed times.
+ * StarPU once, then run opt->warmup untimed times and opt->repeat timed
+ * times, one compute task each, every run moving the rows to the devices
+ * and the results home as a fresh registration would; unregistered at the
+ * end.
  * Streamed tiles also get a read task before and a store task after
  * (stream.c).  What involves the other ranks goes through the communicator
  * (comm.h): starting each run together, the slowest rank's time, the
@@ -147,25 +149,82 @@ static int refused(size_t t, int ret)
     return ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
 }
 
-/* Resident rows: each owned tile registered where it is, its task run,
- * and unregistered once every task ended. */
+/* Resident rows: each owned tile's columns registered where they are,
+ * once for all the runs of a job (a registration and an unregistration
+ * cost more than the tile's task: bench/starpu_costs).  The output tile
+ * goes home as soon as its task ends (write-through), overlapping the
+ * copies back with the work still running. */
+static void register_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
+{
+    for (size_t t = 0; t < ts->tiles; t++) {
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        for (int c = 0; c < 4 && ts->owner[t] == ts->comm->rank; c++)
+            starpu_vector_data_register(&h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
+                                        (uint32_t)count, lp_dtype_size(ts->dtype));
+        if (ts->owner[t] == ts->comm->rank)
+            starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
+    }
+}
+
+static void unregister_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
+{
+    for (size_t t = 0; t < ts->tiles; t++)
+        for (int c = 0; c < 4; c++)
+            if (h[t][c])
+                starpu_data_unregister(h[t][c]);
+}
+
+/* Whether a copy of h other than main memory's is valid or on its way. */
+static int copied_elsewhere(starpu_data_handle_t h)
+{
+    unsigned nodes = starpu_memory_nodes_get_count();
+    for (unsigned n = 0; n < nodes; n++) {
+        int valid = 0, requested = 0;
+        if (n != STARPU_MAIN_RAM)
+            starpu_data_query_status(h, (int)n, NULL, &valid, &requested);
+        if (valid || requested)
+            return 1;
+    }
+    return 0;
+}
+
+/* A kept input tile, before a run: its device copies dropped, so that the
+ * run moves its rows again as a fresh handle would, and reads what main
+ * memory holds now (the caller may have changed it since the last run).
+ * A write acquire on main memory invalidates every other copy; tiles that
+ * never left main memory (CPU workers) skip it. */
+static void drop_device_copies(starpu_data_handle_t h)
+{
+    if (copied_elsewhere(h)) {
+        starpu_data_acquire_on_node(h, STARPU_MAIN_RAM, STARPU_W);
+        starpu_data_release_on_node(h, STARPU_MAIN_RAM);
+    }
+}
+
+/* An output tile, after a run: home in main memory before the run's time
+ * is taken (its write-through copy may still be under way). */
+static void bring_home(starpu_data_handle_t h)
+{
+    int valid = 0, requested = 0;
+    starpu_data_query_status(h, STARPU_MAIN_RAM, NULL, &valid, &requested);
+    if (!valid || requested) {
+        starpu_data_acquire_on_node(h, STARPU_MAIN_RAM, STARPU_R);
+        starpu_data_release_on_node(h, STARPU_MAIN_RAM);
+    }
+}
+
+/* Resident rows: each owned tile's task, on its kept handles. */
 static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
-                           starpu_data_handle_t (*h)[4], size_t *registered)
+                           starpu_data_handle_t (*h)[4])
 {
     for (size_t t = 0; t < ts->tiles; t++) {
         if (ts->owner[t] != ts->comm->rank)
             continue;
         if (lp_stop_now())
             return LP_ERR_INTERRUPTED;
-        size_t first, count;
-        lp_tiles_range(ts, t, &first, &count);
-        for (int c = 0; c < 4; c++)
-            starpu_vector_data_register(&h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
-                                        (uint32_t)count, lp_dtype_size(ts->dtype));
-        *registered = t + 1;
-        /* The output tile goes home as soon as its task ends (write-through),
-         * overlapping the copies back with the work still running. */
-        starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
+        for (int c = 0; c < 3; c++)
+            drop_device_copies(h[t][c]);
         int ret = starpu_task_submit(lp_compute_task(opt, ts, t, h[t], rs));
         if (ret != 0)
             return refused(t, ret);
@@ -194,16 +253,13 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     rs->mark = ++runs;
     starpu_fxt_trace_user_event(rs->mark);
     lp_memory_watch_reset();
-    size_t registered = 0;
-    int status = ts->streamed ? lp_stream_submit(opt, ts, rs)
-                              : submit_resident(opt, ts, rs, h, &registered);
+    int status = ts->streamed ? lp_stream_submit(opt, ts, rs) : submit_resident(opt, ts, rs, h);
     starpu_task_wait_for_all();
     if (ts->streamed)
         lp_stream_release(ts);
-    for (size_t t = 0; t < registered; t++)
-        if (ts->owner[t] == ts->comm->rank)
-            for (int c = 0; c < 4; c++)
-                starpu_data_unregister(h[t][c]);
+    for (size_t t = 0; !ts->streamed && t < ts->tiles; t++)
+        if (h[t][3])
+            bring_home(h[t][3]);
     *t1 = starpu_timing_now();
 
     char msg[700];
@@ -341,6 +397,10 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
                                                                                  : LP_ERR_RUNTIME;
     for (size_t t = 0; t < ts->tiles; t++)
         ts->args[t].intensity = rep->intensity;
+    double r0 = starpu_timing_now();
+    if (status == LP_OK && !ts->streamed && ts->rows > 0)
+        register_tiles(ts, h);
+    rep->register_seconds = (starpu_timing_now() - r0) * 1e-6;
 
     double t0, t1;
     int total = opt->warmup + opt->repeat;
@@ -379,6 +439,10 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         if (status == LP_OK && opt->progress)
             opt->progress(opt->progress_arg, r + 1, total);
     }
+    r0 = starpu_timing_now();
+    if (h)   /* every task has ended: the results are home */
+        unregister_tiles(ts, h);
+    rep->register_seconds += (starpu_timing_now() - r0) * 1e-6;
     free(h);
     free(rs.seen);
     if (status != LP_OK) {

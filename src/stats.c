@@ -158,6 +158,16 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
             rep->workers[w].impl[0] = '\0';
     }
     free(impls);
+    /* The runtime's cost per tile: the eligible workers' time outside tasks. */
+    double idle_ms = 0;
+    unsigned tasks = 0;
+    for (unsigned w = 0; w < rep->nworkers; w++) {
+        const lp_worker_stats *s = &rep->workers[w];
+        tasks += s->tasks;
+        if (rep->backend == LP_BACKEND_AUTO || s->kind == rep->backend)
+            idle_ms += rep->own_seconds * 1e3 - s->busy_ms;
+    }
+    rep->tile_cost_seconds = tasks ? idle_ms * 1e-3 / tasks : NAN;
 }
 
 void lp_model_samples(lp_report *rep, const uint32_t *footprints)

@@ -72,6 +72,8 @@ class Result:
     dtype: str = "float64"  # the element type of the run (and of out)
     max_rel_error: Optional[float] = None   # verify=True only
     worst_row: Optional[int] = None
+    tile_cost_seconds: float = float("nan")   # the runtime's cost per tile (lp_report)
+    register_seconds: float = 0.0   # registering the tiles, once per call (not in seconds)
 
 
 def start(sched=None):
@@ -126,8 +128,9 @@ def _dtype_name(dtype):
 
 def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
         repeat=1, warmup=0, verify=False, dtype="float64"):
-    """`warmup` untimed runs, then `repeat` timed ones (registration, tasks
-    and results back in host memory, as the tool times them); returns a
+    """`warmup` untimed runs, then `repeat` timed ones (tasks, rows to the
+    devices and results back in host memory, as the tool times them; the
+    tiles are registered once per call, in register_seconds); returns a
     Result.  verify=True checks every row of the last run against a
     long-double reference and raises VerifyError beyond VERIFY_TOLERANCE
     (VERIFY_TOLERANCE_F32 for dtype="float32": float32 columns, logf, half
@@ -195,4 +198,6 @@ def _result(rep, out, backend, copied, verify):
                   workers=workers, buses=buses, model_samples=samples, copied_inputs=copied,
                   dtype=_abi.DTYPES[rep.dtype],
                   max_rel_error=rep.max_rel_error if verify else None,
-                  worst_row=rep.worst_row if verify else None)
+                  worst_row=rep.worst_row if verify else None,
+                  tile_cost_seconds=rep.tile_cost_seconds,
+                  register_seconds=rep.register_seconds)

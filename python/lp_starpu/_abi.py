@@ -68,7 +68,9 @@ class Report(ctypes.Structure):
                 ("nbuses", ctypes.c_uint), ("buses", ctypes.POINTER(BusStats)),
                 ("tasks", ctypes.POINTER(TaskRecord)),
                 ("model_samples", ctypes.c_int * len(BACKENDS)),
-                ("dtype", ctypes.c_int)]
+                ("dtype", ctypes.c_int),
+                ("register_seconds", ctypes.c_double),
+                ("tile_cost_seconds", ctypes.c_double)]
 
 
 STRUCTS = {"lp_options": Options, "lp_data": Data, "lp_report": Report,

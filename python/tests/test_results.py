@@ -60,6 +60,22 @@ def test_report_fields_like_the_tool(lp):
     assert all(b.bytes == 0 for b in r.buses)   # CPU workers share host memory
     assert r.sched == lp.start()  # the policy the runtime runs
     assert max_rel_error(r.out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+    # The runtime's cost per tile: the workers' time outside the 7 tasks.
+    busy = sum(w.busy_ms for w in r.workers if w.kind == "cpu") * 1e-3
+    cpus = sum(1 for w in r.workers if w.kind == "cpu")
+    assert math.isclose(r.tile_cost_seconds, (cpus * r.seconds - busy) / 7, rel_tol=1e-6)
+    assert r.register_seconds > 0
+
+
+def test_the_same_buffers_with_new_inputs_give_new_rows(lp):
+    # Two calls on the very same arrays: the second reads what they hold now.
+    x, y, z = random_columns(100_000, seed=5)
+    out = np.empty_like(x)
+    for backend in ("cpu", "auto"):
+        for seed in (6, 7):
+            x[:], y[:], z[:] = random_columns(100_000, seed=seed)
+            lp.run(x, y, z, out=out, backend=backend, tiles=5, repeat=2, warmup=1)
+            assert max_rel_error(out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
