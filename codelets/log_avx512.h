@@ -1,7 +1,9 @@
-/* lp_log8 and lp_logf16: the natural log of 8 doubles or 16 floats with
- * AVX-512F, within 0.53 ulp (glibc's _ZGVeN8v_log: 1.6 ulp) and 0.54 ulp
- * (every positive float checked), and faster than glibc's on the
- * processors measured (README "Kernels").  Branch-free, no gather, no call:
+/* lp_log8 and lp_logf16: lp-starpu's log (log_lp.h, its specification:
+ * the same operations in the same order, so the same bits) on 8 doubles or
+ * 16 floats with AVX-512F, within 0.53 ulp (glibc's _ZGVeN8v_log: 1.6 ulp)
+ * and 0.54 ulp (every positive float checked), and faster than glibc's on
+ * the processors measured (docs/kernels.md).  Branch-free, no gather, no
+ * call:
  *
  *   x = 2^e m, m in [0.75, 1.5)       vgetmantpd, vgetexppd
  *   c = m rounded to twentieths       16 values: one vpermt2pd per table
@@ -19,26 +21,7 @@
 
 #include <immintrin.h>
 
-/* c = k/20 for k = 15..30, stored at k mod 16: 1/c, and -log(1/c) in two
- * parts; float's first parts on a 2^-16 grid, float's P of degree 4. */
-static const double LP_LOG_INVC[16] = {
-    0x1.4000000000000p+0, 0x1.2d2d2d2d2d2d3p+0, 0x1.1c71c71c71c72p+0, 0x1.0d79435e50d79p+0,
-    0x1.0000000000000p+0, 0x1.e79e79e79e79ep-1, 0x1.d1745d1745d17p-1, 0x1.bd37a6f4de9bdp-1,
-    0x1.aaaaaaaaaaaabp-1, 0x1.999999999999ap-1, 0x1.89d89d89d89d9p-1, 0x1.7b425ed097b42p-1,
-    0x1.6db6db6db6db7p-1, 0x1.611a7b9611a7cp-1, 0x1.5555555555555p-1, 0x1.5555555555555p+0,
-};
-static const double LP_LOG_LOGC_HI[16] = {
-    -0x1.c8ff7c79aa000p-3, -0x1.4cd6b97964000p-3, -0x1.af8e8210a4000p-4, -0x1.a431d5bcc0000p-5,
-    0x0.0p+0, 0x1.8fb063ef30000p-5, 0x1.8663f793c4000p-4, 0x1.1e3b825dd0000p-3,
-    0x1.7565011e4a000p-3, 0x1.c8ff7c79aa000p-3, 0x1.0ca937be1c000p-2, 0x1.334e9e47d0000p-2,
-    0x1.588c2d9133000p-2, 0x1.7c7b282d0d000p-2, 0x1.9f323ecbfa000p-2, -0x1.269621134e000p-2,
-};
-static const double LP_LOG_LOGC_LO[16] = {
-    0x1.7794f689f8434p-45, -0x1.7946f9d8f5ca8p-47, -0x1.60a1945b71373p-48, -0x1.92f8ec7d853afp-45,
-    0x0.0p+0, -0x1.c0749d890e822p-44, 0x1.b2409228c1d35p-46, 0x1.7b2367b02240bp-45,
-    -0x1.316c0a4ad975cp-44, -0x1.7814f689f8434p-45, -0x1.8948ad9a1799ap-44, 0x1.fd65c790d9bb9p-44,
-    0x1.23cfd7d835820p-44, 0x1.1a8d8940804f8p-44, -0x1.ecc3525ca2643p-44, 0x1.1ba1f10522625p-44,
-};
+#include "log_lp.h"   /* the specification, its tables */
 
 static inline __m512d lp_log8(__m512d x)
 {
@@ -79,25 +62,6 @@ static inline __m512d lp_log8(__m512d x)
     return _mm512_fixupimm_pd(res, x, _mm512_set1_epi64(0x03530422), 0);
 #undef LP_S
 }
-
-static const float LP_LOGF_INVC[16] = {
-    0x1.4000000000000p+0f, 0x1.2d2d2e0000000p+0f, 0x1.1c71c80000000p+0f, 0x1.0d79440000000p+0f,
-    0x1.0000000000000p+0f, 0x1.e79e7a0000000p-1f, 0x1.d1745e0000000p-1f, 0x1.bd37a60000000p-1f,
-    0x1.aaaaaa0000000p-1f, 0x1.99999a0000000p-1f, 0x1.89d89e0000000p-1f, 0x1.7b425e0000000p-1f,
-    0x1.6db6dc0000000p-1f, 0x1.611a7c0000000p-1f, 0x1.5555560000000p-1f, 0x1.5555560000000p+0f,
-};
-static const float LP_LOGF_LOGC_HI[16] = {
-    -0x1.c900000000000p-3f, -0x1.4cd8000000000p-3f, -0x1.af90000000000p-4f, -0x1.a440000000000p-5f,
-    0x0.0p+0f, 0x1.8fc0000000000p-5f, 0x1.8660000000000p-4f, 0x1.1e38000000000p-3f,
-    0x1.7568000000000p-3f, 0x1.c900000000000p-3f, 0x1.0ca8000000000p-2f, 0x1.3350000000000p-2f,
-    0x1.588c000000000p-2f, 0x1.7c7c000000000p-2f, 0x1.9f34000000000p-2f, -0x1.2698000000000p-2f,
-};
-static const float LP_LOGF_LOGC_LO[16] = {
-    0x1.070cac0000000p-20f, 0x1.40ed020000000p-19f, 0x1.7122900000000p-20f, 0x1.c2e2020000000p-18f,
-    0x0.0p+0f, -0x1.f3b54e0000000p-18f, 0x1.f7c9e20000000p-19f, 0x1.c3621c0000000p-18f,
-    -0x1.7dd7420000000p-18f, -0x1.0b0cac0000000p-20f, 0x1.368ae80000000p-18f, -0x1.5f84fc0000000p-18f,
-    0x1.5fbcce0000000p-21f, -0x1.b20c4c0000000p-19f, -0x1.c334060000000p-18f, 0x1.dcecb20000000p-18f,
-};
 
 static inline __m512 lp_logf16(__m512 x)
 {

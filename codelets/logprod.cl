@@ -1,10 +1,12 @@
-/* OpenCL kernels of lp_logprod, one per element type: lp_logprod (double;
- * OpenCL's log is accurate to 3 ulp) and lp_logprod_f32 (float).  Buffers
- * may start at an offset inside a larger device buffer (StarPU's
- * sub-vectors), hence the offsets in elements. */
+/* OpenCL kernels of lp_logprod, one per element type: lp_logprod (double)
+ * and lp_logprod_f32 (float), each row log_lp.h's lp_logprod_ref, so the
+ * bits of every other reproducible implementation.  The program is
+ * log_lp.h followed by this file (CMakeLists.txt joins them); log_lp.h
+ * turns FP_CONTRACT off.  Buffers may start at an offset inside a larger
+ * device buffer (StarPU's sub-vectors), hence the offsets in elements. */
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 
-#define LP_LOGPROD_KERNEL(NAME, T)                                               \
+#define LP_LOGPROD_KERNEL(NAME, T, ROW)                                          \
     __kernel void NAME(__global const T *x, unsigned x_off,                     \
                        __global const T *y, unsigned y_off,                     \
                        __global const T *z, unsigned z_off,                     \
@@ -14,12 +16,8 @@
         const unsigned i = get_global_id(0);                                     \
         if (i >= n)                                                              \
             return;                                                              \
-        const T xi = x[x_off + i], yi = y[y_off + i], zi = z[z_off + i];         \
-        T acc = log(xi) * log(yi) * log(zi);                                     \
-        for (unsigned k = 1; k < intensity; k++)                                 \
-            acc += log(xi + (T)k) * log(yi + (T)k) * log(zi + (T)k);             \
-        out[out_off + i] = acc;                                                  \
+        out[out_off + i] = ROW(x[x_off + i], y[y_off + i], z[z_off + i], intensity); \
     }
 
-LP_LOGPROD_KERNEL(lp_logprod, double)
-LP_LOGPROD_KERNEL(lp_logprod_f32, float)
+LP_LOGPROD_KERNEL(lp_logprod, double, lp_logprod_ref)
+LP_LOGPROD_KERNEL(lp_logprod_f32, float, lp_logprodf_ref)

@@ -54,6 +54,7 @@ LP_CPU_DECLARE(baseline)
 LP_CPU_DECLARE(avx2)
 LP_CPU_DECLARE(avx512)
 LP_CPU_DECLARE(avx512_lplog)   /* own vector log (log_avx512.h) */
+LP_CPU_DECLARE(lplog)          /* log_lp.h's specification, row by row */
 
 /* Which CPU implementation runs (logprod_cpu_impls.c).  nimpl is the
  * index in the codelet's cpu_funcs: 0 is "auto", the one chosen for this
@@ -66,10 +67,13 @@ unsigned lp_cpu_impl_count(void);
 const char *lp_cpu_impl_name(unsigned nimpl);
 int lp_cpu_impl_find(const char *name);          /* -1: no such one built */
 int lp_cpu_impl_supported(unsigned nimpl);       /* this processor runs it */
-/* For the policy StarPU runs: model-based ones (dm*, pheft, modular-*)
- * choose among all the processor runs, others run auto; force (a named
- * nimpl, 0 for none) leaves only that one. */
-void lp_cpu_impl_configure(const char *sched, unsigned force);
+/* For the policy StarPU runs: auto alone, calling the fastest reproducible
+ * one; force (a named nimpl, 0 for none) makes it call that one; any: the
+ * fastest of all, and model-based policies (dm*, pheft, modular-*) choose
+ * among all the processor runs. */
+void lp_cpu_impl_configure(const char *sched, unsigned force, int any);
+/* It gives log_lp.h's bits (0: auto's chosen one). */
+int lp_cpu_impl_reproducible(unsigned nimpl);
 int lp_cpu_impl_model_mode(void);
 int lp_cpu_impl_allowed(unsigned nimpl);
 /* What auto runs: the decision kept beside the models, else measured (and

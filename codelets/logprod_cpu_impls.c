@@ -1,13 +1,17 @@
 /* The CPU implementations of lp_logprod and which one runs where.
  *
- * The codelet's cpu_funcs are {auto, baseline, avx2, avx512, avx512-lplog}
- * (those this compiler built).  Policies that choose an implementation from the
- * history model (dm*, pheft, modular-*) see all the processor can run and
- * pick per worker by measured speed; every other policy runs
- * StarPU's first, "auto", which calls the one measured fastest on this
- * machine: a short single-thread run of each on cache-resident rows, done
- * once and kept beside the performance models (sampling/lp-starpu-cpu-impl.HOST),
- * done again by --calibrate. */
+ * The codelet's cpu_funcs are {auto, baseline, avx2, avx512, avx512-lplog,
+ * lplog} (those this compiler built).  Two of them are reproducible: lplog
+ * (log_lp.h's specification, any processor) and avx512-lplog (the same
+ * bits, 8 rows at a time); the others call glibc's logs, whose last bits
+ * differ.  By default StarPU runs its first, "auto", which calls the
+ * reproducible one measured fastest on this machine: a short single-thread
+ * run of each on cache-resident rows, done once and kept beside the
+ * performance models (sampling/lp-starpu-cpu-impl.HOST), done again by
+ * --calibrate.  --cpu-impl NAME makes auto call that one; --cpu-impl any
+ * lets auto call the fastest of all, and policies that choose an
+ * implementation from the history model (dm*, pheft, modular-*) see all
+ * the processor runs and pick per worker by measured speed. */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,23 +29,26 @@ typedef void (*kernel_f32_fn)(size_t, unsigned, const float *, const float *, co
                               float *);
 
 /* In the order of the codelet's cpu_funcs (logprod_codelet.c).  Narrowest
- * first, so that the ones a processor runs are always 0..m: StarPU 1.3
- * saves a model's implementations 0..n-1, n being how many have samples,
- * and would drop the last one's history after a gap. */
+ * first, so that the ones a processor runs are 0..m (but lplog, added
+ * last so that the older ones keep their numbers in the models): StarPU
+ * 1.3 saves a model's implementations 0..n-1, n being how many have
+ * samples, and would drop the last one's history after a gap. */
 static const struct impl {
     const char *name;
     kernel_fn kernel;
     kernel_f32_fn kernel_f32;
+    int reproducible;   /* gives log_lp.h's bits */
 } impls[] = {
-    {"auto", NULL, NULL},
-    {"baseline", lp_logprod_kernel_baseline, lp_logprod_kernel_baseline_f32},
+    {"auto", NULL, NULL, 0},
+    {"baseline", lp_logprod_kernel_baseline, lp_logprod_kernel_baseline_f32, 0},
 #ifdef LP_HAVE_CPU_AVX2
-    {"avx2", lp_logprod_kernel_avx2, lp_logprod_kernel_avx2_f32},
+    {"avx2", lp_logprod_kernel_avx2, lp_logprod_kernel_avx2_f32, 0},
 #endif
 #ifdef LP_HAVE_CPU_AVX512
-    {"avx512", lp_logprod_kernel_avx512, lp_logprod_kernel_avx512_f32},
-    {"avx512-lplog", lp_logprod_kernel_avx512_lplog, lp_logprod_kernel_avx512_lplog_f32},
+    {"avx512", lp_logprod_kernel_avx512, lp_logprod_kernel_avx512_f32, 0},
+    {"avx512-lplog", lp_logprod_kernel_avx512_lplog, lp_logprod_kernel_avx512_lplog_f32, 1},
 #endif
+    {"lplog", lp_logprod_kernel_lplog, lp_logprod_kernel_lplog_f32, 1},
 };
 enum { NIMPL = sizeof impls / sizeof impls[0] };
 _Static_assert(NIMPL <= LP_CPU_IMPL_MAX && NIMPL <= STARPU_MAXIMPLEMENTATIONS,
@@ -66,11 +73,12 @@ static int has(const char *isa)
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                __builtin_cpu_supports("bmi2");
 #endif
-    return strcmp(isa, "baseline") == 0;
+    return strcmp(isa, "baseline") == 0 || strcmp(isa, "lplog") == 0;
 }
 
-static int model_mode;            /* the policy picks among all the processor runs */
-static unsigned forced;           /* --cpu-impl: the one auto calls, auto alone allowed */
+static int any_impl;              /* --cpu-impl any: reproducible or not */
+static int model_mode;            /* and the policy picks among all the processor runs */
+static unsigned forced;           /* --cpu-impl NAME: the one auto calls, auto alone allowed */
 static _Atomic unsigned chosen;   /* what auto calls; 0: not yet decided */
 static unsigned char allowed[NIMPL];
 
@@ -94,13 +102,27 @@ int lp_cpu_impl_supported(unsigned nimpl)
     return nimpl == 0 || (nimpl < NIMPL && has(impls[nimpl].name));
 }
 
-/* The best the processor runs when nothing was measured: the widest. */
+int lp_cpu_impl_reproducible(unsigned nimpl)
+{
+    if (nimpl == 0)
+        nimpl = lp_cpu_impl_chosen();
+    return nimpl < NIMPL && impls[nimpl].reproducible;
+}
+
+/* Whether auto may call it: a reproducible one unless --cpu-impl any. */
+static int eligible(unsigned nimpl)
+{
+    return nimpl > 0 && lp_cpu_impl_supported(nimpl) && (any_impl || impls[nimpl].reproducible);
+}
+
+/* The best the processor runs when nothing was measured: the widest
+ * eligible (the reproducible ones are the widest and the narrowest). */
 static unsigned widest(void)
 {
-    for (unsigned i = NIMPL - 1; i > 1; i--)
-        if (lp_cpu_impl_supported(i))
+    for (unsigned i = NIMPL - 1; i > 0; i--)
+        if (eligible(i) && strcmp(impls[i].name, "lplog") != 0)
             return i;
-    return 1;
+    return (unsigned)lp_cpu_impl_find(any_impl ? "baseline" : "lplog");
 }
 
 unsigned lp_cpu_impl_chosen(void)
@@ -109,24 +131,28 @@ unsigned lp_cpu_impl_chosen(void)
     return c ? c : widest();
 }
 
-/* Model-based policies: every one the processor runs, auto included (it
- * keeps the implementations with samples 0..m, see above).  Other
- * policies, and any policy under --cpu-impl, run StarPU's first, auto,
- * which calls the chosen one (the forced one under --cpu-impl: its model
- * entries then hold that one's times). */
+/* Model-based policies under --cpu-impl any: every one the processor
+ * runs up to the first it lacks (see the table), auto included.  Other
+ * policies and the other modes run StarPU's first, auto, which calls the
+ * chosen one (the forced one under --cpu-impl: its model entries then hold
+ * that one's times). */
 static void update_allowed(void)
 {
-    for (unsigned i = 0; i < NIMPL; i++)
-        allowed[i] = i == 0 ? 1 : model_mode && !forced && lp_cpu_impl_supported(i);
+    int prefix = 1;
+    for (unsigned i = 0; i < NIMPL; i++) {
+        prefix = prefix && lp_cpu_impl_supported(i);
+        allowed[i] = i == 0 ? 1 : model_mode && !forced && prefix;
+    }
 }
 
-void lp_cpu_impl_configure(const char *sched, unsigned force)
+void lp_cpu_impl_configure(const char *sched, unsigned force, int any)
 {
-    model_mode = sched && (strncmp(sched, "dm", 2) == 0 || strcmp(sched, "pheft") == 0 ||
-                           strncmp(sched, "modular-", 8) == 0);
     forced = force < NIMPL ? force : 0;
-    if (forced)
-        atomic_store(&chosen, forced);
+    any_impl = any && !forced;
+    model_mode = any_impl && sched &&
+                 (strncmp(sched, "dm", 2) == 0 || strcmp(sched, "pheft") == 0 ||
+                  strncmp(sched, "modular-", 8) == 0);
+    atomic_store(&chosen, forced);
     update_allowed();
 }
 
@@ -230,25 +256,51 @@ int lp_model_side_path(const char *stem, char *path, size_t len)
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* The decision's name, or 0 for none.  A file whose line of times lacks
- * one this processor runs (built since) is out of date: 0 too.  One
- * without times is a choice someone wrote, obeyed. */
-static unsigned read_decision(const char *path)
+/* The fastest eligible one of the times ns (-1: not measured); 0: none. */
+static unsigned fastest(const double ns[NIMPL])
+{
+    unsigned best = 0;
+    for (unsigned i = 1; i < NIMPL; i++)
+        if (eligible(i) && ns[i] >= 0 && (!best || ns[i] < ns[best]))
+            best = i;
+    return best;
+}
+
+/* The fastest of all the times, reproducible or not; 0: none. */
+static unsigned fastest_any(const double ns[NIMPL])
+{
+    unsigned best = 0;
+    for (unsigned i = 1; i < NIMPL; i++)
+        if (ns[i] >= 0 && (!best || ns[i] < ns[best]))
+            best = i;
+    return best;
+}
+
+/* The decision kept in path, or 0 for none: the fastest eligible of the
+ * times it holds; a file without times is a choice someone wrote, obeyed.
+ * One whose times lack one this processor runs (built since) is out of
+ * date: 0 too. */
+static unsigned read_decision(const char *path, double ns[NIMPL])
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
     char name[32] = "", times[512] = "";
-    int ok = fscanf(f, "%31s\n", name) == 1;
-    if (ok && fgets(times, sizeof times, f))
-        for (unsigned i = 1; i < NIMPL; i++) {
-            char word[48];
-            snprintf(word, sizeof word, " %s ", impls[i].name);
-            if (lp_cpu_impl_supported(i) && !strstr(times, word))
-                ok = 0;
-        }
+    int ok = fscanf(f, "%31s\n", name) == 1, timed = ok && fgets(times, sizeof times, f);
     fclose(f);
-    int i = ok ? lp_cpu_impl_find(name) : -1;
+    for (unsigned i = 1; timed && i < NIMPL; i++) {
+        char word[48];
+        const char *at;
+        snprintf(word, sizeof word, " %s ", impls[i].name);
+        ns[i] = (at = strstr(times, word)) ? strtod(at + strlen(word), NULL) : -1;
+        if (lp_cpu_impl_supported(i) && !at)
+            ok = 0;
+    }
+    if (!ok)
+        return 0;
+    if (timed)
+        return fastest(ns);
+    int i = lp_cpu_impl_find(name);
     return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;
 }
 
@@ -287,20 +339,20 @@ unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX])
     if (forced)
         return forced;
     char path[4200];
+    double t[NIMPL];
+    for (unsigned i = 0; i < NIMPL; i++)
+        t[i] = -1;
     int have_path = lp_model_side_path("lp-starpu-cpu-impl", path, sizeof path) == 0;
-    unsigned best = have_path && !remeasure ? read_decision(path) : 0;
+    unsigned best = have_path && !remeasure ? read_decision(path, t) : 0;
     if (!best) {
-        double t[NIMPL];
         measure(t);
-        for (unsigned i = 1; i < NIMPL; i++)
-            if (t[i] >= 0 && (!best || t[i] < t[best]))
-                best = i;
+        best = fastest(t);
         if (!best)
             best = widest();
         if (ns)
             memcpy(ns, t, sizeof t);
-        if (have_path)
-            write_decision(path, best, t);
+        if (have_path)   /* the first line: the fastest of all, for the reader */
+            write_decision(path, fastest_any(t) ? fastest_any(t) : best, t);
     }
     atomic_store(&chosen, best);
     return best;

@@ -1,15 +1,23 @@
 /* CUDA implementation of lp_logprod: one thread per row, launched on the
  * worker's stream and left asynchronous (STARPU_CUDA_ASYNC), so StarPU can
- * overlap this tile's kernel with the next tiles' transfers.  CUDA's log
- * and logf are accurate to 1 ulp, so rows differ from the CPU's by a few
- * ulp.  float32 tiles (lp_tile_arg.dtype) run the logf instance: on a
- * consumer GPU double precision runs at 1/32 of single. */
+ * overlap this tile's kernel with the next tiles' transfers.  Each row is
+ * log_lp.h's lp_logprod_ref (lp_logprodf_ref for float32 tiles), so the
+ * bits of every other reproducible implementation; this file is built with
+ * -fmad=false (CMakeLists.txt), which keeps nvcc from fusing a product and
+ * a sum the specification keeps apart. */
 #include <starpu.h>
 
+#include "log_lp.h"
 #include "logprod.h"
 
-static __device__ __forceinline__ double lp_log(double v) { return log(v); }
-static __device__ __forceinline__ float lp_log(float v) { return logf(v); }
+static __device__ __forceinline__ double lp_row(double x, double y, double z, unsigned k)
+{
+    return lp_logprod_ref(x, y, z, k);
+}
+static __device__ __forceinline__ float lp_row(float x, float y, float z, unsigned k)
+{
+    return lp_logprodf_ref(x, y, z, k);
+}
 
 template <typename T>
 static __global__ void logprod_kernel(unsigned n, unsigned intensity, const T *__restrict__ x,
@@ -17,13 +25,8 @@ static __global__ void logprod_kernel(unsigned n, unsigned intensity, const T *_
                                       T *__restrict__ out)
 {
     unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= n)
-        return;
-    const T xi = x[i], yi = y[i], zi = z[i];
-    T acc = lp_log(xi) * lp_log(yi) * lp_log(zi);
-    for (unsigned k = 1; k < intensity; k++)
-        acc += lp_log(xi + (T)k) * lp_log(yi + (T)k) * lp_log(zi + (T)k);
-    out[i] = acc;
+    if (i < n)
+        out[i] = lp_row(x[i], y[i], z[i], intensity);
 }
 
 template <typename T>

@@ -96,14 +96,14 @@ static int set_value(lp_cli *c, const char *name, const char *v,
         else
             return fail(err, len, "--dtype '%s': expected f64 or f32", v);
     } else if (strcmp(name, "--cpu-impl") == 0) {
-        if (lp_cpu_impl_find(v) < 0) {
+        if (lp_cpu_impl_find(v) < 0 && strcmp(v, "any") != 0) {
             char built[128] = "";
             for (unsigned i = 0; i < lp_cpu_impl_count(); i++) {
                 size_t used = strlen(built);
                 snprintf(built + used, sizeof built - used, "%s%s", i ? ", " : "",
                          lp_cpu_impl_name(i));
             }
-            return fail(err, len, "--cpu-impl '%s': expected one of %s", v, built);
+            return fail(err, len, "--cpu-impl '%s': expected one of %s, any", v, built);
         }
         c->opt.cpu_impl = v;
     } else if (strcmp(name, "--repeat") == 0) {
@@ -280,12 +280,13 @@ void lp_cli_usage(FILE *f)
 "                      Overrides STARPU_SCHED.\n"
 "  --backend B         auto (every worker, the default), cpu, cuda or opencl:\n"
 "                      only that kind of worker runs the tasks\n"
-"  --cpu-impl I        the CPU code: auto (default), baseline, avx2, avx512 or\n"
-"                      avx512-lplog (AVX-512 on lp-starpu's own vector log)\n"
-"                      (those built here). auto: dmda and the other model-\n"
-"                      based policies pick per worker by measured speed;\n"
-"                      other policies run the one a short measurement found\n"
-"                      fastest on this machine (kept beside the models)\n"
+"  --cpu-impl I        the CPU code: auto (default: the reproducible one a\n"
+"                      short measurement found fastest here, kept beside the\n"
+"                      models), avx512-lplog or lplog (lp-starpu's log: every\n"
+"                      device gives the same bits), baseline, avx2 or avx512\n"
+"                      (glibc's logs: other last bits), any (the fastest of\n"
+"                      all; dmda and the other model-based policies pick per\n"
+"                      worker by measured speed); those built here\n"
 "  --machine NAME|DIR  lp-starpu-sim only: replay a captured machine (a name\n"
 "                      in perfmodels/machines, or a capture's directory) in\n"
 "                      StarPU's SimGrid simulation: its workers, buses and\n"

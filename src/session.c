@@ -61,7 +61,8 @@ int lp_start(const lp_options *opt)
         return LP_ERR_USAGE;
     }
     unsigned force = 0;
-    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0) {
+    int any = opt->cpu_impl && strcmp(opt->cpu_impl, "any") == 0;
+    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0 && !any) {
         int i = lp_cpu_impl_find(opt->cpu_impl);
         if (i <= 0) {
             fprintf(stderr, "lp-starpu: unknown CPU implementation %s (built:", opt->cpu_impl);
@@ -94,9 +95,10 @@ int lp_start(const lp_options *opt)
         return LP_ERR_RUNTIME;
     }
     starpu_profiling_status_set(STARPU_PROFILING_ENABLE);
-    /* Which CPU implementation runs: for this policy, and for the others
-     * the one measured fastest here (kept beside the models). */
-    lp_cpu_impl_configure(lp_sched_name(), force);
+    /* Which CPU implementation runs: the reproducible one measured fastest
+     * here (kept beside the models), the one named, or with "any" the
+     * fastest of all (model-based policies: per worker). */
+    lp_cpu_impl_configure(lp_sched_name(), force, any);
     lp_cpu_impl_choose(0, NULL);
     if (lp_logprod_opencl_load() != 0) {
         fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\n");
