@@ -138,7 +138,7 @@ typedef struct lp_report {
     size_t rows, tiles;
     char sched[64];
     lp_backend backend;
-    double checksum;             /* sum of out, fixed order (see lp_checksum) */
+    double checksum;             /* the exact sum of out, rounded once (lp_checksum) */
     int verified;                /* opt->verify: every row was checked */
     double max_rel_error;        /* then: the worst row's error (inf: NaN) */
     size_t worst_row;            /* the first row with that error */
@@ -171,6 +171,11 @@ typedef struct lp_report {
      * that may run the backend were not running a task (this process's
      * time each, less its busy time), over the tasks; NaN without one. */
     double tile_cost_seconds;
+    /* Every tile of the best run ran a reproducible code (lp-starpu's own
+     * log on the CPU, the CUDA and OpenCL kernels): the rows' bits do not
+     * depend on the device, the schedule or the tiles.  0 when one of
+     * glibc's logs ran (--cpu-impl baseline, avx2, avx512 or any). */
+    int reproducible;
 } lp_report;
 
 LP_API void lp_options_init(lp_options *opt);
@@ -248,9 +253,10 @@ LP_API void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
 LP_API int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
 LP_API void lp_report_free(lp_report *rep);
 
-/* Sum of out in a fixed order: a compensated sum per tile, the tile sums
- * added in tile order, so the value does not depend on which worker or rank
- * computed which tile. */
+/* The sum of out: exact, then rounded once to the nearest double (as
+ * Python's math.fsum), so it does not depend on the tiles, the ranks or
+ * the order; IEEE's inf, -inf or NaN once a value is not finite.  tiles is
+ * not used (it was, when the sum went tile by tile). */
 LP_API double lp_checksum(const double *out, size_t rows, size_t tiles);
 
 /* The tile layout StarPU's vector block filter uses. */

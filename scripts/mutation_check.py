@@ -329,6 +329,30 @@ MUTATIONS = {
         "    written = list(_file_bytes((lo, hi), mappings, shared_only=True))\n",
         "    written = []\n", ["python.arrays"],
         "out and x, two memmaps of one file: x overwritten under the run"),
+    "kept_inputs_keep_device_copies": (
+        "src/run.c", "    if (copied_elsewhere(h)) {", "    if (0 && copied_elsewhere(h)) {",
+        ["kept_handles"], "a run reads the inputs an earlier run left on the accelerator"),
+    "tile_cost_counts_busy_time": (
+        "src/stats.c", "idle_ms += rep->own_seconds * 1e3 - s->busy_ms;",
+        "idle_ms += rep->own_seconds * 1e3;", ["python.results"],
+        "the runtime's cost per tile includes the tasks themselves"),
+    "opencl_fuses_products_and_sums": (
+        "codelets/log_lp.h", "#pragma OPENCL FP_CONTRACT OFF", "#pragma OPENCL FP_CONTRACT ON",
+        ["reproducible.opencl_and_every_cpu_code_same_bytes"],
+        "the OpenCL compiler fuses a*b+c: other bits than the CPU's"),
+    "specification_apart_from_vector_log": (
+        "codelets/log_lp.h", "    p = fma(p, r, 0x1.c80c0e8e8b101p-4);",
+        "    p = fma(p, r, 0x1.c80c0e8e8b102p-4);", ["vector_log"],
+        "the scalar log is no longer the vector one's specification"),
+    "nan_rows_keep_their_payload": (
+        "codelets/logprod_cpu_avx512_lplog.c",
+        "    return _mm512_mask_mov_pd(v, nan, _mm512_castsi512_pd(_mm512_set1_epi64(bits)));",
+        "    (void)nan, (void)bits;\n    return v;",
+        ["reproducible.special_values_same_bytes"],
+        "a NaN row keeps the processor's NaN, not the one quiet NaN every device writes"),
+    "exact_sum_ties_away": (
+        "src/exact_sum.c", "(rest == half && (sticky || (mant & 1)))", "(rest == half)",
+        ["exact_sum"], "the checksum's rounding is not to nearest even"),
 }
 
 

@@ -1,55 +1,17 @@
-/* Checks on the rows, on the host: the checksum in a fixed order, the
- * scalar long-double reference, and inputs the map cannot take. */
+/* Checks on the rows, on the host: the checksum (the exact sum, rounded
+ * once), the scalar long-double reference, and inputs the map cannot take. */
 #include <math.h>
 
+#include "exact_sum.h"
 #include "internal.h"
-
-/* Neumaier's compensated sum: exact to about one rounding of the total.
- * Once the sum is infinite or NaN, the correction (inf - inf) means
- * nothing: the IEEE sum is the answer (inf, -inf, or NaN for NaN or both
- * infinities), as NumPy's sum gives it. */
-typedef struct { double sum, comp; } ksum;
-
-static void ksum_add(ksum *k, double v)
-{
-    double t = k->sum + v;
-    if (fabs(k->sum) >= fabs(v))
-        k->comp += (k->sum - t) + v;
-    else
-        k->comp += (v - t) + k->sum;
-    k->sum = t;
-}
-
-static double ksum_total(const ksum *k)
-{
-    return isfinite(k->sum) ? k->sum + k->comp : k->sum;
-}
-
-double lp_tile_sum(const void *out, lp_dtype dtype, size_t count)
-{
-    ksum tile = {0, 0};
-    for (size_t i = 0; i < count; i++)
-        ksum_add(&tile, lp_get(out, dtype, i));
-    return ksum_total(&tile);
-}
-
-double lp_combine_tile_sums(const double *sums, size_t tiles)
-{
-    ksum total = {0, 0};
-    for (size_t t = 0; t < tiles; t++)
-        ksum_add(&total, sums[t]);
-    return ksum_total(&total);
-}
 
 double lp_checksum(const double *out, size_t rows, size_t tiles)
 {
-    ksum total = {0, 0};
-    for (size_t t = 0; t < tiles; t++) {
-        size_t first, count;
-        lp_tile_range(rows, tiles, t, &first, &count);
-        ksum_add(&total, lp_tile_sum(out + first, LP_FLOAT64, count));
-    }
-    return ksum_total(&total);
+    (void)tiles;   /* the exact sum does not depend on them (exact_sum.h) */
+    lp_xsum sum;
+    lp_xsum_clear(&sum);
+    lp_xsum_add(&sum, out, LP_FLOAT64, rows);
+    return lp_xsum_round(&sum);
 }
 
 static int bad_value(double v)

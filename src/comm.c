@@ -24,11 +24,6 @@ double lp_comm_max(const lp_comm *c, double v)
     return v;
 }
 
-void lp_comm_tile_sums(const lp_comm *c, double *sums, size_t tiles)
-{
-    c->ops->reduce_f64(c, sums, tiles, LP_REDUCE_SUM);
-}
-
 /* ---- one process: every operation is the identity ---- */
 
 static void self_reduce_i64(const lp_comm *c, int64_t *v, size_t n, lp_reduce op)

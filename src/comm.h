@@ -51,10 +51,5 @@ int lp_comm_agree(const lp_comm *c, int status);
 
 double lp_comm_max(const lp_comm *c, double v);
 
-/* The same tile sums on every rank: each rank fills the tiles it owns and
- * leaves 0 elsewhere, so adding them adds exact zeros, and the sums are
- * then combined in tile order: the checksum does not depend on how many
- * ranks there were (lp_combine_tile_sums). */
-void lp_comm_tile_sums(const lp_comm *c, double *sums, size_t tiles);
 
 #endif

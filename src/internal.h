@@ -63,12 +63,6 @@ double lp_memory_floor_seconds(struct lp_tiles *ts, int reps);
  * worker of, or for every kind when footprints is NULL (no tile here). */
 void lp_model_samples(lp_report *rep, const uint32_t *footprints);
 
-/* Checksum in two steps, so tile sums made on different ranks combine to
- * the very value lp_checksum gives in one process.  A tile's sum is taken
- * in double whatever the element type. */
-double lp_tile_sum(const void *out, lp_dtype dtype, size_t count);
-double lp_combine_tile_sums(const double *sums, size_t tiles);
-
 /* Element i of a column of dtype, as a pointer and as a double; and v
  * stored there (rounded to float for LP_FLOAT32). */
 static inline void *lp_at(void *col, lp_dtype dtype, size_t i)

@@ -71,6 +71,7 @@ static void json_run(FILE *f, const lp_report *r, const char *indent, int simula
     json_number(f, r->seconds);
     fprintf(f, ",\n%s\"median_seconds\": ", indent);
     json_number(f, r->median_seconds);
+    fprintf(f, ",\n%s\"reproducible\": %s", indent, r->reproducible ? "true" : "false");
     fprintf(f, ",\n%s\"tile_cost_us\": ", indent);
     json_number(f, r->tile_cost_seconds * 1e6);
     fprintf(f, ",\n%s\"register_seconds\": ", indent);

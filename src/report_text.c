@@ -221,6 +221,12 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
         fprintf(f, "checksum    none: a simulated run computes nothing\n");
     else
         fprintf(f, "checksum    %s\n", lp_format_number(r->checksum, sum, sizeof sum));
+    if (!ctx->machine)
+        fprintf(f, "bits        %s\n",
+            r->reproducible ? "reproducible: every row is lp-starpu's log, whatever the device, "
+                              "schedule or tiles"
+                            : "not reproducible: one of glibc's logs ran (--cpu-impl), whose last "
+                              "bits differ from lp-starpu's");
     if (ctx->verified)
         fprintf(f, "verify      max relative error %.3g (row %zu), tolerance %g\n",
                 ctx->max_rel_error, ctx->worst_row, lp_verify_tolerance(r->dtype));

@@ -244,6 +244,7 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
         rs->seen[t] = (lp_task_seen){.worker = -1, .rows = count, .rs = rs};
     }
     atomic_store(&rs->rows_done, 0);
+    lp_xsum_clear(ts->sum);   /* the last run's is the one kept */
     atomic_store(&ts->read_bytes, 0);
     atomic_store(&ts->read_ns, 0);
     atomic_store(&ts->write_bytes, 0);
@@ -314,37 +315,30 @@ static void result_of_tile(lp_tiles *ts, size_t t, const void *ctx)
     size_t first, count;
     lp_tiles_range(ts, t, &first, &count);
     lp_data tile = lp_tiles_data(ts, t);
-    lp_tile_result_of(&ts->result[t], &tile, first, rc->verify, rc->intensity);
+    lp_tile_result_of(ts, t, &tile, first, rc->verify, rc->intensity);
 }
 
-/* The checksum over every rank: each owned tile's sum, combined in tile
- * order; and with --verify the worst error over every rank, the first row
- * that has it, and that row's values, everywhere. */
+/* The checksum over every rank: the exact sum of every rank's tiles,
+ * rounded once (exact_sum.h); and with --verify the worst error over every
+ * rank, the first row that has it, and that row's values, everywhere. */
 static void combine(const lp_tiles *ts, int verify, lp_report *rep)
 {
     const lp_comm *cm = ts->comm;
-    double *sums = calloc(ts->tiles + 1, sizeof *sums);
+    lp_xsum all = *ts->sum;
+    cm->ops->reduce_i64(cm, all.digit, LP_XSUM_DIGITS + 3, LP_REDUCE_SUM);   /* and the counts */
+    rep->checksum = lp_xsum_round(&all);
     double worst = 0, values[4] = {0, 0, 0, 0};
     int64_t row = INT64_MAX;
     for (size_t t = 0; t < ts->tiles; t++) {
         const lp_tile_result *r = &ts->result[t];
         if (ts->owner[t] != cm->rank)
             continue;
-        if (sums)
-            sums[t] = r->sum;
         if (r->max_rel_error > worst) {   /* tiles in row order: the first such row */
             worst = r->max_rel_error;
             row = (int64_t)r->worst_row;
             memcpy(values, r->worst_values, sizeof values);
         }
     }
-    if (sums) {
-        lp_comm_tile_sums(cm, sums, ts->tiles);
-        rep->checksum = lp_combine_tile_sums(sums, ts->tiles);
-    } else {
-        rep->checksum = NAN;
-    }
-    free(sums);
     if (!verify)
         return;
     double all_worst = lp_comm_max(cm, worst);
@@ -454,6 +448,9 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     if (!ts->streamed)
         lp_tiles_each(ts, result_of_tile, &(result_ctx){opt->verify, rep->intensity});
     combine(ts, opt->verify, rep);
+    int64_t reproducible = rep->reproducible;   /* on every rank */
+    comm->ops->reduce_i64(comm, &reproducible, 1, LP_REDUCE_MIN);
+    rep->reproducible = (int)reproducible;
     if (lp_simulated())
         rep->checksum = NAN;   /* nothing was computed */
     if (opt->verify && !(rep->max_rel_error <= lp_verify_tolerance(ts->dtype)))

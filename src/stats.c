@@ -115,6 +115,7 @@ static void name_impls(lp_worker_stats *s, int worker, const unsigned *count)
 void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
 {
     unsigned *impls = calloc((size_t)rep->nworkers * STARPU_MAXIMPLEMENTATIONS + 1, sizeof *impls);
+    int reproducible = 1;   /* the accelerators' kernels are log_lp.h's */
     for (unsigned w = 0; w < rep->nworkers; w++) {
         lp_worker_stats *s = &rep->workers[w];
         starpu_worker_get_name((int)w, s->name, sizeof s->name);
@@ -147,6 +148,8 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
             s->predicted_ms += p->predicted_us / 1000.0;
             if (impls && p->nimpl < STARPU_MAXIMPLEMENTATIONS)
                 impls[(size_t)r->worker * STARPU_MAXIMPLEMENTATIONS + p->nimpl]++;
+            if (s->kind == LP_BACKEND_CPU && !lp_cpu_impl_reproducible(p->nimpl))
+                reproducible = 0;
         }
     }
     for (unsigned w = 0; w < rep->nworkers; w++) {
@@ -168,6 +171,7 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
             idle_ms += rep->own_seconds * 1e3 - s->busy_ms;
     }
     rep->tile_cost_seconds = tasks ? idle_ms * 1e-3 / tasks : NAN;
+    rep->reproducible = reproducible;
 }
 
 void lp_model_samples(lp_report *rep, const uint32_t *footprints)

@@ -64,8 +64,7 @@ static void store_cpu(void *buffers[], void *cl_arg)
     size_t first;
     char err[600];
     lp_data tile = slot_tile(buffers, a, &first);
-    lp_tile_result_of(&ts->result[a->tile], &tile, first, ts->verify_now,
-                      ts->args[a->tile].intensity);
+    lp_tile_result_of(ts, a->tile, &tile, first, ts->verify_now, ts->args[a->tile].intensity);
     if (!ts->io.write || !ts->write_now)
         return;
     uint64_t t0 = lp_now_ns();

@@ -41,7 +41,9 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_
     ts->col = calloc(tiles + 1, sizeof *ts->col);
     ts->args = calloc(tiles + 1, sizeof *ts->args);
     ts->result = calloc(tiles + 1, sizeof *ts->result);
-    if (!ts->owner || !ts->col || !ts->args || !ts->result) {
+    ts->sum = calloc(1, sizeof *ts->sum);
+    pthread_mutex_init(&ts->sum_lock, NULL);
+    if (!ts->owner || !ts->col || !ts->args || !ts->result || !ts->sum) {
         lp_tiles_free(ts);
         return LP_ERR_RUNTIME;
     }
@@ -235,11 +237,17 @@ lp_data lp_tiles_data(const lp_tiles *ts, size_t t)
     return (lp_data){.rows = count, .col = {c[0], c[1], c[2], c[3]}, .dtype = ts->dtype};
 }
 
-void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int verify,
+void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int verify,
                        unsigned intensity)
 {
+    lp_tile_result *r = &ts->result[t];
     size_t at = 0;
-    r->sum = lp_tile_sum(tile->col[3], tile->dtype, tile->rows);
+    lp_xsum sum;
+    lp_xsum_clear(&sum);
+    lp_xsum_add(&sum, tile->col[3], tile->dtype, tile->rows);
+    pthread_mutex_lock(&ts->sum_lock);
+    lp_xsum_merge(ts->sum, &sum);
+    pthread_mutex_unlock(&ts->sum_lock);
     r->max_rel_error = verify ? lp_max_rel_error(tile, intensity, &at) : 0;
     r->worst_row = first + at;
     if (r->max_rel_error > 0)
@@ -338,5 +346,6 @@ void lp_tiles_free(lp_tiles *ts)
     free(ts->col);
     free(ts->args);
     free(ts->result);
+    free(ts->sum);
     memset(ts, 0, sizeof *ts);
 }

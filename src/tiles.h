@@ -12,8 +12,10 @@
 #ifndef LP_TILES_H
 #define LP_TILES_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include "comm.h"
+#include "exact_sum.h"
 #include "lp_starpu.h"
 #include "logprod.h"
 
@@ -31,9 +33,10 @@ typedef struct lp_tile_io {
     int in_order;             /* write in row order (a FIFO, a device) */
 } lp_tile_io;
 
-/* What a tile's run left: its sum, and with --verify its worst row. */
+/* What a tile's run left: with --verify its worst row (its sum went into
+ * the rank's exact sum, lp_tiles.sum). */
 typedef struct lp_tile_result {
-    double sum, max_rel_error;
+    double max_rel_error;
     size_t worst_row;         /* in the whole rows */
     double worst_values[4];   /* x, y, z, out of that row */
     size_t bad_inputs, first_bad;   /* streamed: rows not > 0, the first */
@@ -49,6 +52,8 @@ typedef struct lp_tiles {
                                  not owned) */
     lp_tile_arg *args;        /* the compute codelet's argument, per tile */
     lp_tile_result *result;   /* per tile, of the last run */
+    lp_xsum *sum;             /* every owned tile's out, of the last run, exactly */
+    pthread_mutex_t sum_lock; /* tiles add into it from several workers */
     lp_data whole;            /* every row, where one process holds them */
     int own_whole;            /* whole was allocated here (not a view) */
     /* streamed */
@@ -105,9 +110,9 @@ size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row);
 
 void lp_tiles_free(lp_tiles *ts);
 
-/* A tile's sum and, with verify, its worst row (first: the tile's first
- * row in the whole rows). */
-void lp_tile_result_of(lp_tile_result *r, const lp_data *tile, size_t first, int verify,
+/* Tile t's out added into ts->sum and, with verify, its worst row in
+ * ts->result[t] (first: the tile's first row in the whole rows). */
+void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int verify,
                        unsigned intensity);
 
 /* The monotonic clock in ns, for the I/O times. */

@@ -74,6 +74,7 @@ class Result:
     worst_row: Optional[int] = None
     tile_cost_seconds: float = float("nan")   # the runtime's cost per tile (lp_report)
     register_seconds: float = 0.0   # registering the tiles, once per call (not in seconds)
+    reproducible: bool = True   # every tile ran lp-starpu's own log (lp_report)
 
 
 def start(sched=None):
@@ -200,4 +201,5 @@ def _result(rep, out, backend, copied, verify):
                   max_rel_error=rep.max_rel_error if verify else None,
                   worst_row=rep.worst_row if verify else None,
                   tile_cost_seconds=rep.tile_cost_seconds,
-                  register_seconds=rep.register_seconds)
+                  register_seconds=rep.register_seconds,
+                  reproducible=bool(rep.reproducible))

@@ -70,7 +70,8 @@ class Report(ctypes.Structure):
                 ("model_samples", ctypes.c_int * len(BACKENDS)),
                 ("dtype", ctypes.c_int),
                 ("register_seconds", ctypes.c_double),
-                ("tile_cost_seconds", ctypes.c_double)]
+                ("tile_cost_seconds", ctypes.c_double),
+                ("reproducible", ctypes.c_int)]
 
 
 STRUCTS = {"lp_options": Options, "lp_data": Data, "lp_report": Report,
