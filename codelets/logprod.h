@@ -55,6 +55,7 @@ LP_CPU_DECLARE(avx2)
 LP_CPU_DECLARE(avx512)
 LP_CPU_DECLARE(avx512_lplog)   /* own vector log (log_avx512.h) */
 LP_CPU_DECLARE(lplog)          /* log_lp.h's specification, row by row */
+LP_CPU_DECLARE(avx2_lplog)     /* own vector log on AVX2 (log_avx2.h) */
 
 /* Which CPU implementation runs (logprod_cpu_impls.c).  nimpl is the
  * index in the codelet's cpu_funcs: 0 is "auto", the one chosen for this

@@ -48,7 +48,11 @@ struct starpu_codelet lp_logprod_cl = {
 #ifdef LP_HAVE_CPU_AVX512
                   lp_logprod_cpu_avx512, lp_logprod_cpu_avx512_lplog,
 #endif
-                  lp_logprod_cpu_lplog},
+                  lp_logprod_cpu_lplog,
+#ifdef LP_HAVE_CPU_AVX2
+                  lp_logprod_cpu_avx2_lplog,
+#endif
+    },
 #if defined(LP_HAVE_CUDA) || defined(LP_SIMULATED)   /* simulated: logprod_sim.c */
     .cuda_funcs = {lp_logprod_cuda},
     .cuda_flags = {STARPU_CUDA_ASYNC},

@@ -1,10 +1,10 @@
 /* The CPU implementations of lp_logprod and which one runs where.
  *
  * The codelet's cpu_funcs are {auto, baseline, avx2, avx512, avx512-lplog,
- * lplog} (those this compiler built).  Two of them are reproducible: lplog
- * (log_lp.h's specification, any processor) and avx512-lplog (the same
- * bits, 8 rows at a time); the others call glibc's logs, whose last bits
- * differ.  By default StarPU runs its first, "auto", which calls the
+ * lplog, avx2-lplog} (those this compiler built).  Three are reproducible:
+ * lplog (log_lp.h's specification, any processor), avx2-lplog and
+ * avx512-lplog (the same bits, 4 or 8 rows at a time); the others call
+ * glibc's logs, whose last bits differ.  By default StarPU runs its first, "auto", which calls the
  * reproducible one measured fastest on this machine: a short single-thread
  * run of each on cache-resident rows, done once and kept beside the
  * performance models (sampling/lp-starpu-cpu-impl.HOST), done again by
@@ -29,8 +29,9 @@ typedef void (*kernel_f32_fn)(size_t, unsigned, const float *, const float *, co
                               float *);
 
 /* In the order of the codelet's cpu_funcs (logprod_codelet.c).  Narrowest
- * first, so that the ones a processor runs are 0..m (but lplog, added
- * last so that the older ones keep their numbers in the models): StarPU
+ * first, so that the ones a processor runs are 0..m (but lplog and
+ * avx2-lplog, added last so that the older ones keep their numbers in the
+ * models; --cpu-impl any leaves them out after a gap): StarPU
  * 1.3 saves a model's implementations 0..n-1, n being how many have
  * samples, and would drop the last one's history after a gap. */
 static const struct impl {
@@ -38,17 +39,21 @@ static const struct impl {
     kernel_fn kernel;
     kernel_f32_fn kernel_f32;
     int reproducible;   /* gives log_lp.h's bits */
+    int width;          /* the vector width's rank: the widest is the guess */
 } impls[] = {
-    {"auto", NULL, NULL, 0},
-    {"baseline", lp_logprod_kernel_baseline, lp_logprod_kernel_baseline_f32, 0},
+    {"auto", NULL, NULL, 0, 0},
+    {"baseline", lp_logprod_kernel_baseline, lp_logprod_kernel_baseline_f32, 0, 1},
 #ifdef LP_HAVE_CPU_AVX2
-    {"avx2", lp_logprod_kernel_avx2, lp_logprod_kernel_avx2_f32, 0},
+    {"avx2", lp_logprod_kernel_avx2, lp_logprod_kernel_avx2_f32, 0, 2},
 #endif
 #ifdef LP_HAVE_CPU_AVX512
-    {"avx512", lp_logprod_kernel_avx512, lp_logprod_kernel_avx512_f32, 0},
-    {"avx512-lplog", lp_logprod_kernel_avx512_lplog, lp_logprod_kernel_avx512_lplog_f32, 1},
+    {"avx512", lp_logprod_kernel_avx512, lp_logprod_kernel_avx512_f32, 0, 3},
+    {"avx512-lplog", lp_logprod_kernel_avx512_lplog, lp_logprod_kernel_avx512_lplog_f32, 1, 3},
 #endif
-    {"lplog", lp_logprod_kernel_lplog, lp_logprod_kernel_lplog_f32, 1},
+    {"lplog", lp_logprod_kernel_lplog, lp_logprod_kernel_lplog_f32, 1, 1},
+#ifdef LP_HAVE_CPU_AVX2
+    {"avx2-lplog", lp_logprod_kernel_avx2_lplog, lp_logprod_kernel_avx2_lplog_f32, 1, 2},
+#endif
 };
 enum { NIMPL = sizeof impls / sizeof impls[0] };
 _Static_assert(NIMPL <= LP_CPU_IMPL_MAX && NIMPL <= STARPU_MAXIMPLEMENTATIONS,
@@ -69,7 +74,7 @@ static int has(const char *isa)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512cd");
-    if (strcmp(isa, "avx2") == 0)     /* what -march=x86-64-v3 assumes */
+    if (strncmp(isa, "avx2", 4) == 0)   /* what -march=x86-64-v3 assumes */
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                __builtin_cpu_supports("bmi2");
 #endif
@@ -116,13 +121,14 @@ static int eligible(unsigned nimpl)
 }
 
 /* The best the processor runs when nothing was measured: the widest
- * eligible (the reproducible ones are the widest and the narrowest). */
+ * eligible one (of equals, the first: glibc's where any is allowed). */
 static unsigned widest(void)
 {
-    for (unsigned i = NIMPL - 1; i > 0; i--)
-        if (eligible(i) && strcmp(impls[i].name, "lplog") != 0)
-            return i;
-    return (unsigned)lp_cpu_impl_find(any_impl ? "baseline" : "lplog");
+    unsigned best = 0;
+    for (unsigned i = 1; i < NIMPL; i++)
+        if (eligible(i) && (!best || impls[i].width > impls[best].width))
+            best = i;
+    return best ? best : (unsigned)lp_cpu_impl_find("lplog");
 }
 
 unsigned lp_cpu_impl_chosen(void)

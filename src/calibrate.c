@@ -66,7 +66,8 @@ static void cpu_code(const lp_options *opt, FILE *out)
     if (!out)
         return;
     fprintf(out, "  cpu code: ");
-    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0) {
+    int any = opt->cpu_impl && strcmp(opt->cpu_impl, "any") == 0;
+    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0 && !any) {
         fprintf(out, "%s (--cpu-impl)\n", lp_cpu_impl_name(best));
         return;
     }
@@ -77,7 +78,8 @@ static void cpu_code(const lp_options *opt, FILE *out)
     if (lp_cpu_impl_model_mode())
         fprintf(out, "%s chooses per worker from the models calibrated below\n", lp_sched_name());
     else
-        fprintf(out, "%s runs %s, the fastest\n", lp_sched_name(), lp_cpu_impl_name(best));
+        fprintf(out, "%s runs %s, the fastest%s\n", lp_sched_name(), lp_cpu_impl_name(best),
+                any ? "" : " of those that give lp-starpu's bits (--cpu-impl any: of all)");
 }
 
 /* One per element type: float32's floor measured apart (seen: twice

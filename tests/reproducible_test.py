@@ -116,7 +116,7 @@ def opencl_and_every_cpu_code_same_bytes():
             ref = reference(*extra)
             runs = [("opencl", ("--backend", "opencl"))]
             runs += [(f"cpu-{impl}", ("--backend", "cpu", "--cpu-impl", impl))
-                     for impl in ("lplog", "avx512-lplog") if impl_runs(impl)]
+                     for impl in ("lplog", "avx2-lplog", "avx512-lplog") if impl_runs(impl)]
             runs.append(("both", ("--sched", "eager", "--tiles", 64)))
             for name, args in runs:
                 got = job(name, *data(*extra), *args)

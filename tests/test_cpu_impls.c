@@ -51,9 +51,13 @@ static kernel_fn kernel_of(const char *name, kernel_f32_fn *f32)
     *f32 = NULL;
     if (strcmp(name, "baseline") == 0)
         return *f32 = lp_logprod_kernel_baseline_f32, lp_logprod_kernel_baseline;
+    if (strcmp(name, "lplog") == 0)
+        return *f32 = lp_logprod_kernel_lplog_f32, lp_logprod_kernel_lplog;
 #ifdef LP_HAVE_CPU_AVX2
     if (strcmp(name, "avx2") == 0)
         return *f32 = lp_logprod_kernel_avx2_f32, lp_logprod_kernel_avx2;
+    if (strcmp(name, "avx2-lplog") == 0)
+        return *f32 = lp_logprod_kernel_avx2_lplog_f32, lp_logprod_kernel_avx2_lplog;
 #endif
 #ifdef LP_HAVE_CPU_AVX512
     if (strcmp(name, "avx512") == 0)
@@ -134,7 +138,7 @@ int main(void)
         kernel_fn k = kernel_of(name, &k32);
         CHECK(k != NULL, "no loop for %s", name);
         CHECK(lp_cpu_impl_find(name) == (int)i, "%s is not found at %u", name, i);
-        int expect = strcmp(name, "avx2") == 0     ? cpuinfo_has(avx2)
+        int expect = strncmp(name, "avx2", 4) == 0     ? cpuinfo_has(avx2)
                      : strncmp(name, "avx512", 6) == 0 ? cpuinfo_has(avx512)
                                                    : 1;
         if (expect >= 0)

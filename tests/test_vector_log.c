@@ -5,9 +5,10 @@
  * against double's log within 0.6 ulp on one positive float in 61, all
  * binades and subnormals included (every one was checked once: 0.535);
  * both give log's own answers for 0, -0, negative, infinite and NaN
- * inputs.  On a processor with AVX-512, lp_log8 and lp_logf16
- * (codelets/log_avx512.h, the avx512-lplog implementation's) must give the
- * specification's very bits for every one of those inputs. */
+ * inputs.  Where the processor has them, lp_log8 and lp_logf16
+ * (codelets/log_avx512.h, avx512-lplog's) and lp_log4 and lp_logf8
+ * (codelets/log_avx2.h, avx2-lplog's) must give the specification's very
+ * bits for every one of those inputs. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -16,6 +17,10 @@
 
 #include "support/check.h"
 #include "log_lp.h"
+#if defined(LP_TEST_AVX512) || defined(LP_TEST_AVX2)
+/* Before any target pragma: the intrinsics then carry their own targets. */
+#include <immintrin.h>
+#endif
 
 #ifdef LP_TEST_AVX512
 #pragma GCC push_options
@@ -44,7 +49,36 @@ static void log8(const double *x, double *out) { (void)x, (void)out; }
 static void logf16(const float *x, float *out) { (void)x, (void)out; }
 #endif
 
-static int vector;   /* lp_log8 and lp_logf16 run here: compare them too */
+#ifdef LP_TEST_AVX2
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#include "log_avx2.h"
+
+static void log4x2(const double *x, double *out)
+{
+    _mm256_storeu_pd(out, lp_log4(_mm256_loadu_pd(x)));
+    _mm256_storeu_pd(out + 4, lp_log4(_mm256_loadu_pd(x + 4)));
+}
+
+static void logf8x2(const float *x, float *out)
+{
+    _mm256_storeu_ps(out, lp_logf8(_mm256_loadu_ps(x)));
+    _mm256_storeu_ps(out + 8, lp_logf8(_mm256_loadu_ps(x + 8)));
+}
+#pragma GCC pop_options
+
+static int have_avx2(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+static int have_avx2(void) { return 0; }
+static void log4x2(const double *x, double *out) { (void)x, (void)out; }
+static void logf8x2(const float *x, float *out) { (void)x, (void)out; }
+#endif
+
+static int vector, vector2;   /* the AVX-512 and AVX2 logs run here: compare them too */
 static long vector_checked;
 
 /* The specification's log of 8 doubles, and the vector one's bits against
@@ -54,31 +88,42 @@ static void log_both(const double *x, double *y)
 {
     for (int k = 0; k < 8; k++)
         y[k] = lp_log_ref(x[k]);
-    if (!vector)
-        return;
     double v[8];
-    log8(x, v);
-    for (int k = 0; k < 8; k++) {
-        int same = isnan(y[k]) ? isnan(v[k]) : memcmp(&y[k], &v[k], sizeof v[k]) == 0;
-        CHECK(same, "log(%a): lp_log8 %a, the specification %a", x[k], v[k], y[k]);
+    for (int which = 0; which < 2; which++) {
+        if (!(which ? vector2 : vector))
+            continue;
+        if (which)
+            log4x2(x, v);
+        else
+            log8(x, v);
+        for (int k = 0; k < 8; k++) {
+            int same = isnan(y[k]) ? isnan(v[k]) : memcmp(&y[k], &v[k], sizeof v[k]) == 0;
+            CHECK(same, "log(%a): %s %a, the specification %a", x[k],
+                  which ? "lp_log4" : "lp_log8", v[k], y[k]);
+        }
+        vector_checked += 8;
     }
-    vector_checked += 8;
 }
 
 static void logf_both(const float *x, float *y)
 {
     for (int k = 0; k < 16; k++)
         y[k] = lp_logf_ref(x[k]);
-    if (!vector)
-        return;
     float v[16];
-    logf16(x, v);
-    for (int k = 0; k < 16; k++) {
-        int same = isnan(y[k]) ? isnan(v[k]) : memcmp(&y[k], &v[k], sizeof v[k]) == 0;
-        CHECK(same, "logf(%a): lp_logf16 %a, the specification %a", (double)x[k],
-              (double)v[k], (double)y[k]);
+    for (int which = 0; which < 2; which++) {
+        if (!(which ? vector2 : vector))
+            continue;
+        if (which)
+            logf8x2(x, v);
+        else
+            logf16(x, v);
+        for (int k = 0; k < 16; k++) {
+            int same = isnan(y[k]) ? isnan(v[k]) : memcmp(&y[k], &v[k], sizeof v[k]) == 0;
+            CHECK(same, "logf(%a): %s %a, the specification %a", (double)x[k],
+                  which ? "lp_logf8" : "lp_logf16", (double)v[k], (double)y[k]);
+        }
+        vector_checked += 16;
     }
-    vector_checked += 16;
 }
 
 static uint64_t state = 0x9e3779b97f4a7c15u;
@@ -165,6 +210,7 @@ static void floats(void)
 int main(void)
 {
     vector = have_avx512();
+    vector2 = have_avx2();
     range("seed data 1..1e7", seed_like);
     range("uniform [1, 1e7]", uniform_1e7);
     range("next to 1 (2^-6)", next_to_1);
@@ -185,8 +231,10 @@ int main(void)
         CHECK(same, "log(%a): lp_log_ref %a, libm %a", x[i], y[i], want);
     }
     floats();
-    printf("%s\n", vector ? "lp_log8 and lp_logf16 gave the specification's bits on every input"
-                          : "no AVX-512 here: the vector logs not compared");
-    CHECK(!vector || vector_checked > 1000000, "only %ld vector results compared", vector_checked);
+    printf("vector logs compared bit for bit with the specification: %s%s%s\n",
+           vector ? "lp_log8, lp_logf16 " : "", vector2 ? "lp_log4, lp_logf8" : "",
+           vector || vector2 ? "" : "none (no AVX2 or AVX-512 here)");
+    CHECK(!(vector || vector2) || vector_checked > 1000000, "only %ld vector results compared",
+          vector_checked);
     return failures ? 1 : 0;
 }
