@@ -79,6 +79,22 @@ for s in dmda dmdas dmdar heteroprio modular-heft lws eager lp-eft; do
     run "sched-$s" --sched "$s" --verify --repeat "$repeat"
 done
 STARPU_LIMIT_CUDA_MEM=64 run cuda-limit-64MiB --backend cuda --verify --repeat 3
+# The same bytes on the GPU as on the CPU (codelets/log_lp.h): random rows,
+# special values and float32, each --output compared with cmp.
+echo "== [$(elapsed)] the CUDA kernel's bits against the CPU's"
+for dt in f64 f32; do
+    for b in cpu cuda; do
+        "$bin" --rows 2000003 --data random --seed 11 --dtype "$dt" --intensity 3 --backend "$b" \
+            --output "$out/bits-$b-$dt.npy" --force --json "$out/bits-$b-$dt.json" \
+            > /dev/null 2> "$out/bits-$b-$dt.err" || status=1
+    done
+    if cmp "$out/bits-cpu-$dt.npy" "$out/bits-cuda-$dt.npy"; then
+        echo "PASS cuda-bits-$dt: the CUDA output is the CPU's, byte for byte"
+    else
+        echo "FAIL cuda-bits-$dt: the CUDA output differs from the CPU's"; status=1
+    fi
+    rm -f "$out/bits-cpu-$dt.npy" "$out/bits-cuda-$dt.npy"
+done
 # The copies over PCIe beside the work, per link (StarPU's FxT trace).
 run trace-dmda --sched dmda --repeat 3 --trace "$out/trace-dmda.svg"
 run trace-lp-eft --sched lp-eft --repeat 3 --trace "$out/trace-lp-eft.svg"
