@@ -65,6 +65,7 @@ def test_report_fields_like_the_tool(lp):
     cpus = sum(1 for w in r.workers if w.kind == "cpu")
     assert math.isclose(r.tile_cost_seconds, (cpus * r.seconds - busy) / 7, rel_tol=1e-6)
     assert r.register_seconds > 0
+    assert r.reproducible   # lp-starpu's own log on every tile (the default)
 
 
 def test_the_same_buffers_with_new_inputs_give_new_rows(lp):
