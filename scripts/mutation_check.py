@@ -341,10 +341,9 @@ MUTATIONS = {
         ["reproducible.opencl_and_every_cpu_code_same_bytes"],
         "the OpenCL compiler fuses a*b+c: other bits than the CPU's"),
     "specification_apart_from_vector_log": (
-        "codelets/log_lp.h", "    double lo = (llo + serr) + fma(-r, rlo, rlo);",
-        "    double lo = llo + (serr + fma(-r, rlo, rlo));", ["vector_log"],
-        "the scalar log adds its small parts in another order (as -ffast-math may): "
-        "no longer the vector one's bits"),
+        "codelets/log_lp.h", "    p = fma(p, r, -0.5);", "    p = fma(p, r, -0.5000000000000001);",
+        ["vector_log"], "the scalar log's polynomial off by an ulp in its last coefficient: "
+        "no longer the vector logs' specification"),
     "nan_rows_keep_their_payload": (
         "codelets/logprod_cpu_avx512_lplog.c",
         "    return _mm512_mask_mov_pd(v, nan, _mm512_castsi512_pd(_mm512_set1_epi64(bits)));",

@@ -79,7 +79,7 @@ static void logf8x2(const float *x, float *out) { (void)x, (void)out; }
 #endif
 
 static int vector, vector2;   /* the AVX-512 and AVX2 logs run here: compare them too */
-static long vector_checked;
+static long vector_checked, vector_differ;
 
 /* The specification's log of 8 doubles, and the vector one's bits against
  * it (a NaN against a NaN: payloads are made one quiet NaN per row, not
@@ -98,8 +98,9 @@ static void log_both(const double *x, double *y)
             log8(x, v);
         for (int k = 0; k < 8; k++) {
             int same = isnan(y[k]) ? isnan(v[k]) : memcmp(&y[k], &v[k], sizeof v[k]) == 0;
-            CHECK(same, "log(%a): %s %a, the specification %a", x[k],
-                  which ? "lp_log4" : "lp_log8", v[k], y[k]);
+            if (!same && vector_differ++ < 10)
+                CHECK(0, "log(%a): %s %a, the specification %a", x[k],
+                      which ? "lp_log4" : "lp_log8", v[k], y[k]);
         }
         vector_checked += 8;
     }
@@ -119,8 +120,9 @@ static void logf_both(const float *x, float *y)
             logf16(x, v);
         for (int k = 0; k < 16; k++) {
             int same = isnan(y[k]) ? isnan(v[k]) : memcmp(&y[k], &v[k], sizeof v[k]) == 0;
-            CHECK(same, "logf(%a): %s %a, the specification %a", (double)x[k],
-                  which ? "lp_logf8" : "lp_logf16", (double)v[k], (double)y[k]);
+            if (!same && vector_differ++ < 10)
+                CHECK(0, "logf(%a): %s %a, the specification %a", (double)x[k],
+                      which ? "lp_logf8" : "lp_logf16", (double)v[k], (double)y[k]);
         }
         vector_checked += 16;
     }
@@ -236,5 +238,7 @@ int main(void)
            vector || vector2 ? "" : "none (no AVX2 or AVX-512 here)");
     CHECK(!(vector || vector2) || vector_checked > 1000000, "only %ld vector results compared",
           vector_checked);
+    CHECK(vector_differ == 0, "%ld vector results differ from the specification (10 shown)",
+          vector_differ);
     return failures ? 1 : 0;
 }
