@@ -23,11 +23,13 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from cases import Skip, check, run_case  # noqa: E402
+
 BIN = None
 CASES = {}
 MPI_CASES = set()   # also run as mpi2.<name>: the same case under mpirun -np 2
 RANKS = 0           # mpi2.<name>: every run() goes through mpirun with --mpi
-SKIP = 77
 
 
 def case(fn=None, *, mpi=False):
@@ -39,10 +41,6 @@ def case(fn=None, *, mpi=False):
             MPI_CASES.add(f.__name__)
         return f
     return register(fn) if fn else register
-
-
-class Skip(Exception):
-    pass
 
 
 def run(*args, env=None, unset=(), limit_as=None, limit_fsize=None, binary=None,
@@ -81,11 +79,6 @@ def run_json(*args, **kw):
     rc, out, err = run(*args, "--json", "-", **kw)
     check(rc == 0, f"exit {rc}: {err}")
     return json.loads(out), err
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def tasks_by_kind(report):
@@ -2215,23 +2208,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     BIN = os.path.abspath(sys.argv[1])   # the cases run in a temporary directory
-    try:
-        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as ompi:
-            os.chdir(d)
-            # Open MPI's session directory of its own: mpiruns of cases run
-            # side by side otherwise race to make /tmp/ompi.HOST.UID
-            # ("mkdir ... File exists", orte_init failed).
-            for env in (MPI_JOB_ENV, MPI_ENV):
-                env["OMPI_MCA_orte_tmpdir_base"] = ompi
-            CASES[name]()
-    except Skip as e:
-        print(f"SKIP: {e}")
-        return SKIP
-    except AssertionError as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("PASS")
-    return 0
+    return run_case(CASES[name], MPI_JOB_ENV, MPI_ENV)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from cases import Skip, check, run_case  # noqa: E402
 
 BIN = None
 CASES = {}
-SKIP = 77
 ROWS = 200003
 # PoCL's OpenCL device beside the CPU workers, in every run here.
 ENV = {"STARPU_OPENCL_ON_CPUS": "1", "STARPU_WORKERS_NOBIND": "1"}
@@ -29,18 +30,14 @@ MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
            "OMPI_MCA_oob_tcp_if_include": "lo", "STARPU_NCPU": "1"}
 
 
-class Skip(Exception):
-    pass
-
-
 def case(fn):
-    CASES[fn.__name__] = fn
+    """A case; each compares with PoCL's OpenCL device, so skips without it."""
+    def with_opencl():
+        if not os.path.exists("/etc/OpenCL/vendors/pocl.icd"):
+            raise Skip("no OpenCL device to compare (install pocl-opencl-icd)")
+        fn()
+    CASES[fn.__name__] = with_opencl
     return fn
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def run(*args, env=None, launcher=()):
@@ -212,21 +209,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     BIN = os.path.abspath(sys.argv[1])
-    try:
-        with tempfile.TemporaryDirectory() as d, tempfile.TemporaryDirectory() as ompi:
-            os.chdir(d)
-            MPI_ENV["OMPI_MCA_orte_tmpdir_base"] = ompi
-            if not os.path.exists("/etc/OpenCL/vendors/pocl.icd"):
-                raise Skip("no OpenCL device to compare (install pocl-opencl-icd)")
-            CASES[sys.argv[2]]()
-    except Skip as e:
-        print(f"SKIP: {e}")
-        return SKIP
-    except AssertionError as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("PASS")
-    return 0
+    return run_case(CASES[sys.argv[2]], MPI_ENV)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "support"))
+from cases import SKIP, check, run_case  # noqa: E402
+
 SIM = REAL = None
 CASES = {}
-SKIP = 77
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MACHINES = os.path.join(SOURCE, "perfmodels", "machines")
 RESULTS = os.path.join(SOURCE, "bench", "results")
@@ -28,11 +30,6 @@ RESULTS = os.path.join(SOURCE, "bench", "results")
 def case(fn):
     CASES[fn.__name__] = fn
     return fn
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def run(*args, binary=None, env=None):
@@ -214,15 +211,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     SIM, REAL = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    try:
-        with tempfile.TemporaryDirectory() as d:
-            os.chdir(d)
-            CASES[sys.argv[3]]()
-    except AssertionError as e:
-        print(f"FAIL: {e}")
-        return 1
-    print("PASS")
-    return 0
+    return run_case(CASES[sys.argv[3]])
 
 
 if __name__ == "__main__":

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <starpu.h>
 
 #include "lp_starpu.h"
 
+#include "support/accelerator.h"
 #include "support/check.h"
 
 static void check_one(lp_data *d, size_t rows, size_t tiles, lp_data_kind kind)
@@ -86,19 +86,10 @@ int main(int argc, char **argv)
     opt.sched = argv[1];
     if (lp_start(&opt) != LP_OK)
         return 1;
-    /* The point is a CPU and an accelerator worker together (CTest sets
-     * STARPU_OPENCL_ON_CPUS=1 for PoCL): without one the test cannot tell
-     * anything, so it skips, unless PoCL is installed, where a missing
-     * OpenCL worker is a failure. */
-    if (lp_backend_workers(LP_BACKEND_OPENCL) + lp_backend_workers(LP_BACKEND_CUDA) == 0) {
-        lp_stop();
-        if (access("/etc/OpenCL/vendors/pocl.icd", F_OK) == 0) {
-            fprintf(stderr, "FAIL: PoCL's ICD is installed but StarPU found no OpenCL worker\n");
-            return 1;
-        }
-        printf("SKIP: StarPU found no accelerator worker (install pocl-opencl-icd)\n");
-        return 77;
-    }
+    /* The point is a CPU and an accelerator worker together. */
+    int without = lp_test_without_accelerator();
+    if (without)
+        return without;
     CHECK(strcmp(lp_sched_name(), argv[1]) == 0, "StarPU runs %s, not %s", lp_sched_name(),
           argv[1]);
 
