@@ -78,7 +78,9 @@ static void add_double(lp_xsum *s, double d)
 typedef double lp_v8d __attribute__((vector_size(64)));
 typedef uint64_t lp_v8u __attribute__((vector_size(64)));
 
+#if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 static int extract(double *x, size_t n, double sigma, double *lanes)
 {
     const lp_v8d sig = {sigma, sigma, sigma, sigma, sigma, sigma, sigma, sigma};
