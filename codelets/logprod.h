@@ -76,6 +76,8 @@ void lp_cpu_impl_configure(const char *sched, unsigned force, int any);
 /* It gives log_lp.h's bits (0: auto's chosen one). */
 int lp_cpu_impl_reproducible(unsigned nimpl);
 int lp_cpu_impl_model_mode(void);
+int lp_cpu_impl_forced(void);   /* --cpu-impl NAME */
+int lp_cpu_impl_any(void);      /* --cpu-impl any */
 int lp_cpu_impl_allowed(unsigned nimpl);
 /* What auto runs: the decision kept beside the models, else measured (and
  * kept); remeasure: measure anyway.  ns (may be NULL) gets each one's ns

@@ -4,8 +4,9 @@
  * lplog, avx2-lplog} (those this compiler built).  Three are reproducible:
  * lplog (log_lp.h's specification, any processor), avx2-lplog and
  * avx512-lplog (the same bits, 4 or 8 rows at a time); the others call
- * glibc's logs, whose last bits differ.  By default StarPU runs its first, "auto", which calls the
- * reproducible one measured fastest on this machine: a short single-thread
+ * glibc's logs, whose last bits differ.  By default StarPU runs its first,
+ * "auto", which calls the reproducible one measured fastest on this
+ * machine: a short single-thread
  * run of each on cache-resident rows, done once and kept beside the
  * performance models (sampling/lp-starpu-cpu-impl.HOST), done again by
  * --calibrate.  --cpu-impl NAME makes auto call that one; --cpu-impl any
@@ -164,6 +165,10 @@ void lp_cpu_impl_configure(const char *sched, unsigned force, int any)
 
 int lp_cpu_impl_model_mode(void) { return model_mode; }
 
+int lp_cpu_impl_forced(void) { return forced != 0; }
+
+int lp_cpu_impl_any(void) { return any_impl; }
+
 int lp_cpu_impl_allowed(unsigned nimpl)
 {
     return nimpl < NIMPL && allowed[nimpl];
@@ -262,22 +267,13 @@ int lp_model_side_path(const char *stem, char *path, size_t len)
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* The fastest eligible one of the times ns (-1: not measured); 0: none. */
-static unsigned fastest(const double ns[NIMPL])
+/* The fastest of the times ns (-1: not measured) that auto may call, or
+ * with all of every one measured; 0: none. */
+static unsigned fastest(const double ns[NIMPL], int all)
 {
     unsigned best = 0;
     for (unsigned i = 1; i < NIMPL; i++)
-        if (eligible(i) && ns[i] >= 0 && (!best || ns[i] < ns[best]))
-            best = i;
-    return best;
-}
-
-/* The fastest of all the times, reproducible or not; 0: none. */
-static unsigned fastest_any(const double ns[NIMPL])
-{
-    unsigned best = 0;
-    for (unsigned i = 1; i < NIMPL; i++)
-        if (ns[i] >= 0 && (!best || ns[i] < ns[best]))
+        if ((all || eligible(i)) && ns[i] >= 0 && (!best || ns[i] < ns[best]))
             best = i;
     return best;
 }
@@ -305,7 +301,7 @@ static unsigned read_decision(const char *path, double ns[NIMPL])
     if (!ok)
         return 0;
     if (timed)
-        return fastest(ns);
+        return fastest(ns, 0);
     int i = lp_cpu_impl_find(name);
     return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;
 }
@@ -352,13 +348,14 @@ unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX])
     unsigned best = have_path && !remeasure ? read_decision(path, t) : 0;
     if (!best) {
         measure(t);
-        best = fastest(t);
+        best = fastest(t, 0);
         if (!best)
             best = widest();
         if (ns)
             memcpy(ns, t, sizeof t);
+        unsigned of_all = fastest(t, 1);
         if (have_path)   /* the first line: the fastest of all, for the reader */
-            write_decision(path, fastest_any(t) ? fastest_any(t) : best, t);
+            write_decision(path, of_all ? of_all : best, t);
     }
     atomic_store(&chosen, best);
     return best;

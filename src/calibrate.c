@@ -55,7 +55,7 @@ static int calibrate_backend(const lp_options *base, lp_tiles *ts, lp_backend b,
 
 /* The CPU code: measured again for the policies that run "auto", and the
  * implementations the model-based ones calibrate and choose from. */
-static void cpu_code(const lp_options *opt, FILE *out)
+static void cpu_code(FILE *out)
 {
     if (lp_backend_workers(LP_BACKEND_CPU) == 0)
         return;
@@ -66,8 +66,7 @@ static void cpu_code(const lp_options *opt, FILE *out)
     if (!out)
         return;
     fprintf(out, "  cpu code: ");
-    int any = opt->cpu_impl && strcmp(opt->cpu_impl, "any") == 0;
-    if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0 && !any) {
+    if (lp_cpu_impl_forced()) {
         fprintf(out, "%s (--cpu-impl)\n", lp_cpu_impl_name(best));
         return;
     }
@@ -79,7 +78,8 @@ static void cpu_code(const lp_options *opt, FILE *out)
         fprintf(out, "%s chooses per worker from the models calibrated below\n", lp_sched_name());
     else
         fprintf(out, "%s runs %s, the fastest%s\n", lp_sched_name(), lp_cpu_impl_name(best),
-                any ? "" : " of those that give lp-starpu's bits (--cpu-impl any: of all)");
+                lp_cpu_impl_any() ? ""
+                                  : " of those that give lp-starpu's bits (--cpu-impl any: of all)");
 }
 
 /* One per element type: float32's floor measured apart (seen: twice
@@ -144,7 +144,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
         fprintf(out, "calibrating lp_logprod: %zu rows in %zu tiles, intensity %u; models in %s%s\n",
                 ts->rows, ts->tiles, opt->intensity, dir ? dir : "$STARPU_HOME/.starpu/sampling",
                 c->size > 1 ? " (each rank's own)" : "");
-    cpu_code(opt, out);
+    cpu_code(out);
     for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++) {
         /* A kind every rank has: the runs are collective. */
         int64_t have = lp_backend_workers((lp_backend)b) > 0;

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "exact_sum.h"
-#include "internal.h"
 
 __extension__ typedef __int128 lp_i128;
 __extension__ typedef unsigned __int128 lp_u128;

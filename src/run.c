@@ -157,13 +157,14 @@ static int refused(size_t t, int ret)
 static void register_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
 {
     for (size_t t = 0; t < ts->tiles; t++) {
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
-        for (int c = 0; c < 4 && ts->owner[t] == ts->comm->rank; c++)
+        for (int c = 0; c < 4; c++)
             starpu_vector_data_register(&h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
                                         (uint32_t)count, lp_dtype_size(ts->dtype));
-        if (ts->owner[t] == ts->comm->rank)
-            starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
+        starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
     }
 }
 
@@ -244,7 +245,7 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
         rs->seen[t] = (lp_task_seen){.worker = -1, .rows = count, .rs = rs};
     }
     atomic_store(&rs->rows_done, 0);
-    lp_xsum_clear(ts->sum);   /* the last run's is the one kept */
+    lp_xsum_clear(&ts->sum);   /* the last run's is the one kept */
     atomic_store(&ts->read_bytes, 0);
     atomic_store(&ts->read_ns, 0);
     atomic_store(&ts->write_bytes, 0);
@@ -324,7 +325,7 @@ static void result_of_tile(lp_tiles *ts, size_t t, const void *ctx)
 static void combine(const lp_tiles *ts, int verify, lp_report *rep)
 {
     const lp_comm *cm = ts->comm;
-    lp_xsum all = *ts->sum;
+    lp_xsum all = ts->sum;
     cm->ops->reduce_i64(cm, all.digit, LP_XSUM_DIGITS + 3, LP_REDUCE_SUM);   /* and the counts */
     rep->checksum = lp_xsum_round(&all);
     double worst = 0, values[4] = {0, 0, 0, 0};

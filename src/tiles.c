@@ -41,9 +41,8 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_
     ts->col = calloc(tiles + 1, sizeof *ts->col);
     ts->args = calloc(tiles + 1, sizeof *ts->args);
     ts->result = calloc(tiles + 1, sizeof *ts->result);
-    ts->sum = calloc(1, sizeof *ts->sum);
     pthread_mutex_init(&ts->sum_lock, NULL);
-    if (!ts->owner || !ts->col || !ts->args || !ts->result || !ts->sum) {
+    if (!ts->owner || !ts->col || !ts->args || !ts->result) {
         lp_tiles_free(ts);
         return LP_ERR_RUNTIME;
     }
@@ -246,7 +245,7 @@ void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first
     lp_xsum_clear(&sum);
     lp_xsum_add(&sum, tile->col[3], tile->dtype, tile->rows);
     pthread_mutex_lock(&ts->sum_lock);
-    lp_xsum_merge(ts->sum, &sum);
+    lp_xsum_merge(&ts->sum, &sum);
     pthread_mutex_unlock(&ts->sum_lock);
     r->max_rel_error = verify ? lp_max_rel_error(tile, intensity, &at) : 0;
     r->worst_row = first + at;
@@ -346,6 +345,6 @@ void lp_tiles_free(lp_tiles *ts)
     free(ts->col);
     free(ts->args);
     free(ts->result);
-    free(ts->sum);
+    pthread_mutex_destroy(&ts->sum_lock);
     memset(ts, 0, sizeof *ts);
 }

@@ -52,7 +52,7 @@ typedef struct lp_tiles {
                                  not owned) */
     lp_tile_arg *args;        /* the compute codelet's argument, per tile */
     lp_tile_result *result;   /* per tile, of the last run */
-    lp_xsum *sum;             /* every owned tile's out, of the last run, exactly */
+    lp_xsum sum;              /* every owned tile's out, of the last run, exactly */
     pthread_mutex_t sum_lock; /* tiles add into it from several workers */
     lp_data whole;            /* every row, where one process holds them */
     int own_whole;            /* whole was allocated here (not a view) */
