@@ -320,6 +320,11 @@ MUTATIONS = {
         "    if (0)\n        fprintf(f, \"checksum    none",
         ["sim.report_says_simulated_and_no_checksum"],
         "a simulated run prints a checksum of rows it never computed"),
+    "captured_sizes_of_any_dtype": (
+        "src/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
+        "        if (e[i].bytes % row_bytes)",
+        ["sim.refusals_are_one_line"],
+        "a capture without a tile size offers another element type's tiles as if it had it"),
     "simulated_run_reads_its_input": (
         "src/main.c", "if (j->c.input && !lp_simulated()) {", "if (j->c.input) {",
         ["sim.input_gives_the_rows_from_its_header"], "a simulated run says it read its input"),

@@ -208,37 +208,29 @@ int lp_machine_open(lp_machine *m, const char *spec, const char *machines_dir, c
     return 0;
 }
 
-int lp_machine_has_model(const lp_machine *m, uint32_t footprint, size_t elem, char *have,
-                         size_t len)
+size_t lp_machine_models(const lp_machine *m, lp_model_entry *entries, size_t max)
 {
     char path[4400], line[512];
     snprintf(path, sizeof path, "%s/.starpu/sampling/codelets/" LP_MODEL_VERSION_DIR
              "/lp_logprod.%s", m->home, m->host);
     FILE *f = fopen(path, "r");
-    int found = 0;
-    unsigned long long sizes[64];
-    size_t nsizes = 0;
-    have[0] = '\0';
+    size_t n = 0;
     while (f && fgets(line, sizeof line, f)) {
         unsigned fp;
-        unsigned long long size, n;
+        unsigned long long size, samples;
         double flops, mean, dev, sum, sum2;
         if (sscanf(line, "%x %llu %lf %lf %lf %lf %lf %llu", &fp, &size, &flops, &mean, &dev,
-                   &sum, &sum2, &n) != 8 || n == 0)
+                   &sum, &sum2, &samples) != 8 || samples == 0)
             continue;
-        found |= fp == footprint;
         int seen = 0;
-        for (size_t i = 0; i < nsizes; i++)
-            seen |= sizes[i] == size;
-        if (!seen && nsizes < 64 && size % (4 * elem) == 0) {
-            sizes[nsizes++] = size;
-            size_t used = strlen(have);
-            snprintf(have + used, len - used, "%s%llu", used ? ", " : "", size / (4 * elem));
-        }
+        for (size_t i = 0; i < n; i++)
+            seen |= entries[i].footprint == fp;
+        if (!seen && n < max)
+            entries[n++] = (lp_model_entry){.footprint = fp, .bytes = size};
     }
     if (f)
         fclose(f);
-    return found;
+    return n;
 }
 
 void lp_machine_close(lp_machine *m)

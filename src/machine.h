@@ -47,11 +47,16 @@ int lp_machine_attach(lp_machine *m, const char *spec, const char *machines_dir,
 struct lp_cli;
 int lp_machine_options_check(const struct lp_cli *c, char *err, size_t errlen);
 
-/* Whether the capture's history holds the footprint; if not, the tile
- * sizes it has, in rows of elem-byte elements ("156250, 250000"), in
- * have.  1 or 0. */
-int lp_machine_has_model(const lp_machine *m, uint32_t footprint, size_t elem, char *have,
-                         size_t len);
+/* One history entry of the capture's model: a tile's footprint and its
+ * data's size in bytes. */
+typedef struct lp_model_entry {
+    uint32_t footprint;
+    unsigned long long bytes;
+} lp_model_entry;
+
+/* The entries of the capture's history that have samples, each footprint
+ * once, at most max of them.  How many. */
+size_t lp_machine_models(const lp_machine *m, lp_model_entry *entries, size_t max);
 
 /* Removes the copy. */
 void lp_machine_close(lp_machine *m);

@@ -344,6 +344,32 @@ static int start(job *j)
     return LP_OK;
 }
 
+/* Whether the capture's model has an entry of this footprint. */
+static int has_footprint(const lp_model_entry *e, size_t n, uint32_t fp)
+{
+    for (size_t i = 0; i < n; i++)
+        if (e[i].footprint == fp)
+            return 1;
+    return 0;
+}
+
+/* The tile sizes, in rows, the capture has models for with this run's
+ * element type and intensity ("156250, 166666"), in have. */
+static void captured_sizes(const job *j, const lp_model_entry *e, size_t n, char *have,
+                           size_t len)
+{
+    size_t row_bytes = 4 * lp_dtype_size(j->c.dtype);
+    have[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t rows = (size_t)(e[i].bytes / row_bytes);
+        if (e[i].bytes % row_bytes ||
+            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)
+            continue;   /* another element type or intensity */
+        size_t used = strlen(have);
+        snprintf(have + used, len - used, "%s%zu", used ? ", " : "", rows);
+    }
+}
+
 /* lp-starpu-sim: every tile size of the run has a model in the capture,
  * or StarPU's simulation would stop on an assertion.  LP_OK or
  * LP_ERR_USAGE, said. */
@@ -351,22 +377,23 @@ static int models_captured(job *j)
 {
     if (!j->c.machine || j->ts.tiles == 0)
         return LP_OK;
-    size_t sizes[2], first, count;
+    lp_model_entry entries[64];
+    size_t n = lp_machine_models(&j->machine, entries, 64);
+    size_t sizes[2], first;
     lp_tiles_range(&j->ts, 0, &first, &sizes[0]);
     lp_tiles_range(&j->ts, j->ts.tiles - 1, &first, &sizes[1]);
     for (int k = 0; k < 2; k++) {
+        if (has_footprint(entries, n, lp_tile_footprint(sizes[k], j->c.dtype,
+                                                         j->c.opt.intensity)))
+            continue;
         char have[400];
-        count = sizes[k];
-        uint32_t fp = lp_tile_footprint(count, j->c.dtype, j->c.opt.intensity);
-        if (!lp_machine_has_model(&j->machine, fp, lp_dtype_size(j->c.dtype), have,
-                                  sizeof have)) {
-            lp_say(j->comm, "machine %s has no model for tiles of %zu %s rows at intensity %u "
-                   "(it has tiles of %s rows): --calibrate with these tiles on the real "
-                   "machine, then capture it again", j->machine.name, count,
-                   lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
-                   have[0] ? have : "no");
-            return LP_ERR_USAGE;
-        }
+        captured_sizes(j, entries, n, have, sizeof have);
+        lp_say(j->comm, "machine %s has no model for tiles of %zu %s rows at intensity %u "
+               "(it has tiles of %s rows): --calibrate with these tiles on the real "
+               "machine, then capture it again", j->machine.name, sizes[k],
+               lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
+               have[0] ? have : "no");
+        return LP_ERR_USAGE;
     }
     return LP_OK;
 }
