@@ -88,6 +88,9 @@ typedef struct lp_options {
      * call that would overlap another is skipped): `done` rows of `total`
      * done so far in the run in flight.  NULL: not called. */
     void (*progress_rows)(void *arg, uint64_t done, uint64_t total);
+    /* 1: no checksum (the report's is NaN), and no pass over the results
+     * for it after the runs (resident rows; verify still reads them). */
+    int no_checksum;
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory

@@ -32,8 +32,9 @@ MUTATIONS = {
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
         "src/run.c", "            lp_tiles_each(ts, poison_tile, NULL);", "            (void)poison_tile;",
-        ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught"],
-        "out keeps the previous run's values (one process, MPI)"),
+        ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught",
+         "python.errors"],
+        "out keeps the previous run's values (one process, MPI, Python's logprod)"),
     "heteroprio_default_buckets": (
         "src/policies.c", "    heteroprio_buckets = 1;", "    heteroprio_buckets = 0;",
         ["cli.opencl_heteroprio_runs_tasks_only_some_workers_can"],
@@ -320,6 +321,13 @@ MUTATIONS = {
         "    if (0)\n        fprintf(f, \"checksum    none",
         ["sim.report_says_simulated_and_no_checksum"],
         "a simulated run prints a checksum of rows it never computed"),
+    "poison_bypass_wrong_pattern": (
+        "src/data.c", "_mm_set1_epi64x(b64)", "_mm_set1_epi64x(b32)", ["poison"],
+        "float64 results poisoned around the cache with a tiny number instead of NaN"),
+    "no_checksum_reports_zero": (
+        "src/run.c", "if (lp_simulated() || (opt->no_checksum && !ts->streamed))",
+        "if (lp_simulated())", ["seed_checksum"],
+        "a run asked for no checksum reports 0, an empty sum, as its checksum"),
     "captured_sizes_of_any_dtype": (
         "src/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
         "        if (e[i].bytes % row_bytes)",

@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <starpu.h>
 
 #include "internal.h"
@@ -53,9 +57,46 @@ int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
     return 0;
 }
 
-void lp_poison(void *col, lp_dtype dtype, size_t count)
+/* Bytes of the caches the cores own: their L2 caches together (1 MiB a
+ * core where the C library does not say).  Not the L3: a virtual machine
+ * reports its host's (480 MiB on the 2-core Xeon VM), shared with every
+ * other tenant, and an 80 MB pass gained nothing from it there. */
+static size_t own_cache_bytes(void)
 {
-    for (size_t i = 0; i < count; i++)
+    long l2 = 0, cores = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    return (size_t)(l2 > 0 ? l2 : 1L << 20) * (size_t)(cores > 0 ? cores : 1);
+}
+
+void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* A pass larger than the cache would only evict it: stores that bypass
+     * it need no read of each line first (measured on the 2-core Xeon VM,
+     * 80 MB: 8.4 -> 4.5 ms, one thread). */
+    if (pass_bytes > own_cache_bytes()) {
+        char *p = col;
+        size_t size = lp_dtype_size(dtype);
+        double nan64 = NAN;
+        float nan32 = NAN;
+        int64_t b64;
+        int32_t b32;
+        memcpy(&b64, &nan64, sizeof b64);
+        memcpy(&b32, &nan32, sizeof b32);
+        __m128i v = dtype == LP_FLOAT32 ? _mm_set1_epi32(b32) : _mm_set1_epi64x(b64);
+        for (; i < count && ((uintptr_t)(p + i * size) & 15); i++)
+            lp_set(col, dtype, i, NAN);
+        for (size_t per = 16 / size; i + per <= count; i += per)
+            _mm_stream_si128((__m128i *)(void *)(p + i * size), v);
+        _mm_sfence();
+    }
+#else
+    (void)pass_bytes;
+#endif
+    for (; i < count; i++)
         lp_set(col, dtype, i, NAN);
 }
 

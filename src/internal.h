@@ -85,8 +85,9 @@ static inline void lp_set(void *col, lp_dtype dtype, size_t i, double v)
 void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count);
 
-/* count NaNs from col: results not yet written (see lp_run). */
-void lp_poison(void *col, lp_dtype dtype, size_t count);
+/* count NaNs from col: results not yet written (see lp_run).  pass_bytes:
+ * what the whole pass writes (beyond the cache, the stores bypass it). */
+void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes);
 
 /* count elements of dtype in StarPU memory, every page touched if touch;
  * 0 on success, -1 on failure or when lp_request_stop was called

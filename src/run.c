@@ -280,7 +280,7 @@ static void poison_tile(lp_tiles *ts, size_t t, const void *ctx)
     (void)ctx;
     size_t first, count;
     lp_tiles_range(ts, t, &first, &count);
-    lp_poison(ts->col[t][3], ts->dtype, count);
+    lp_poison(ts->col[t][3], ts->dtype, count, lp_tiles_rows_mine(ts) * lp_dtype_size(ts->dtype));
 }
 
 static void floor_tile(lp_tiles *ts, size_t t, const void *ctx)
@@ -304,7 +304,7 @@ double lp_memory_floor_seconds(lp_tiles *ts, int reps)
 }
 
 typedef struct result_ctx {
-    int verify;
+    int sum, verify;
     unsigned intensity;
 } result_ctx;
 
@@ -316,7 +316,7 @@ static void result_of_tile(lp_tiles *ts, size_t t, const void *ctx)
     size_t first, count;
     lp_tiles_range(ts, t, &first, &count);
     lp_data tile = lp_tiles_data(ts, t);
-    lp_tile_result_of(ts, t, &tile, first, rc->verify, rc->intensity);
+    lp_tile_result_of(ts, t, &tile, first, rc->sum, rc->verify, rc->intensity);
 }
 
 /* The checksum over every rank: the exact sum of every rank's tiles,
@@ -446,14 +446,15 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     }
     lp_model_samples(rep, rs.have_footprints ? rs.footprints : NULL);
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
-    if (!ts->streamed)
-        lp_tiles_each(ts, result_of_tile, &(result_ctx){opt->verify, rep->intensity});
+    if (!ts->streamed && (opt->verify || !opt->no_checksum))
+        lp_tiles_each(ts, result_of_tile,
+                      &(result_ctx){!opt->no_checksum, opt->verify, rep->intensity});
     combine(ts, opt->verify, rep);
     int64_t reproducible = rep->reproducible;   /* on every rank */
     comm->ops->reduce_i64(comm, &reproducible, 1, LP_REDUCE_MIN);
     rep->reproducible = (int)reproducible;
-    if (lp_simulated())
-        rep->checksum = NAN;   /* nothing was computed */
+    if (lp_simulated() || (opt->no_checksum && !ts->streamed))
+        rep->checksum = NAN;   /* nothing was computed, or not asked for */
     if (opt->verify && !(rep->max_rel_error <= lp_verify_tolerance(ts->dtype)))
         return LP_ERR_VERIFY;
     return LP_OK;

@@ -54,7 +54,7 @@ static void read_cpu(void *buffers[], void *cl_arg)
     lp_tile_result *r = &ts->result[a->tile];
     r->bad_inputs = lp_count_bad_inputs(&tile, &r->first_bad);
     /* unwritten results stay NaN */
-    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]));
+    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]), 0);   /* written next */
 }
 
 static void store_cpu(void *buffers[], void *cl_arg)
@@ -64,7 +64,7 @@ static void store_cpu(void *buffers[], void *cl_arg)
     size_t first;
     char err[600];
     lp_data tile = slot_tile(buffers, a, &first);
-    lp_tile_result_of(ts, a->tile, &tile, first, ts->verify_now, ts->args[a->tile].intensity);
+    lp_tile_result_of(ts, a->tile, &tile, first, 1, ts->verify_now, ts->args[a->tile].intensity);
     if (!ts->io.write || !ts->write_now)
         return;
     uint64_t t0 = lp_now_ns();

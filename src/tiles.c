@@ -236,17 +236,19 @@ lp_data lp_tiles_data(const lp_tiles *ts, size_t t)
     return (lp_data){.rows = count, .col = {c[0], c[1], c[2], c[3]}, .dtype = ts->dtype};
 }
 
-void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int verify,
-                       unsigned intensity)
+void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int sum_it,
+                       int verify, unsigned intensity)
 {
     lp_tile_result *r = &ts->result[t];
     size_t at = 0;
-    lp_xsum sum;
-    lp_xsum_clear(&sum);
-    lp_xsum_add(&sum, tile->col[3], tile->dtype, tile->rows);
-    pthread_mutex_lock(&ts->sum_lock);
-    lp_xsum_merge(&ts->sum, &sum);
-    pthread_mutex_unlock(&ts->sum_lock);
+    if (sum_it) {
+        lp_xsum sum;
+        lp_xsum_clear(&sum);
+        lp_xsum_add(&sum, tile->col[3], tile->dtype, tile->rows);
+        pthread_mutex_lock(&ts->sum_lock);
+        lp_xsum_merge(&ts->sum, &sum);
+        pthread_mutex_unlock(&ts->sum_lock);
+    }
     r->max_rel_error = verify ? lp_max_rel_error(tile, intensity, &at) : 0;
     r->worst_row = first + at;
     if (r->max_rel_error > 0)

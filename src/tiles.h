@@ -110,10 +110,10 @@ size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row);
 
 void lp_tiles_free(lp_tiles *ts);
 
-/* Tile t's out added into ts->sum and, with verify, its worst row in
- * ts->result[t] (first: the tile's first row in the whole rows). */
-void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int verify,
-                       unsigned intensity);
+/* Tile t's out added into ts->sum if sum_it and, with verify, its worst
+ * row in ts->result[t] (first: the tile's first row in the whole rows). */
+void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int sum_it,
+                       int verify, unsigned intensity);
 
 /* The monotonic clock in ns, for the I/O times. */
 uint64_t lp_now_ns(void);

@@ -1,9 +1,57 @@
 /* The seed data (x = y = z = i, i = 1..N) for N = 10^6: every row against
- * an independent long-double ln(i)^3, and the checksum against their sum. */
+ * an independent long-double ln(i)^3, and the checksum against their sum;
+ * then without a checksum (lp_options.no_checksum): rows still computed,
+ * the checksum NaN, verify still done. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lp_starpu.h"
+
+/* Rows off ln(i)^3, each named (the first five). */
+static size_t wrong_rows(const lp_data *d, long double *sum)
+{
+    size_t wrong = 0;
+    *sum = 0;
+    for (size_t i = 0; i < d->rows; i++) {
+        long double l = logl((long double)(i + 1));
+        long double row = l * l * l;
+        *sum += row;
+        /* ln(1) = 0: row 0 is compared absolutely. */
+        if (!(fabsl((long double)d->out[i] - row) <= 1e-12L * (row > 1 ? row : 1)) &&
+            wrong++ < 5)
+            fprintf(stderr, "FAIL: row %zu is %.17g, ln(%zu)^3 = %.17Lg\n", i, d->out[i],
+                    i + 1, row);
+    }
+    return wrong;
+}
+
+/* The same rows with no checksum asked for: 0 passed, 1 failed. */
+static int without_checksum(lp_options *opt, lp_data *d)
+{
+    opt->no_checksum = 1;
+    int failed = 0;
+    for (int verify = 0; verify <= 1; verify++) {
+        lp_report r;
+        opt->verify = verify;
+        memset(d->out, 0, d->rows * sizeof *d->out);
+        if (lp_run(opt, d, &r) != LP_OK) {
+            fprintf(stderr, "FAIL: no_checksum, verify %d: the run did not complete\n", verify);
+            return 1;
+        }
+        long double sum;
+        size_t wrong = wrong_rows(d, &sum);
+        if (wrong || !isnan(r.checksum) || r.verified != verify ||
+            (verify && !(r.max_rel_error <= LP_VERIFY_TOLERANCE))) {
+            fprintf(stderr, "FAIL: no_checksum, verify %d: %zu wrong rows, checksum %g "
+                    "(NaN expected), verified %d, error %g\n", verify, wrong, r.checksum,
+                    r.verified, r.max_rel_error);
+            failed = 1;
+        }
+        lp_report_free(&r);
+    }
+    return failed;
+}
 
 int main(void)
 {
@@ -20,17 +68,8 @@ int main(void)
         ok = lp_run(&opt, &d, &r) == LP_OK;
     }
     long double ref = 0;
-    size_t wrong = 0;
-    for (size_t i = 0; ok && i < rows; i++) {
-        long double l = logl((long double)(i + 1));
-        long double row = l * l * l;
-        ref += row;
-        /* ln(1) = 0: row 0 is compared absolutely. */
-        if (!(fabsl((long double)d.out[i] - row) <= 1e-12L * (row > 1 ? row : 1)) &&
-            wrong++ < 5)
-            fprintf(stderr, "FAIL: row %zu is %.17g, ln(%zu)^3 = %.17Lg\n", i, d.out[i], i + 1,
-                    row);
-    }
+    size_t wrong = ok ? wrong_rows(&d, &ref) : 0;
+    int unchecked_failed = ok ? without_checksum(&opt, &d) : 0;
     lp_data_free(&d);
     lp_stop();
     if (!ok) {
@@ -41,6 +80,8 @@ int main(void)
     printf("checksum %.17g, long-double reference %.17Lg, relative difference %.3g; "
            "%zu wrong rows\n", r.checksum, ref, rel, wrong);
     lp_report_free(&r);
+    if (unchecked_failed)
+        return 1;
     if (wrong) {
         fprintf(stderr, "FAIL: %zu rows differ from ln(i)^3\n", wrong);
         return 1;

@@ -20,7 +20,8 @@ class Options(ctypes.Structure):
                 ("quiet", ctypes.c_int), ("verify", ctypes.c_int),
                 ("intensity", ctypes.c_uint),
                 ("progress", ctypes.c_void_p), ("progress_arg", ctypes.c_void_p),
-                ("cpu_impl", ctypes.c_char_p), ("progress_rows", ctypes.c_void_p)]
+                ("cpu_impl", ctypes.c_char_p), ("progress_rows", ctypes.c_void_p),
+                ("no_checksum", ctypes.c_int)]
 
 
 _double_p = ctypes.POINTER(ctypes.c_double)

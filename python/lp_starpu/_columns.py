@@ -80,6 +80,26 @@ def _span(a):
 PROC_MAPS = "/proc/self/maps"
 
 
+def _handler_name(a):
+    """The name of the allocator NumPy took a's memory from (NumPy >= 1.22),
+    or None."""
+    for module in ("_core", "core"):
+        get = getattr(getattr(getattr(np, module, None), "multiarray", None),
+                      "get_handler_name", None)
+        if get is not None:
+            return get(a)
+    return None
+
+
+def _numpy_allocated(a):
+    """a's memory was allocated by NumPy's default allocator: anonymous
+    private memory, with no file or shared mapping behind it (np.memmap,
+    frombuffer over an mmap or shared memory all have another base)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a.base is None and a.flags.owndata and _handler_name(a) == "default_allocator"
+
+
 def _mappings(arrays):
     """The file-backed mappings of this process as (first, end, shared,
     (device, inode), file offset of first).  From /proc/self/maps: every
@@ -133,6 +153,8 @@ def _refuse_overlap(out, cols):
         first, end = _span(a)
         if first < hi and lo < end:
             raise ValueError(f"out overlaps {name}: the tasks would read what they write")
+    if _numpy_allocated(out):   # no file's bytes to share (saves reading the maps)
+        return
     mappings = _mappings([out, *cols])
     written = list(_file_bytes((lo, hi), mappings, shared_only=True))
     if not written:

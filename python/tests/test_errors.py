@@ -149,6 +149,30 @@ def test_lost_tile_raises_verify_error():
     assert p.stdout.split() == ["caught", "5", "2000", "1000", "True"]
 
 
+STALE_TILE_CHILD = r"""
+import numpy as np, lp_starpu
+x, y, z = (np.random.default_rng(i).uniform(0.5, 1.5, 4000) for i in range(3))
+out = np.empty_like(x)
+lp_starpu.logprod(x, y, z, out=out, tiles=4, backend="cpu")   # every tile written
+good = out.copy()
+lp_starpu.logprod(x, y, z, out=out, tiles=4, backend="cpu")   # tile 2 now lost
+print(int(np.isnan(out).sum()), bool(np.isnan(out[2000:3000]).all()),
+      bool(np.array_equal(np.delete(out, np.s_[2000:3000]), np.delete(good, np.s_[2000:3000]))))
+"""
+
+
+def test_logprod_leaves_lost_rows_nan_not_the_last_calls():
+    faulty = os.environ.get("LP_FAULTY_LIB")
+    if not faulty:
+        pytest.skip("LP_FAULTY_LIB (the test build that loses a tile) not given")
+    # logprod computes no checksum, but out is still poisoned before the
+    # run: tile 2, lost from its second execution on, is NaN, not the
+    # first call's (right) values.
+    p = run_child(STALE_TILE_CHILD, env={"LP_STARPU_LIB": faulty, "LP_FAULT_DROP_TILE": "2:1"})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["1000", "True", "True"]
+
+
 INTERRUPT_CHILD = r"""
 import sys, time, numpy as np, lp_starpu
 x, y, z = (np.random.default_rng(i).uniform(0.5, 1.5, 2_000_000) for i in range(3))
