@@ -104,6 +104,7 @@ typedef struct lp_data {
     };
     int wrapped;          /* the caller's memory: lp_data_free only unpins */
     lp_dtype dtype;       /* LP_FLOAT64 unless made with an _as function */
+    int pinned;           /* wrapped columns pinned by a run (lp_data_wrap) */
 } lp_data;
 
 typedef struct lp_worker_stats {
@@ -226,9 +227,10 @@ LP_API size_t lp_default_tiles(size_t rows);
 LP_API int lp_data_alloc(lp_data *d, size_t rows);
 /* The same for columns of another element type. */
 LP_API int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype);
-/* The caller's columns, used in place (no copy): each of `rows` doubles;
- * pinned for the accelerators' DMA when StarPU has a CUDA worker (call it
- * after lp_start).  x, y and z are only read.  The memory must stay valid
+/* The caller's columns, used in place (no copy): each of `rows` doubles.
+ * The first lp_run that may use a CUDA worker (backend auto or cuda,
+ * StarPU having one) pins them for the accelerators' DMA; a CPU or OpenCL
+ * run never does.  x, y and z are only read.  The memory must stay valid
  * until lp_data_free, which unpins it and frees nothing.  LP_OK, or
  * LP_ERR_USAGE for a NULL column with rows > 0. */
 LP_API int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z,

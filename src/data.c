@@ -141,12 +141,12 @@ int lp_data_alloc(lp_data *d, size_t rows)
     return lp_data_alloc_as(d, rows, LP_FLOAT64);
 }
 
-/* Pinning matters only for an accelerator's DMA (StarPU 1.3 pins nothing
- * without CUDA).  A column given twice is pinned, and unpinned, once. */
+/* Pinning matters only for a CUDA worker's DMA (StarPU 1.3 pins nothing
+ * without CUDA), and costs a pass over the pages each way (320 MB of
+ * columns: tens of ms).  A column given twice is pinned, and unpinned,
+ * once. */
 static void pin_columns(const lp_data *d, int pin)
 {
-    if (d->rows == 0 || starpu_cuda_worker_get_count() == 0)
-        return;
     for (int c = 0; c < 4; c++) {
         int seen = 0;
         for (int e = 0; e < c; e++)
@@ -169,8 +169,16 @@ int lp_data_wrap_as(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, v
     if (dtype != LP_FLOAT64 && dtype != LP_FLOAT32)
         return LP_ERR_USAGE;
     *d = (lp_data){.rows = rows, .col = {x, y, z, out}, .wrapped = 1, .dtype = dtype};
-    pin_columns(d, 1);
     return LP_OK;
+}
+
+void lp_data_pin_for(lp_data *d, lp_backend backend)
+{
+    if (d->wrapped && !d->pinned && d->rows > 0 && starpu_cuda_worker_get_count() > 0 &&
+        (backend == LP_BACKEND_AUTO || backend == LP_BACKEND_CUDA)) {
+        pin_columns(d, 1);
+        d->pinned = 1;
+    }
 }
 
 int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z, double *out)
@@ -180,13 +188,12 @@ int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z, doubl
 
 void lp_data_free(lp_data *d)
 {
-    if (d->wrapped) {
+    if (d->pinned)
         pin_columns(d, 0);
-    } else {
+    if (!d->wrapped)
         for (int c = 0; c < 4; c++)
             if (d->col[c])
                 starpu_free(d->col[c]);
-    }
     memset(d, 0, sizeof *d);
 }
 

@@ -85,6 +85,10 @@ static inline void lp_set(void *col, lp_dtype dtype, size_t i, double v)
 void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind,
                     uint64_t seed, size_t first, size_t count);
 
+/* The caller's columns (lp_data_wrap) pinned, once, for a run of this
+ * backend if it may use a CUDA worker; lp_data_free unpins them. */
+void lp_data_pin_for(lp_data *d, lp_backend backend);
+
 /* count NaNs from col: results not yet written (see lp_run).  pass_bytes:
  * what the whole pass writes (beyond the cache, the stores bypass it). */
 void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes);

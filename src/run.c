@@ -468,6 +468,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         return LP_ERR_USAGE;
     if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, lp_backend_workers(opt->backend))) != LP_OK)
         return LP_ERR_RUNTIME;
+    lp_data_pin_for(d, opt->backend);
     int status = lp_run_tiles(opt, &ts, rep);
     lp_tiles_free(&ts);
     return status;

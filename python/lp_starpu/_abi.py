@@ -30,7 +30,7 @@ _double_p = ctypes.POINTER(ctypes.c_double)
 class Data(ctypes.Structure):
     _fields_ = [("rows", ctypes.c_size_t), ("x", _double_p), ("y", _double_p),
                 ("z", _double_p), ("out", _double_p), ("wrapped", ctypes.c_int),
-                ("dtype", ctypes.c_int)]
+                ("dtype", ctypes.c_int), ("pinned", ctypes.c_int)]
 
 
 class WorkerStats(ctypes.Structure):
