@@ -56,7 +56,7 @@ def table(machine):
 
 
 def main():
-    for machine in ("h200", "h200-glibc-log"):
+    for machine in ("h200", "h200-glibc-log", "h200x2"):
         table(machine)
 
 

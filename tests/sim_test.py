@@ -118,6 +118,53 @@ def dmda_schedules_cpus_and_gpu_together():
                   f"{alone * 1e3:.2f} ms")
 
 
+WHATIF = ("h200", "h200x2", "--gpus", "2", "--host-gbps", "344", "--date", "2026-12-04",
+          "--host-source", "the node's memory floor, 320 MB in 0.928 ms (bench/perf.py, "
+          "bench/results/gpu-h200-2026-11-26-lplog)")
+
+
+@case
+def what_if_machine_is_the_script_output():
+    # perfmodels/machines/h200x2 is exactly what scripts/machine_whatif.py
+    # makes of the h200 capture: nothing in it was edited by hand.
+    tmp = tempfile.mkdtemp()
+    made = os.path.join(tmp, WHATIF[1])
+    p = subprocess.run([sys.executable, os.path.join(SOURCE, "scripts", "machine_whatif.py"),
+                        os.path.join(MACHINES, WHATIF[0]), made, *WHATIF[2:]],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, p.stderr)
+    same = tree_digest(made) == tree_digest(os.path.join(MACHINES, WHATIF[1]))
+    subprocess.run(["rm", "-rf", tmp])
+    check(same, "scripts/machine_whatif.py makes another h200x2 than the committed one")
+
+
+@case
+def what_if_second_gpu():
+    # One GPU of the what-if is the capture itself, to the nanosecond (the
+    # faster host memory changes nothing: the copies of one GPU are its
+    # PCIe link's).  The second GPU halves CUDA only; the default run
+    # (dmda) and lp-eft give both GPUs tiles and gain at least 15%, as
+    # heteroprio does (2.72 -> 2.07 ms).
+    one = {"STARPU_NCUDA": "1"}
+    for args in (("--backend", "cuda"), ("--sched", "dmda"), ("--sched", "heteroprio")):
+        rc, out, err = run("--machine", "h200x2", "--tiles", 64, *args, "--json", "-", env=one)
+        check(rc == 0, err)
+        captured = sim_json("h200", "--tiles", 64, *args)["seconds"]
+        check(json.loads(out)["seconds"] == captured,
+              f"{args}: one GPU of the what-if {json.loads(out)['seconds']}, capture {captured}")
+    for args in (("--backend", "cuda"), (), ("--sched", "lp-eft"), ("--sched", "heteroprio")):
+        rc, out, err = run("--machine", "h200x2", "--tiles", 64, *args, "--json", "-", env=one)
+        check(rc == 0, err)
+        single = json.loads(out)["seconds"]
+        report = sim_json("h200x2", "--tiles", 64, *args)
+        gpus = [w["tasks"] for w in report["workers"] if w["kind"] == "cuda"]
+        bound = 0.55 if args == ("--backend", "cuda") else 0.85
+        check(len(gpus) == 2 and min(gpus) > 0, f"{args or 'default'}: GPU tiles {gpus}")
+        check(report["seconds"] <= bound * single,
+              f"{args or 'default'}: two GPUs {report['seconds'] * 1e3:.2f} ms, one "
+              f"{single * 1e3:.2f} ms")
+
+
 # (capture, how the real run was made, its measured median in s, the
 # simulated run's arguments).  The runs the simulation predicts within 25%
 # of the median; docs/simulation.md has every committed run, these and the
