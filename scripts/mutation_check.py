@@ -328,6 +328,10 @@ MUTATIONS = {
         "src/run.c", "if (lp_simulated() || (opt->no_checksum && !ts->streamed))",
         "if (lp_simulated())", ["seed_checksum"],
         "a run asked for no checksum reports 0, an empty sum, as its checksum"),
+    "lp_eft_counts_every_gpus_share": (
+        "src/sched_eft.c", "return accelerators > 1 ? predicted / accelerators : predicted;",
+        "return predicted;", ["sim.what_if_second_gpu"],
+        "lp-eft counts the other GPUs' copies on each GPU's own link: two GPUs no better than one"),
     "captured_sizes_of_any_dtype": (
         "src/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
         "        if (e[i].bytes % row_bytes)",
