@@ -139,13 +139,20 @@ except lp_starpu.VerifyError as e:
 """
 
 
-def test_lost_tile_raises_verify_error():
+def run_losing_a_tile(child, drop):
+    """child on the test build whose codelet returns a tile unwritten
+    (LP_FAULT_DROP_TILE=drop, tests/support/fault_inject.c)."""
     faulty = os.environ.get("LP_FAULTY_LIB")
     if not faulty:
         pytest.skip("LP_FAULTY_LIB (the test build that loses a tile) not given")
-    # The faulty build's codelet returns tile 2 unwritten: verify must say so.
-    p = run_child(LOST_TILE_CHILD, env={"LP_STARPU_LIB": faulty, "LP_FAULT_DROP_TILE": "2"})
+    p = run_child(child, env={"LP_STARPU_LIB": faulty, "LP_FAULT_DROP_TILE": drop})
     assert p.returncode == 0, p.stderr
+    return p
+
+
+def test_lost_tile_raises_verify_error():
+    # The faulty build's codelet returns tile 2 unwritten: verify must say so.
+    p = run_losing_a_tile(LOST_TILE_CHILD, "2")
     assert p.stdout.split() == ["caught", "5", "2000", "1000", "True"]
 
 
@@ -162,14 +169,10 @@ print(int(np.isnan(out).sum()), bool(np.isnan(out[2000:3000]).all()),
 
 
 def test_logprod_leaves_lost_rows_nan_not_the_last_calls():
-    faulty = os.environ.get("LP_FAULTY_LIB")
-    if not faulty:
-        pytest.skip("LP_FAULTY_LIB (the test build that loses a tile) not given")
     # logprod computes no checksum, but out is still poisoned before the
     # run: tile 2, lost from its second execution on, is NaN, not the
     # first call's (right) values.
-    p = run_child(STALE_TILE_CHILD, env={"LP_STARPU_LIB": faulty, "LP_FAULT_DROP_TILE": "2:1"})
-    assert p.returncode == 0, p.stderr
+    p = run_losing_a_tile(STALE_TILE_CHILD, "2:1")
     assert p.stdout.split() == ["1000", "True", "True"]
 
 
