@@ -228,7 +228,9 @@ MUTATIONS = {
         "size_t size = most + 64;",
         ["cli.opencl_backend_runs_every_task"], "a work-group larger than the device allows"),
     "stream_slot_not_poisoned": (
-        "src/stream.c", "    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]));", "",
+        "src/stream.c",
+        "    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]), 0);   /* written next */",
+        "",
         ["cli.stale_results_of_an_earlier_run_never_pass"],
         "a streamed slot keeps the run before's results"),
     "rows_not_cut_where_a_handle_ends": (
