@@ -1792,13 +1792,15 @@ def mpi_progress_when_asked():
     # Under mpirun no rank's stderr is a terminal: --progress asks for the
     # line anyway (rank 0's), --quiet still wins.
     # Not a terminal: whole lines, the first after 2 s, then every 5 s
-    # (600 runs: about 5 s here, long enough that lines every 0.25 s show).
-    args = ("--rows", "2M", "--repeat", 600)
+    # (1500 runs: about 6 s here, long enough that lines every 0.25 s
+    # show; 600 took 5 s until the tiles were registered once per job,
+    # 2.5 s since).
+    args = ("--rows", "2M", "--repeat", 1500)
     start = time.monotonic()
     rc, out, err = mpirun(2, *args, "--progress", timeout=240)
     wall = time.monotonic() - start
     check(rc == 0, err[-2000:])
-    lines = re.findall(r"^lp-starpu: \[run \d+/600\] (?:\d+ s, about \d+ s left|\d+ of 1000000 "
+    lines = re.findall(r"^lp-starpu: \[run \d+/1500\] (?:\d+ s, about \d+ s left|\d+ of 1000000 "
                        r"rows \(\d+%\), [\d.e+]+ Mrows/s, about \d+ s left in this run)$", err, re.M)
     if not lines:
         check(wall < 4, f"no progress line in {wall:.1f} s: {err[-500:]!r}")
