@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "internal.h"
 #include "logprod.h"
+#include "tool.h"
 
 int lp_parse_count(const char *s, unsigned long long max,
                    unsigned long long *out)
@@ -37,14 +38,8 @@ int lp_parse_count(const char *s, unsigned long long max,
     return 0;
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return LP_ERR_USAGE;
-}
+/* A usage error: its message into err, LP_ERR_USAGE. */
+#define fail(...) (lp_fail(__VA_ARGS__), LP_ERR_USAGE)
 
 /* Options that take a value, in --name VALUE or --name=VALUE form. */
 static const char *const with_value[] = {

@@ -1,6 +1,7 @@
 /* Outputs that never destroy a file: see file_out.h for the rules. */
 #define _DEFAULT_SOURCE   /* realpath, flock */
 #include "file_out.h"
+#include "tool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -44,15 +45,6 @@ void lp_out_unlink_temporaries(void)
     for (int i = 0; i < MAX_TEMPS; i++)
         if (temp_used[i])
             unlink(temp_path[i]);
-}
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 static int is_stdout(const char *path)
@@ -133,27 +125,27 @@ int lp_out_check(const char *path, int force, char *err, size_t errlen)
         return 0;
     char *target = resolve(path);
     if (!target)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
+        return lp_fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st, std_out;
     int ret = 0, exists = stat(target, &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) {
-        ret = fail(err, errlen, "%s: is a directory", path);
+        ret = lp_fail(err, errlen, "%s: is a directory", path);
     } else if (exists && S_ISREG(st.st_mode) && fstat(STDOUT_FILENO, &std_out) == 0 &&
                S_ISREG(std_out.st_mode) && st.st_dev == std_out.st_dev &&
                st.st_ino == std_out.st_ino) {
-        ret = fail(err, errlen, "%s: is the file standard output goes to, which carries the "
+        ret = lp_fail(err, errlen, "%s: is the file standard output goes to, which carries the "
                    "report: name another file", path);
     } else if (exists && S_ISREG(st.st_mode) && !force &&
                (access(target, W_OK) != 0 || !(st.st_mode & 0222))) {
-        ret = fail(err, errlen, "%s: is read-only (mode %04o): --force replaces it", path,
+        ret = lp_fail(err, errlen, "%s: is read-only (mode %04o): --force replaces it", path,
                    (unsigned)(st.st_mode & 07777));
     } else if (exists && !S_ISREG(st.st_mode)) {
         if (access(target, W_OK) != 0)
-            ret = fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+            ret = lp_fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     } else {
         char *dir = dir_of(target);
         if (!dir || access(dir, W_OK | X_OK) != 0)
-            ret = fail(err, errlen, "%s: directory is not writable", path);
+            ret = lp_fail(err, errlen, "%s: directory is not writable", path);
         free(dir);
     }
     free(target);
@@ -180,7 +172,7 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
     }
     o->target = resolve(path);
     if (!o->target)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
+        return lp_fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     int exists = stat(o->target, &st) == 0;
     if (exists && !S_ISREG(st.st_mode)) {   /* a device or a FIFO: never replaced */
@@ -188,7 +180,7 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
         if (!o->f) {
             int e = errno;
             lp_out_abort(o);
-            return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
+            return lp_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
         }
         return 0;
     }
@@ -196,7 +188,7 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
     o->tmp = malloc(n + sizeof TMP_SUFFIX);
     if (!o->tmp) {
         lp_out_abort(o);
-        return fail(err, errlen, "%s: out of memory", path);
+        return lp_fail(err, errlen, "%s: out of memory", path);
     }
     memcpy(o->tmp, o->target, n);
     memcpy(o->tmp + n, TMP_SUFFIX, sizeof TMP_SUFFIX);
@@ -210,7 +202,7 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
         free(o->tmp);
         o->tmp = NULL;
         lp_out_abort(o);
-        return fail(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(e));
+        return lp_fail(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(e));
     }
     /* A replaced file keeps its permissions; a new one gets the umask's. */
     mode_t mode = exists ? st.st_mode & 07777 : new_file_mode();
@@ -218,7 +210,7 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
         int e = errno;
         close(fd);
         lp_out_abort(o);
-        return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
+        return lp_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }
@@ -251,7 +243,7 @@ int lp_out_commit(lp_out_file *o, const char *path, char *err, size_t errlen)
         o->tmp = NULL;
     }
     lp_out_abort(o);
-    return ok ? 0 : fail(err, errlen, "%s: %s: %s", path, what, strerror(e));
+    return ok ? 0 : lp_fail(err, errlen, "%s: %s: %s", path, what, strerror(e));
 }
 
 void lp_out_abort(lp_out_file *o)

@@ -18,15 +18,6 @@
 #define LP_MODEL_VERSION_DIR "45"
 #define LP_CAPTURE_SAMPLING "starpu-home/.starpu/sampling"
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int copy_file(const char *from, const char *to)
 {
     int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ok = in >= 0;
@@ -92,7 +83,7 @@ static int read_conf(lp_machine *m, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/machine.conf", m->dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return fail(err, errlen, "%s: cannot open: %s (not a captured machine)", path,
+        return lp_fail(err, errlen, "%s: cannot open: %s (not a captured machine)", path,
                     strerror(errno));
     while (fgets(line, sizeof line, f)) {
         char key[32], value[256];
@@ -115,7 +106,7 @@ static int read_conf(lp_machine *m, char *err, size_t errlen)
     }
     fclose(f);
     if (!m->name[0] || !m->host[0] || !m->ncpu)
-        return fail(err, errlen, "%s: needs name, host and ncpu", path);
+        return lp_fail(err, errlen, "%s: needs name, host and ncpu", path);
     return 0;
 }
 
@@ -141,7 +132,7 @@ static int find(lp_machine *m, const char *spec, const char *machines_dir, char 
             }
         if (d)
             closedir(d);
-        return fail(err, errlen, "--machine %s: no such captured machine (known: %s)", spec,
+        return lp_fail(err, errlen, "--machine %s: no such captured machine (known: %s)", spec,
                     known[0] ? known : "none");
     }
     if (read_conf(m, err, errlen) != 0)
@@ -150,7 +141,7 @@ static int find(lp_machine *m, const char *spec, const char *machines_dir, char 
     snprintf(models, sizeof models, "%s/" LP_CAPTURE_SAMPLING "/codelets/" LP_MODEL_VERSION_DIR,
              m->dir);
     if (stat(models, &st) != 0)
-        return fail(err, errlen, "--machine %s: no model of StarPU 1.3's version "
+        return lp_fail(err, errlen, "--machine %s: no model of StarPU 1.3's version "
                     LP_MODEL_VERSION_DIR " in %s/" LP_CAPTURE_SAMPLING "/codelets (captured "
                     "with another StarPU?)", spec, m->dir);
     return 0;
@@ -163,7 +154,7 @@ int lp_machine_attach(lp_machine *m, const char *spec, const char *machines_dir,
         return -1;
     const char *home = getenv("LP_SIM_HOME");
     if (!home || (size_t)snprintf(m->home, sizeof m->home, "%s", home) >= sizeof m->home)
-        return fail(err, errlen, "run lp-starpu-sim, which prepares the machine for this "
+        return lp_fail(err, errlen, "run lp-starpu-sim, which prepares the machine for this "
                     "program (LP_SIM_HOME is not set)");
     return 0;
 }
@@ -174,10 +165,10 @@ int lp_machine_options_check(const lp_cli *c, char *err, size_t errlen)
                           : c->calibrate ? "--calibrate" : c->trace ? "--trace"
                           : c->stream ? "--stream" : c->mpi ? "--mpi" : NULL;
     if (!c->machine)
-        return fail(err, errlen, "lp-starpu-sim replays a captured machine: give --machine "
+        return lp_fail(err, errlen, "lp-starpu-sim replays a captured machine: give --machine "
                     "NAME|DIR (perfmodels/machines holds the names)");
     if (refused)
-        return fail(err, errlen, "%s: a simulated run computes nothing (each task takes its "
+        return lp_fail(err, errlen, "%s: a simulated run computes nothing (each task takes its "
                     "model's time); run lp-starpu on a real machine for it", refused);
     return 0;
 }
@@ -190,11 +181,11 @@ int lp_machine_open(lp_machine *m, const char *spec, const char *machines_dir, c
     char src[4300], dst[4300];
     snprintf(src, sizeof src, "%s/starpu-home", m->dir);
     if (lp_temp_dir("lp-starpu-sim", m->home, sizeof m->home) != 0)
-        return fail(err, errlen, "cannot make a temporary directory: %s", strerror(errno));
+        return lp_fail(err, errlen, "cannot make a temporary directory: %s", strerror(errno));
     m->owner = 1;
     if (copy_tree(src, m->home) != 0) {
         lp_machine_close(m);
-        return fail(err, errlen, "--machine %s: cannot copy %s", spec, src);
+        return lp_fail(err, errlen, "--machine %s: cannot copy %s", spec, src);
     }
     snprintf(dst, sizeof dst, "%u", m->ncpu);
     setenv("STARPU_HOME", m->home, 1);

@@ -5,6 +5,7 @@
 
 #include "npy.h"
 #include "file_out.h"
+#include "tool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,17 +20,6 @@
 
 #define MAGIC "\x93NUMPY"
 #define MAGIC_LEN 6
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 static int host_is_le(void)
 {
@@ -145,17 +135,17 @@ static int parse_preamble(const unsigned char *buf, size_t len,
                           char *err, size_t errlen)
 {
     if (len < MAGIC_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0)
-        return fail(err, errlen, "not a .npy file (bad magic)");
+        return lp_fail(err, errlen, "not a .npy file (bad magic)");
     if (len < 8)
-        return fail(err, errlen, "truncated header");
+        return lp_fail(err, errlen, "truncated header");
     unsigned major = buf[6], minor = buf[7];
     if (minor != 0 || major < 1 || major > 3)
-        return fail(err, errlen, "unsupported .npy version %u.%u",
+        return lp_fail(err, errlen, "unsupported .npy version %u.%u",
                     major, minor);
     /* 1.0 has a 2-byte header length, 2.0 and 3.0 a 4-byte one. */
     size_t nlen = major == 1 ? 2 : 4;
     if (len < 8 + nlen)
-        return fail(err, errlen, "truncated header");
+        return lp_fail(err, errlen, "truncated header");
     size_t h = 0;
     for (size_t i = nlen; i-- > 0;)
         h = (h << 8) | buf[8 + i];
@@ -173,7 +163,7 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
     if (parse_preamble(buf, len, &start, &hlen, err, errlen) != 0)
         return -1;
     if (hlen > len - start)
-        return fail(err, errlen, "truncated header");
+        return lp_fail(err, errlen, "truncated header");
 
     cursor c = { buf + start, buf + start + hlen };
     char descr[32] = "", key[32];
@@ -182,14 +172,14 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
     size_t ndim = 0, dims[2] = { 0, 0 };
 
     if (!accept(&c, '{'))
-        return fail(err, errlen, "malformed header (no dict)");
+        return lp_fail(err, errlen, "malformed header (no dict)");
     while (!accept(&c, '}')) {
         long klen = parse_string(&c, key, sizeof key);
         if (klen < 0 || !accept(&c, ':'))
-            return fail(err, errlen, "malformed header dict");
+            return lp_fail(err, errlen, "malformed header dict");
         if (klen == 5 && strcmp(key, "descr") == 0 && !have_descr) {
             if (parse_string(&c, descr, sizeof descr) < 0)
-                return fail(err, errlen, "dtype is not a simple type "
+                return lp_fail(err, errlen, "dtype is not a simple type "
                             "(structured arrays are not supported)");
             have_descr = 1;
         } else if (klen == 13 && strcmp(key, "fortran_order") == 0 &&
@@ -197,41 +187,41 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
             if (accept_word(&c, "True"))
                 fortran = 1;
             else if (!accept_word(&c, "False"))
-                return fail(err, errlen, "malformed fortran_order");
+                return lp_fail(err, errlen, "malformed fortran_order");
             have_fortran = 1;
         } else if (klen == 5 && strcmp(key, "shape") == 0 && !have_shape) {
             if (!accept(&c, '('))
-                return fail(err, errlen, "malformed shape");
+                return lp_fail(err, errlen, "malformed shape");
             while (!accept(&c, ')')) {
                 size_t v;
                 if (parse_size(&c, &v, &overflow) != 0)
-                    return fail(err, errlen, "malformed shape");
+                    return lp_fail(err, errlen, "malformed shape");
                 if (ndim < 2)
                     dims[ndim] = v;
                 ndim++;
                 if (accept(&c, ')'))
                     break;
                 if (!accept(&c, ','))
-                    return fail(err, errlen, "malformed shape");
+                    return lp_fail(err, errlen, "malformed shape");
             }
             have_shape = 1;
         } else {
-            return fail(err, errlen, "unexpected or duplicate key '%s' "
+            return lp_fail(err, errlen, "unexpected or duplicate key '%s' "
                         "in header", key);
         }
         if (!accept(&c, ',')) {
             if (!accept(&c, '}'))
-                return fail(err, errlen, "malformed header dict");
+                return lp_fail(err, errlen, "malformed header dict");
             break;
         }
     }
 
     if (!have_descr)
-        return fail(err, errlen, "header has no 'descr'");
+        return lp_fail(err, errlen, "header has no 'descr'");
     if (!have_fortran)
-        return fail(err, errlen, "header has no 'fortran_order'");
+        return lp_fail(err, errlen, "header has no 'fortran_order'");
     if (!have_shape)
-        return fail(err, errlen, "header has no 'shape'");
+        return lp_fail(err, errlen, "header has no 'shape'");
 
     /* float64 or float32, either byte order; '=' and '' mean the host's. */
     const char *type = descr;
@@ -243,21 +233,21 @@ int lp_npy_parse_header(const unsigned char *buf, size_t len,
     }
     int elem = strcmp(type, "f8") == 0 ? 8 : strcmp(type, "f4") == 0 ? 4 : 0;
     if (!elem)
-        return fail(err, errlen, "dtype '%s' is not float64 or float32 ('<f8', '>f8', '<f4', "
+        return lp_fail(err, errlen, "dtype '%s' is not float64 or float32 ('<f8', '>f8', '<f4', "
                     "'>f4')", descr);
     if (ndim == 0 || ndim > 2)
-        return fail(err, errlen, "shape has %zu dimensions; only 1 or 2 "
+        return lp_fail(err, errlen, "shape has %zu dimensions; only 1 or 2 "
                     "are supported", ndim);
     if (overflow)
-        return fail(err, errlen, "shape is too large");
+        return lp_fail(err, errlen, "shape is too large");
     size_t rows = dims[0], cols = ndim == 2 ? dims[1] : 1;
     if (cols != 0 && rows > SIZE_MAX / 8 / cols) {
         char s[64];
         format_shape(s, sizeof s, (int)ndim, dims);
-        return fail(err, errlen, "shape %s is too large", s);
+        return lp_fail(err, errlen, "shape %s is too large", s);
     }
     if (rows * cols * 8 > SIZE_MAX - (start + hlen))
-        return fail(err, errlen, "shape is too large");
+        return lp_fail(err, errlen, "shape is too large");
 
     h->rows = rows;
     h->cols = cols;
@@ -316,7 +306,7 @@ int lp_npy_output_open_as(lp_npy_output *o, const char *path, size_t rows, lp_dt
     o->dtype = dtype;
     const uint64_t elem = dtype == LP_FLOAT32 ? 4 : 8;
     if (rows > (SIZE_MAX - 128) / 8)
-        return fail(err, errlen, "%s: too many values", path);
+        return lp_fail(err, errlen, "%s: too many values", path);
     if (lp_out_open(&o->file, path, err, errlen) != 0)
         return -1;
     o->fd = fileno(o->file.f);
@@ -328,7 +318,7 @@ int lp_npy_output_open_as(lp_npy_output *o, const char *path, size_t rows, lp_dt
         (!o->sequential && ftruncate(o->fd, (off_t)(o->data_offset + elem * rows)) != 0)) {
         int e = errno;
         lp_out_abort(&o->file);
-        return fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
+        return lp_fail(err, errlen, "%s: cannot write: %s", path, strerror(e));
     }
     return 0;
 }
@@ -340,7 +330,7 @@ int lp_npy_output_attach(lp_npy_output *o, const char *tmp, size_t rows, lp_dtyp
     o->dtype = dtype;
     o->fd = open(tmp, O_WRONLY | O_CLOEXEC);
     if (o->fd < 0)
-        return fail(err, errlen, "%s: cannot open rank 0's output file: %s", tmp,
+        return lp_fail(err, errlen, "%s: cannot open rank 0's output file: %s", tmp,
                     strerror(errno));
     o->rows = rows;
     unsigned char head[128];
@@ -352,13 +342,13 @@ int lp_npy_output_write_as(lp_npy_output *o, size_t first, size_t count, lp_dtyp
                            const void *v, char *err, size_t errlen)
 {
     if (dtype != o->dtype)   /* (npy.c stands alone: no lp_dtype_name here) */
-        return fail(err, errlen, "cannot write %s values into a %s file",
+        return lp_fail(err, errlen, "cannot write %s values into a %s file",
                     dtype == LP_FLOAT32 ? "float32" : "float64",
                     o->dtype == LP_FLOAT32 ? "float32" : "float64");
     const size_t elem = dtype == LP_FLOAT32 ? 4 : 8;
     if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {   /* the file's order: no copy */
         if (write_all(o, v, elem * count, o->data_offset + elem * (uint64_t)first) != 0)
-            return fail(err, errlen, "cannot write: %s", strerror(errno));
+            return lp_fail(err, errlen, "cannot write: %s", strerror(errno));
         return 0;
     }
     unsigned char buf[8 * 4096];
@@ -371,7 +361,7 @@ int lp_npy_output_write_as(lp_npy_output *o, size_t first, size_t count, lp_dtyp
                 put_le_f8(buf + 8 * j, ((const double *)v)[i + j]);
         }
         if (write_all(o, buf, elem * k, o->data_offset + elem * (uint64_t)(first + i)) != 0)
-            return fail(err, errlen, "cannot write: %s", strerror(errno));
+            return lp_fail(err, errlen, "cannot write: %s", strerror(errno));
         i += k;
     }
     return 0;
@@ -388,7 +378,7 @@ int lp_npy_output_commit(lp_npy_output *o, const char *path, char *err, size_t e
     if (!o->file.f) {   /* attached: rank 0 commits */
         int rc = close(o->fd);
         o->fd = -1;
-        return rc == 0 ? 0 : fail(err, errlen, "%s: cannot close: %s", path, strerror(errno));
+        return rc == 0 ? 0 : lp_fail(err, errlen, "%s: cannot close: %s", path, strerror(errno));
     }
     return lp_out_commit(&o->file, path, err, errlen);
 }
@@ -411,7 +401,7 @@ int lp_npy_write_vector(const char *path, const double *v, size_t n,
         return -1;
     if (lp_npy_output_write(&o, 0, n, v, msg, sizeof msg) != 0) {
         lp_npy_output_abort(&o);
-        return fail(err, errlen, "%s: %s", path, msg);
+        return lp_fail(err, errlen, "%s: %s", path, msg);
     }
     return lp_npy_output_commit(&o, path, err, errlen);
 }

@@ -15,17 +15,9 @@
 
 #include "internal.h"   /* lp_set */
 #include "npy.h"
+#include "tool.h"
 
 #define CHUNK_BYTES (1u << 20)   /* per pread */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Opens path, reads and checks its header; fills h.  The file must be a
  * regular file holding all the data its header announces. */
@@ -36,19 +28,19 @@ static int open_npy(const char *path, lp_npy_header *h, int *fd, char *err, size
      * forever; it is refused below, as is any file that is not regular. */
     *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0)
-        return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return lp_fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(*fd);
         *fd = -1;
-        return fail(err, errlen, "%s: not a regular file (rows are read at their offsets)", path);
+        return lp_fail(err, errlen, "%s: not a regular file (rows are read at their offsets)", path);
     }
     unsigned char head[65536];
     ssize_t got = pread(*fd, head, sizeof head, 0);
     if (got < 0 || lp_npy_parse_header(head, (size_t)got, h, msg, sizeof msg) != 0) {
         close(*fd);
         *fd = -1;
-        return fail(err, errlen, "%s: %s", path, got < 0 ? strerror(errno) : msg);
+        return lp_fail(err, errlen, "%s: %s", path, got < 0 ? strerror(errno) : msg);
     }
     uintmax_t need = (uintmax_t)h->rows * h->cols * (uintmax_t)h->elem, have = 0;
     if ((uintmax_t)st.st_size > h->data_offset)
@@ -56,7 +48,7 @@ static int open_npy(const char *path, lp_npy_header *h, int *fd, char *err, size
     if (have < need) {
         close(*fd);
         *fd = -1;
-        return fail(err, errlen, "%s: truncated: header says %zu rows (%ju bytes of data) but "
+        return lp_fail(err, errlen, "%s: truncated: header says %zu rows (%ju bytes of data) but "
                     "the file holds %ju", path, h->rows, need, have);
     }
     return 0;
@@ -77,7 +69,7 @@ static int open_matrix(lp_npy_input *in, const char *path, char *err, size_t err
         return -1;
     if (h.ndim != 2 || h.cols != 3) {
         close(fd);
-        return fail(err, errlen, "%s: shape is not (N, 3) (or give three 1-D files: "
+        return lp_fail(err, errlen, "%s: shape is not (N, 3) (or give three 1-D files: "
                     "--input x.npy,y.npy,z.npy)", path);
     }
     in->rows = h.rows;
@@ -102,7 +94,7 @@ static int open_columns(lp_npy_input *in, const char *spec, char *err, size_t er
     for (int c = 0; c < 3; c++) {
         size_t n = strcspn(p, ",");
         if (n == 0 || n >= sizeof paths[c] || (c < 2 && p[n] != ',') || (c == 2 && p[n]))
-            return fail(err, errlen, "%s: expected one file, or three files x,y,z", spec);
+            return lp_fail(err, errlen, "%s: expected one file, or three files x,y,z", spec);
         memcpy(paths[c], p, n);
         paths[c][n] = '\0';
         p += n + 1;
@@ -113,7 +105,7 @@ static int open_columns(lp_npy_input *in, const char *spec, char *err, size_t er
         if (open_npy(paths[c], &h[c], &col->fd, err, errlen) != 0)
             return -1;
         if (h[c].ndim != 1)
-            return fail(err, errlen, "%s: shape is not (N,): each of three files holds one "
+            return lp_fail(err, errlen, "%s: shape is not (N,): each of three files holds one "
                         "column", paths[c]);
         col->elem = h[c].elem;
         col->big_endian = h[c].big_endian;
@@ -121,7 +113,7 @@ static int open_columns(lp_npy_input *in, const char *spec, char *err, size_t er
         col->offset = h[c].data_offset;
     }
     if (h[0].rows != h[1].rows || h[0].rows != h[2].rows)
-        return fail(err, errlen, "%s: the three files hold %zu, %zu and %zu rows", spec,
+        return lp_fail(err, errlen, "%s: the three files hold %zu, %zu and %zu rows", spec,
                     h[0].rows, h[1].rows, h[2].rows);
     in->rows = h[0].rows;
     in->shared_fd = -1;
@@ -215,9 +207,9 @@ static int read_at(int fd, unsigned char *buf, size_t len, uint64_t off, const c
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0)
-            return fail(err, errlen, "%s: read error: %s", what, strerror(errno));
+            return lp_fail(err, errlen, "%s: read error: %s", what, strerror(errno));
         if (got == 0)
-            return fail(err, errlen, "%s: truncated while reading (the file shrank?)", what);
+            return lp_fail(err, errlen, "%s: truncated while reading (the file shrank?)", what);
         done += (size_t)got;
     }
     return 0;
@@ -233,11 +225,11 @@ int lp_npy_input_read_as(const lp_npy_input *in, size_t first, size_t count, lp_
                          void *x, void *y, void *z, char *err, size_t errlen)
 {
     if (first > in->rows || count > in->rows - first)
-        return fail(err, errlen, "%s: rows %zu to %zu are not in its %zu", in->name, first,
+        return lp_fail(err, errlen, "%s: rows %zu to %zu are not in its %zu", in->name, first,
                     first + count, in->rows);
     unsigned char *buf = malloc(CHUNK_BYTES);
     if (!buf)
-        return fail(err, errlen, "out of memory");
+        return lp_fail(err, errlen, "out of memory");
     void *out[3] = {x, y, z};
     int rc = 0;
     const lp_npy_column *c0 = &in->col[0];

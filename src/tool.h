@@ -11,6 +11,11 @@ struct lp_tiles;
 struct lp_comm;
 struct lp_cli;
 
+/* A failure's one-line message, printf-style, into err[len] (nothing when
+ * err is NULL or len 0); returns -1.  (messages.c) */
+int lp_fail(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* A new private directory $TMPDIR/NAME.XXXXXX (/tmp without TMPDIR) in
  * dir; 0, or -1 with dir empty. */
 int lp_temp_dir(const char *name, char *dir, size_t len);
