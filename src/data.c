@@ -63,11 +63,15 @@ int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
  * other tenant, and an 80 MB pass gained nothing from it there. */
 static size_t own_cache_bytes(void)
 {
-    long l2 = 0, cores = sysconf(_SC_NPROCESSORS_ONLN);
+    static _Atomic size_t bytes;   /* read once: the C library asks cpuid */
+    if (!bytes) {
+        long l2 = 0, cores = sysconf(_SC_NPROCESSORS_ONLN);
 #ifdef _SC_LEVEL2_CACHE_SIZE
-    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
 #endif
-    return (size_t)(l2 > 0 ? l2 : 1L << 20) * (size_t)(cores > 0 ? cores : 1);
+        bytes = (size_t)(l2 > 0 ? l2 : 1L << 20) * (size_t)(cores > 0 ? cores : 1);
+    }
+    return bytes;
 }
 
 void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes)

@@ -277,10 +277,10 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
  * tile's read task.) */
 static void poison_tile(lp_tiles *ts, size_t t, const void *ctx)
 {
-    (void)ctx;
+    const size_t *pass_bytes = ctx;   /* the rank's whole out column */
     size_t first, count;
     lp_tiles_range(ts, t, &first, &count);
-    lp_poison(ts->col[t][3], ts->dtype, count, lp_tiles_rows_mine(ts) * lp_dtype_size(ts->dtype));
+    lp_poison(ts->col[t][3], ts->dtype, count, *pass_bytes);
 }
 
 static void floor_tile(lp_tiles *ts, size_t t, const void *ctx)
@@ -406,7 +406,7 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
             break;
         int timed = r >= opt->warmup, k = r - opt->warmup, last = r + 1 == total;
         if (last && !ts->streamed)   /* the run whose results are kept */
-            lp_tiles_each(ts, poison_tile, NULL);
+            lp_tiles_each(ts, poison_tile, &(size_t){rs.rows_total * lp_dtype_size(ts->dtype)});
         ts->verify_now = last && opt->verify;   /* streamed: the store tasks check */
         ts->write_now = last || !ts->io.in_order;   /* a FIFO takes one copy */
         t0 = t1 = 0;
