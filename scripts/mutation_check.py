@@ -31,7 +31,9 @@ MUTATIONS = {
         "src/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
-        "src/run.c", "            lp_tiles_each(ts, poison_tile, NULL);", "            (void)poison_tile;",
+        "src/run.c",
+        "            lp_tiles_each(ts, poison_tile, &(size_t){rs.rows_total * lp_dtype_size(ts->dtype)});",
+        "            (void)poison_tile;",
         ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught",
          "python.errors"],
         "out keeps the previous run's values (one process, MPI, Python's logprod)"),
