@@ -44,20 +44,14 @@ static inline __attribute__((always_inline)) __m256d lp_log4_core(__m256i b, __m
     __m256d ph = _mm256_mul_pd(m, invc);
     __m256d rlo = _mm256_fmsub_pd(m, invc, ph);
     __m256d r = _mm256_sub_pd(ph, LP_D(1.0));
-    __m256d w = _mm256_fmadd_pd(e, LP_D(0x1.62e42fefa3800p-1), lhi);
+    __m256d w = _mm256_fmadd_pd(e, LP_D(LP_LOG_LN2_HI), lhi);
     __m256d s = _mm256_add_pd(w, r);
     __m256d serr = _mm256_add_pd(_mm256_sub_pd(w, s), r);
-    __m256d p = LP_D(-0x1.9a8daecc5a416p-4);
-    p = _mm256_fmadd_pd(p, r, LP_D(0x1.c80c0e8e8b101p-4));
-    p = _mm256_fmadd_pd(p, r, LP_D(-0x1.ffffc2f9a4beap-4));
-    p = _mm256_fmadd_pd(p, r, LP_D(0x1.24922f78328e9p-3));
-    p = _mm256_fmadd_pd(p, r, LP_D(-0x1.55555558723c9p-3));
-    p = _mm256_fmadd_pd(p, r, LP_D(0x1.9999999ba31a7p-3));
-    p = _mm256_fmadd_pd(p, r, LP_D(-0x1.ffffffffffe39p-3));
-    p = _mm256_fmadd_pd(p, r, LP_D(0x1.55555555554fcp-2));
-    p = _mm256_fmadd_pd(p, r, LP_D(-0.5));
+    __m256d p = LP_D(LP_LOG_POLY[0]);
+    for (int j = 1; j <= LP_LOG_DEGREE; j++)
+        p = _mm256_fmadd_pd(p, r, LP_D(LP_LOG_POLY[j]));
     __m256d lo = _mm256_add_pd(_mm256_add_pd(llo, serr), _mm256_fnmadd_pd(r, rlo, rlo));
-    lo = _mm256_fmadd_pd(e, LP_D(0x1.ef35793c76730p-45), lo);
+    lo = _mm256_fmadd_pd(e, LP_D(LP_LOG_LN2_LO), lo);
     return _mm256_add_pd(s, _mm256_fmadd_pd(_mm256_mul_pd(r, r), p, lo));
 }
 
@@ -107,16 +101,14 @@ static inline __attribute__((always_inline)) __m256 lp_logf8_core(__m256i b, __m
     __m256 ph = _mm256_mul_ps(m, invc);
     __m256 rlo = _mm256_fmsub_ps(m, invc, ph);
     __m256 r = _mm256_sub_ps(ph, LP_F(1.0f));
-    __m256 w = _mm256_fmadd_ps(e, LP_F(0x1.62e4p-1f), lhi);
+    __m256 w = _mm256_fmadd_ps(e, LP_F(LP_LOGF_LN2_HI), lhi);
     __m256 s = _mm256_add_ps(w, r);
     __m256 serr = _mm256_add_ps(_mm256_sub_ps(w, s), r);
-    __m256 p = LP_F(-0x1.55c31cp-3f);
-    p = _mm256_fmadd_ps(p, r, LP_F(0x1.9a0224p-3f));
-    p = _mm256_fmadd_ps(p, r, LP_F(-0x1.fffff4p-3f));
-    p = _mm256_fmadd_ps(p, r, LP_F(0x1.555552p-2f));
-    p = _mm256_fmadd_ps(p, r, LP_F(-0.5f));
+    __m256 p = LP_F(LP_LOGF_POLY[0]);
+    for (int j = 1; j <= LP_LOGF_DEGREE; j++)
+        p = _mm256_fmadd_ps(p, r, LP_F(LP_LOGF_POLY[j]));
     __m256 lo = _mm256_add_ps(_mm256_add_ps(llo, serr), _mm256_fnmadd_ps(r, rlo, rlo));
-    lo = _mm256_fmadd_ps(e, LP_F(0x1.7f7d1cp-20f), lo);
+    lo = _mm256_fmadd_ps(e, LP_F(LP_LOGF_LN2_LO), lo);
     return _mm256_add_ps(s, _mm256_fmadd_ps(_mm256_mul_ps(r, r), p, lo));
 }
 

@@ -40,22 +40,16 @@ static inline __m512d lp_log8(__m512d x)
     __m512d ph = _mm512_mul_pd(m, invc);
     __m512d rlo = _mm512_fmsub_pd(m, invc, ph);   /* m invc = ph + rlo exactly */
     __m512d r = _mm512_sub_pd(ph, LP_S(1.0));     /* exact: ph is within 1/30 of 1 */
-    __m512d w = _mm512_fmadd_pd(e, LP_S(0x1.62e42fefa3800p-1), lhi);   /* exact */
+    __m512d w = _mm512_fmadd_pd(e, LP_S(LP_LOG_LN2_HI), lhi);   /* exact */
     __m512d s = _mm512_add_pd(w, r);
     __m512d serr = _mm512_add_pd(_mm512_sub_pd(w, s), r);   /* |w| > |r|, or w = 0 */
-    __m512d p = LP_S(-0x1.9a8daecc5a416p-4);
-    p = _mm512_fmadd_pd(p, r, LP_S(0x1.c80c0e8e8b101p-4));
-    p = _mm512_fmadd_pd(p, r, LP_S(-0x1.ffffc2f9a4beap-4));
-    p = _mm512_fmadd_pd(p, r, LP_S(0x1.24922f78328e9p-3));
-    p = _mm512_fmadd_pd(p, r, LP_S(-0x1.55555558723c9p-3));
-    p = _mm512_fmadd_pd(p, r, LP_S(0x1.9999999ba31a7p-3));
-    p = _mm512_fmadd_pd(p, r, LP_S(-0x1.ffffffffffe39p-3));
-    p = _mm512_fmadd_pd(p, r, LP_S(0x1.55555555554fcp-2));
-    p = _mm512_fmadd_pd(p, r, LP_S(-0.5));
+    __m512d p = LP_S(LP_LOG_POLY[0]);
+    for (int j = 1; j <= LP_LOG_DEGREE; j++)
+        p = _mm512_fmadd_pd(p, r, LP_S(LP_LOG_POLY[j]));
     /* the small parts: log c's second, the sum's error, log1p(r + rlo) -
      * log1p(r) ~ rlo (1 - r), e ln2's second */
     __m512d lo = _mm512_add_pd(_mm512_add_pd(llo, serr), _mm512_fnmadd_pd(r, rlo, rlo));
-    lo = _mm512_fmadd_pd(e, LP_S(0x1.ef35793c76730p-45), lo);
+    lo = _mm512_fmadd_pd(e, LP_S(LP_LOG_LN2_LO), lo);
     __m512d res = _mm512_add_pd(s, _mm512_fmadd_pd(_mm512_mul_pd(r, r), p, lo));
     /* per input class: NaN -> NaN, 0 -> -inf, -inf and negative -> NaN,
      * +inf -> +inf, 1 and positive -> res */
@@ -78,16 +72,14 @@ static inline __m512 lp_logf16(__m512 x)
     __m512 ph = _mm512_mul_ps(m, invc);
     __m512 rlo = _mm512_fmsub_ps(m, invc, ph);
     __m512 r = _mm512_sub_ps(ph, LP_SF(1.0f));
-    __m512 w = _mm512_fmadd_ps(e, LP_SF(0x1.62e4p-1f), lhi);   /* exact */
+    __m512 w = _mm512_fmadd_ps(e, LP_SF(LP_LOGF_LN2_HI), lhi);   /* exact */
     __m512 s = _mm512_add_ps(w, r);
     __m512 serr = _mm512_add_ps(_mm512_sub_ps(w, s), r);
-    __m512 p = LP_SF(-0x1.55c31cp-3f);
-    p = _mm512_fmadd_ps(p, r, LP_SF(0x1.9a0224p-3f));
-    p = _mm512_fmadd_ps(p, r, LP_SF(-0x1.fffff4p-3f));
-    p = _mm512_fmadd_ps(p, r, LP_SF(0x1.555552p-2f));
-    p = _mm512_fmadd_ps(p, r, LP_SF(-0.5f));
+    __m512 p = LP_SF(LP_LOGF_POLY[0]);
+    for (int j = 1; j <= LP_LOGF_DEGREE; j++)
+        p = _mm512_fmadd_ps(p, r, LP_SF(LP_LOGF_POLY[j]));
     __m512 lo = _mm512_add_ps(_mm512_add_ps(llo, serr), _mm512_fnmadd_ps(r, rlo, rlo));
-    lo = _mm512_fmadd_ps(e, LP_SF(0x1.7f7d1cp-20f), lo);
+    lo = _mm512_fmadd_ps(e, LP_SF(LP_LOGF_LN2_LO), lo);
     __m512 res = _mm512_add_ps(s, _mm512_fmadd_ps(_mm512_mul_ps(r, r), p, lo));
     return _mm512_fixupimm_ps(res, x, _mm512_set1_epi32(0x03530422), 0);
 #undef LP_SF

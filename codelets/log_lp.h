@@ -108,6 +108,26 @@ LP_TABLE(float) LP_LOGF_LOGC_LO[16] = {
     0x1.5fbcce0000000p-21f, -0x1.b20c4c0000000p-19f, -0x1.c334060000000p-18f, 0x1.dcecb20000000p-18f,
 };
 
+/* ln 2 in two parts, the first on the grid of log c's first parts (2^-42,
+ * float 2^-16) so that e ln2 + log c is exact; and log1p(r) - r = r^2 P(r),
+ * P's coefficients highest degree first, evaluated by Horner's rule with
+ * fused multiply-adds.  Every form of the log (here, log_avx512.h,
+ * log_avx2.h) reads them from here. */
+#define LP_LOG_LN2_HI 0x1.62e42fefa3800p-1
+#define LP_LOG_LN2_LO 0x1.ef35793c76730p-45
+#define LP_LOG_DEGREE 8
+LP_TABLE(double) LP_LOG_POLY[LP_LOG_DEGREE + 1] = {
+    -0x1.9a8daecc5a416p-4, 0x1.c80c0e8e8b101p-4, -0x1.ffffc2f9a4beap-4, 0x1.24922f78328e9p-3,
+    -0x1.55555558723c9p-3, 0x1.9999999ba31a7p-3, -0x1.ffffffffffe39p-3, 0x1.55555555554fcp-2,
+    -0.5,
+};
+#define LP_LOGF_LN2_HI 0x1.62e4p-1f
+#define LP_LOGF_LN2_LO 0x1.7f7d1cp-20f
+#define LP_LOGF_DEGREE 4
+LP_TABLE(float) LP_LOGF_POLY[LP_LOGF_DEGREE + 1] = {
+    -0x1.55c31cp-3f, 0x1.9a0224p-3f, -0x1.fffff4p-3f, 0x1.555552p-2f, -0.5f,
+};
+
 /* The log of a positive finite x (subnormals included). */
 LP_FN double lp_log_finite(double x)
 {
@@ -128,22 +148,16 @@ LP_FN double lp_log_finite(double x)
     double ph = m * invc;
     double rlo = fma(m, invc, -ph);   /* m invc = ph + rlo exactly */
     double r = ph - 1.0;               /* exact: ph is within 1/30 of 1 */
-    double w = fma(e, 0x1.62e42fefa3800p-1, lhi);   /* exact */
+    double w = fma(e, LP_LOG_LN2_HI, lhi);   /* exact */
     double s = w + r;
     double serr = (w - s) + r;         /* |w| > |r|, or w = 0 */
-    double p = -0x1.9a8daecc5a416p-4;
-    p = fma(p, r, 0x1.c80c0e8e8b101p-4);
-    p = fma(p, r, -0x1.ffffc2f9a4beap-4);
-    p = fma(p, r, 0x1.24922f78328e9p-3);
-    p = fma(p, r, -0x1.55555558723c9p-3);
-    p = fma(p, r, 0x1.9999999ba31a7p-3);
-    p = fma(p, r, -0x1.ffffffffffe39p-3);
-    p = fma(p, r, 0x1.55555555554fcp-2);
-    p = fma(p, r, -0.5);
+    double p = LP_LOG_POLY[0];
+    for (int j = 1; j <= LP_LOG_DEGREE; j++)
+        p = fma(p, r, LP_LOG_POLY[j]);
     /* the small parts: log c's second, the sum's error, log1p(r + rlo) -
      * log1p(r) ~ rlo (1 - r), e ln2's second */
     double lo = (llo + serr) + fma(-r, rlo, rlo);
-    lo = fma(e, 0x1.ef35793c76730p-45, lo);
+    lo = fma(e, LP_LOG_LN2_LO, lo);
     return s + fma(r * r, p, lo);
 }
 
@@ -175,16 +189,14 @@ LP_FN float lp_logf_finite(float x)
     float ph = m * invc;
     float rlo = LP_FMAF(m, invc, -ph);
     float r = ph - 1.0f;
-    float w = LP_FMAF(e, 0x1.62e4p-1f, lhi);   /* exact */
+    float w = LP_FMAF(e, LP_LOGF_LN2_HI, lhi);   /* exact */
     float s = w + r;
     float serr = (w - s) + r;
-    float p = -0x1.55c31cp-3f;
-    p = LP_FMAF(p, r, 0x1.9a0224p-3f);
-    p = LP_FMAF(p, r, -0x1.fffff4p-3f);
-    p = LP_FMAF(p, r, 0x1.555552p-2f);
-    p = LP_FMAF(p, r, -0.5f);
+    float p = LP_LOGF_POLY[0];
+    for (int j = 1; j <= LP_LOGF_DEGREE; j++)
+        p = LP_FMAF(p, r, LP_LOGF_POLY[j]);
     float lo = (llo + serr) + LP_FMAF(-r, rlo, rlo);
-    lo = LP_FMAF(e, 0x1.7f7d1cp-20f, lo);
+    lo = LP_FMAF(e, LP_LOGF_LN2_LO, lo);
     return s + LP_FMAF(r * r, p, lo);
 }
 
