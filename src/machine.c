@@ -199,13 +199,15 @@ int lp_machine_open(lp_machine *m, const char *spec, const char *machines_dir, c
     return 0;
 }
 
-size_t lp_machine_models(const lp_machine *m, lp_model_entry *entries, size_t max)
+lp_model_entry *lp_machine_models(const lp_machine *m, size_t *n)
 {
     char path[4400], line[512];
     snprintf(path, sizeof path, "%s/.starpu/sampling/codelets/" LP_MODEL_VERSION_DIR
              "/lp_logprod.%s", m->home, m->host);
     FILE *f = fopen(path, "r");
-    size_t n = 0;
+    lp_model_entry *entries = NULL;
+    size_t room = 0;
+    *n = 0;
     while (f && fgets(line, sizeof line, f)) {
         unsigned fp;
         unsigned long long size, samples;
@@ -214,14 +216,21 @@ size_t lp_machine_models(const lp_machine *m, lp_model_entry *entries, size_t ma
                    &sum, &sum2, &samples) != 8 || samples == 0)
             continue;
         int seen = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < *n; i++)
             seen |= entries[i].footprint == fp;
-        if (!seen && n < max)
-            entries[n++] = (lp_model_entry){.footprint = fp, .bytes = size};
+        if (seen)
+            continue;
+        if (*n == room) {
+            lp_model_entry *more = realloc(entries, (room = room ? 2 * room : 32) * sizeof *more);
+            if (!more)
+                break;
+            entries = more;
+        }
+        entries[(*n)++] = (lp_model_entry){.footprint = fp, .bytes = size};
     }
     if (f)
         fclose(f);
-    return n;
+    return entries;
 }
 
 void lp_machine_close(lp_machine *m)

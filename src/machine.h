@@ -55,8 +55,9 @@ typedef struct lp_model_entry {
 } lp_model_entry;
 
 /* The entries of the capture's history that have samples, each footprint
- * once, at most max of them.  How many. */
-size_t lp_machine_models(const lp_machine *m, lp_model_entry *entries, size_t max);
+ * once, in an array for the caller to free (NULL when there are none, or
+ * memory ran out), their number in *n. */
+lp_model_entry *lp_machine_models(const lp_machine *m, size_t *n);
 
 /* Removes the copy. */
 void lp_machine_close(lp_machine *m);

@@ -377,12 +377,12 @@ static int models_captured(job *j)
 {
     if (!j->c.machine || j->ts.tiles == 0)
         return LP_OK;
-    lp_model_entry entries[64];
-    size_t n = lp_machine_models(&j->machine, entries, 64);
-    size_t sizes[2], first;
+    size_t n, sizes[2], first;
+    lp_model_entry *entries = lp_machine_models(&j->machine, &n);
     lp_tiles_range(&j->ts, 0, &first, &sizes[0]);
     lp_tiles_range(&j->ts, j->ts.tiles - 1, &first, &sizes[1]);
-    for (int k = 0; k < 2; k++) {
+    int status = LP_OK;
+    for (int k = 0; k < 2 && status == LP_OK; k++) {
         if (has_footprint(entries, n, lp_tile_footprint(sizes[k], j->c.dtype,
                                                          j->c.opt.intensity)))
             continue;
@@ -393,9 +393,10 @@ static int models_captured(job *j)
                "machine, then capture it again", j->machine.name, sizes[k],
                lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
                have[0] ? have : "no");
-        return LP_ERR_USAGE;
+        status = LP_ERR_USAGE;
     }
-    return LP_OK;
+    free(entries);
+    return status;
 }
 
 /* The tiles over every rank's workers, --output open, and this rank's
