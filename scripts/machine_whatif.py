@@ -155,9 +155,10 @@ def main():
     p.add_argument("--name")
     p.add_argument("--date", default=datetime.date.today().isoformat())
     a = p.parse_args()
-    if a.gpus < 1 or os.path.exists(a.dst):
-        sys.exit(f"machine_whatif: --gpus >= 1 and a new DST ({a.dst} exists)"
-                 if os.path.exists(a.dst) else "machine_whatif: --gpus >= 1")
+    if a.gpus < 1:
+        sys.exit("machine_whatif: --gpus must be 1 or more")
+    if os.path.exists(a.dst):
+        sys.exit(f"machine_whatif: {a.dst} exists: DST must be a new directory")
     src = conf(os.path.join(a.src, "machine.conf"))
     shutil.copytree(a.src, a.dst)
     host = src["host"]

@@ -149,9 +149,9 @@ def what_if_second_gpu():
     for args in (("--backend", "cuda"), ("--sched", "dmda"), ("--sched", "heteroprio")):
         rc, out, err = run("--machine", "h200x2", "--tiles", 64, *args, "--json", "-", env=one)
         check(rc == 0, err)
+        single = json.loads(out)["seconds"]
         captured = sim_json("h200", "--tiles", 64, *args)["seconds"]
-        check(json.loads(out)["seconds"] == captured,
-              f"{args}: one GPU of the what-if {json.loads(out)['seconds']}, capture {captured}")
+        check(single == captured, f"{args}: one GPU of the what-if {single}, capture {captured}")
     for args in (("--backend", "cuda"), (), ("--sched", "lp-eft"), ("--sched", "heteroprio")):
         rc, out, err = run("--machine", "h200x2", "--tiles", 64, *args, "--json", "-", env=one)
         check(rc == 0, err)

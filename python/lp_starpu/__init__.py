@@ -105,7 +105,8 @@ def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intens
     would leave unwritten are NaN, never an earlier call's values."""
     # No checksum: nothing returns it, and its pass over out costs a
     # third of the run on 2 cores.
-    return _run(x, y, z, out, sched, backend, tiles, intensity, 1, 0, False, dtype,
+    return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
+                intensity=intensity, repeat=1, warmup=0, verify=False, dtype=dtype,
                 checksum=False).out
 
 
@@ -139,10 +140,11 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
     long-double reference and raises VerifyError beyond VERIFY_TOLERANCE
     (VERIFY_TOLERANCE_F32 for dtype="float32": float32 columns, logf, half
     the bytes; the checksum is still summed in double)."""
-    return _run(x, y, z, out, sched, backend, tiles, intensity, repeat, warmup, verify, dtype)
+    return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
+                intensity=intensity, repeat=repeat, warmup=warmup, verify=verify, dtype=dtype)
 
 
-def _run(x, y, z, out, sched, backend, tiles, intensity, repeat, warmup, verify, dtype,
+def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, verify, dtype,
          checksum=True):
     if backend not in _abi.BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
