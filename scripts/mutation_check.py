@@ -333,7 +333,7 @@ MUTATIONS = {
         "if (lp_simulated())", ["seed_checksum"],
         "a run asked for no checksum reports 0, an empty sum, as its checksum"),
     "lp_eft_counts_every_gpus_share": (
-        "src/sched_eft.c", "return accelerators > 1 ? predicted / accelerators : predicted;",
+        "src/sched_eft.c", "return d->accelerators > 1 ? predicted / d->accelerators : predicted;",
         "return predicted;", ["sim.what_if_second_gpu"],
         "lp-eft counts the other GPUs' copies on each GPU's own link: two GPUs no better than one"),
     "captured_sizes_of_any_dtype": (

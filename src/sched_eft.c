@@ -42,6 +42,7 @@ typedef struct eft_data {
      * results back from it to host memory, each queued on its own. */
     double link_in_free_at[STARPU_MAXNODES];
     double link_out_free_at[STARPU_MAXNODES];
+    unsigned accelerators;   /* memory nodes of CUDA and OpenCL devices */
 } eft_data;
 
 static void eft_init(unsigned ctx)
@@ -51,6 +52,9 @@ static void eft_init(unsigned ctx)
     STARPU_PTHREAD_MUTEX_INIT(&d->lock, NULL);
     for (unsigned w = 0; w < STARPU_NMAXWORKERS; w++)
         starpu_task_list_init(&d->workers[w].queue);
+    for (unsigned node = 0; node < starpu_memory_nodes_get_count(); node++)
+        d->accelerators += starpu_node_get_kind(node) == STARPU_CUDA_RAM ||
+                           starpu_node_get_kind(node) == STARPU_OPENCL_RAM;
     starpu_sched_ctx_set_policy_data(ctx, d);
 }
 
@@ -76,18 +80,14 @@ typedef struct eft_choice {
  * the others' copies are not to be counted again in this one's (simulated
  * what-if, two H200s, 64 tiles: 16 on the GPUs and 2.72 ms without this,
  * 26 and 2.09 ms with it; heteroprio 2.06). */
-static double eft_on_own_link(double predicted)
+static double eft_on_own_link(const eft_data *d, double predicted)
 {
-    unsigned accelerators = 0;
-    for (unsigned node = 0; node < starpu_memory_nodes_get_count(); node++)
-        accelerators += starpu_node_get_kind(node) == STARPU_CUDA_RAM ||
-                        starpu_node_get_kind(node) == STARPU_OPENCL_RAM;
-    return accelerators > 1 ? predicted / accelerators : predicted;
+    return d->accelerators > 1 ? predicted / d->accelerators : predicted;
 }
 
 /* Predicted time to copy what the task writes from node to host memory: 0
  * when node is host memory. */
-static double eft_return_time(struct starpu_task *task, unsigned node)
+static double eft_return_time(const eft_data *d, struct starpu_task *task, unsigned node)
 {
     if (starpu_node_get_kind(node) == STARPU_CPU_RAM)
         return 0;
@@ -96,7 +96,7 @@ static double eft_return_time(struct starpu_task *task, unsigned node)
         if (STARPU_TASK_GET_MODE(task, i) & STARPU_W)
             t += starpu_transfer_predict(node, STARPU_MAIN_RAM,
                                          starpu_data_get_size(STARPU_TASK_GET_HANDLE(task, i)));
-    return isnan(t) || t < 0 ? 0 : eft_on_own_link(t);
+    return isnan(t) || t < 0 ? 0 : eft_on_own_link(d, t);
 }
 
 /* Called with d->lock held.  Picks the worker and books its time and its
@@ -123,13 +123,13 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
             continue;
         }
         double xfer = starpu_task_expected_data_transfer_time_for(task, w);
-        xfer = isnan(xfer) || xfer < 0 ? 0 : eft_on_own_link(xfer);
+        xfer = isnan(xfer) || xfer < 0 ? 0 : eft_on_own_link(d, xfer);
         if (len < 0)
             len = 0;
         unsigned node = starpu_worker_get_memory_node(w);
         double ready = xfer > 0 ? fmax(d->link_in_free_at[node], now) + xfer : now;
         double done = fmax(fmax(q->idle_at, now), ready) + len;
-        double back = eft_return_time(task, node);
+        double back = eft_return_time(d, task, node);
         double home = back > 0 ? fmax(d->link_out_free_at[node], done) + back : done;
         /* Ties (no model, empty queues) go to the shorter queue. */
         if (home < best.home ||
