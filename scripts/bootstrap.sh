@@ -13,7 +13,9 @@
 #                 what FxT costs, see bench/trace_cost.sh)
 #   LP_SIM=0      no simulated StarPU: by default the same source is also
 #                 built with SimGrid into <deps>/starpu-sim, for
-#                 lp-starpu-sim (captured machines replayed, docs/simulation.md)
+#                 lp-starpu-sim (captured machines replayed, docs/simulation.md),
+#                 and with StarPU-MPI over SimGrid's MPI into
+#                 <deps>/starpu-smpi, for lp-starpu-sim --nodes
 set -euo pipefail
 
 BOOTSTRAP_VERSION=7
@@ -32,7 +34,7 @@ packages=(build-essential cmake pkg-config dpkg-dev file
           libfxt-dev                                   # --trace: StarPU's FxT traces
           python3 python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel   # python/, its tests
           valgrind clang libclang-rt-14-dev    # make test's valgrind test; make fuzz-smoke
-          libsimgrid-dev)                      # StarPU's simulation: lp-starpu-sim
+          libsimgrid-dev xsltproc)             # StarPU's simulation: lp-starpu-sim (xsltproc: --nodes)
 
 find_nvcc() {
     if [ "${LP_CUDA:-}" = 0 ]; then return 1; fi
@@ -147,39 +149,58 @@ build_starpu() {
 # The same patched source with SimGrid: StarPU's real schedulers and
 # runtime, each task taking the time its history model says and each copy
 # the time the bus model says, on the platform a capture describes.  No
-# CUDA or OpenCL toolkit is needed: simulated devices run no kernel.  MPI
-# and FxT stay out (one simulated process; the simulation is the trace).
-build_starpu_sim() {
-    local sim=$deps/starpu-sim want
-    want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION simgrid patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
+# CUDA or OpenCL toolkit is needed: simulated devices run no kernel.  FxT
+# stays out (the simulation is the trace).  Two flavours:
+#   starpu-sim   one simulated process (lp-starpu-sim), shared libraries;
+#   starpu-smpi  StarPU-MPI over SimGrid's MPI, for simulated clusters
+#                (lp-starpu-sim --nodes N): static only, because SimGrid's
+#                MPI gives each rank its own copy of the program's globals
+#                by loading the program once per rank, and StarPU's globals
+#                must be in it (StarPU's manual, "MPI Applications" under
+#                simulation); position-independent, as that program is
+#                loaded like a library.
+build_simulated() {
+    local name=$1 what=$2; shift 2
+    local sim=$deps/$name want
+    want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION $name patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
     if [ -f "$sim/.lp-starpu-bootstrap" ] && [ "$(cat "$sim/.lp-starpu-bootstrap")" = "$want" ]; then
-        say "simulated StarPU already built in $sim"
+        say "$what already built in $sim"
         return
     fi
-    if ! pkg-config --exists simgrid 2>/dev/null && [ ! -f /usr/include/simgrid/s4u.hpp ]; then
-        say "no SimGrid (libsimgrid-dev): lp-starpu-sim is not built, its tests skip"
-        return
-    fi
-    local src patch build=$deps/build-starpu-sim
+    local src patch build=$deps/build-$name
     src=$(fresh_source)
     for patch in "$here"/scripts/patches/starpu-"$STARPU_VERSION"-*.patch; do
         patch -d "$src" -p1 --forward --quiet < "$patch"
     done
     rm -rf "$build" "$sim"
     mkdir -p "$build"
-    say "configuring simulated StarPU (SimGrid, maxcpus 64, 8 implementations per codelet)"
-    (cd "$build" && "$src/configure" --prefix="$sim" --enable-simgrid \
-        --disable-mpi --disable-opencl --without-fxt \
-        --enable-maxcpus=64 --enable-maximplementations=8 --disable-static \
+    say "configuring $what (SimGrid, maxcpus 64, 8 implementations per codelet)"
+    (cd "$build" && "$src/configure" --prefix="$sim" --enable-simgrid "$@" \
+        --disable-opencl --without-fxt \
+        --enable-maxcpus=64 --enable-maximplementations=8 \
         --disable-build-doc --disable-build-examples --disable-build-tests \
         --disable-fortran --disable-socl --disable-starpufft \
         --disable-mlr --disable-openmp > configure.log 2>&1) \
         || { tail -n 40 "$build/configure.log"; exit 1; }
-    say "building simulated StarPU (make -j$(nproc)); log in $build/make.log"
+    say "building $what (make -j$(nproc)); log in $build/make.log"
     (cd "$build" && make -j"$(nproc)" > make.log 2>&1 && make install > install.log 2>&1) \
         || { tail -n 40 "$build/make.log"; exit 1; }
     echo "$want" > "$sim/.lp-starpu-bootstrap"
-    say "simulated StarPU installed in $sim"
+    say "$what installed in $sim"
+}
+
+build_starpu_sim() {
+    if ! pkg-config --exists simgrid 2>/dev/null && [ ! -f /usr/include/simgrid/s4u.hpp ]; then
+        say "no SimGrid (libsimgrid-dev): lp-starpu-sim is not built, its tests skip"
+        return
+    fi
+    build_simulated starpu-sim "simulated StarPU" --disable-mpi --disable-static
+    if ! command -v smpicc >/dev/null || ! command -v xsltproc >/dev/null; then
+        say "no smpicc or xsltproc: lp-starpu-sim --nodes is not built, its tests skip"
+        return
+    fi
+    build_simulated starpu-smpi "simulated StarPU-MPI" --enable-mpi --disable-mpi-check \
+        --disable-shared --enable-static --with-pic
 }
 
 install_packages

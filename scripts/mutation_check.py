@@ -192,7 +192,7 @@ MUTATIONS = {
         "src/run.c", "(rows + opt->tile_rows - 1) / opt->tile_rows", "rows / opt->tile_rows",
         ["cli.tile_rows_sets_tile_count"], "--tile-rows rounds the tile count down"),
     "distribution_without_mpi": (
-        "src/cli.c", "if (c->distribution_set && !c->mpi)", "if (0)",
+        "src/cli.c", "if (c->distribution_set && !c->mpi && c->nodes < 2)", "if (0)",
         ["cli.usage_distribution_without_mpi"], "--distribution accepted without --mpi"),
     "strict_refuses_clean": (
         "src/main.c", "return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;",
@@ -375,6 +375,23 @@ MUTATIONS = {
         "    (void)nan, (void)bits;\n    return v;",
         ["reproducible.special_values_same_bytes"],
         "a NaN row keeps the processor's NaN, not the one quiet NaN every device writes"),
+    "cluster_copies_on_smpi_model": (
+        "src/sim_launcher.c", "for (int i = 0; capture_network[i]; i++)",
+        "for (int i = 0; 0 && capture_network[i]; i++)",
+        ["sim.nodes_share_the_tiles", "sim.nodes_weak_scaling_is_flat"],
+        "a simulated cluster's nodes copy at SimGrid MPI's latencies, not the capture's"),
+    "cluster_rank_status_lost": (
+        "src/main.c", "        lp_machine_rank_failed(status);", "        (void)0;",
+        ["sim.nodes_leave_nothing_behind"],
+        "a failed rank of a simulated cluster exits 0"),
+    "cluster_gather_drops_ranks": (
+        "src/comm_starpu_mpi.c", "        counts[r] = (size_t)ns[r];", "        counts[r] = 0;",
+        ["sim.nodes_share_the_tiles"],
+        "a simulated cluster's report has rank 0's statistics only"),
+    "calibrated_tiles_ignored": (
+        "src/run.c", "        tiles = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
+        "        tiles = 0;", ["cli.calibrate_chooses_the_tile_count"],
+        "default runs ignore the tile count --calibrate kept"),
     "exact_sum_ties_away": (
         "src/exact_sum.c", "(rest == half && (sticky || (mant & 1)))", "(rest == half)",
         ["exact_sum"], "the checksum's rounding is not to nearest even"),
@@ -417,8 +434,9 @@ def main():
     bad = 0
     try:
         sim = os.path.join(repo, ".deps", "starpu-sim")   # lp-starpu-sim, where built
+        smpi = os.path.join(repo, ".deps", "starpu-smpi")  # and its --nodes
         p = sh(["cmake", "-S", tree, "-B", build, f"-DLP_STARPU_PREFIX={prefix}",
-                f"-DLP_STARPU_SIM_PREFIX={sim}"], cwd=tree)
+                f"-DLP_STARPU_SIM_PREFIX={sim}", f"-DLP_STARPU_SMPI_PREFIX={smpi}"], cwd=tree)
         if p.returncode != 0:
             print(p.stdout[-3000:], p.stderr[-3000:])
             return 1

@@ -1,7 +1,8 @@
 /* --calibrate: run each kind of worker alone until the performance model
  * holds enough samples for this tile size on every rank, so that the
  * model-based schedulers (dmda and kin) decide by measured speed from the
- * first timed run on. */
+ * first timed run on; and, where the tile count was left to lp-starpu,
+ * measure which count runs fastest here (tile_choice.c keeps it). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +137,101 @@ static void memory_floor(lp_tiles *ts, FILE *out)
                 "%.1f GB/s\n", lp_dtype_name(ts->dtype), s * 1e3, gbs);
 }
 
+/* The tile counts the sweep tries: multiples of the workers (a round each,
+ * two, four...), tiles of LP_TILE_ROWS rows, the formula's count and the
+ * run's, within what the rows allow; sorted, each once.  Their number. */
+static size_t tile_candidates(size_t rows, unsigned workers, size_t current, size_t *c)
+{
+    size_t n = 0, most = rows / LP_MIN_TILE_ROWS ? rows / LP_MIN_TILE_ROWS : 1;
+    size_t fewest = (rows + lp_tile_rows_limit - 1) / lp_tile_rows_limit;
+    size_t want[] = {workers, 2 * (size_t)workers, 4 * (size_t)workers, 8 * (size_t)workers,
+                     16 * (size_t)workers, (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS,
+                     lp_default_tiles_for(rows, workers), current};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        size_t t = want[i] > most ? most : want[i];
+        t = t < fewest ? fewest : t > rows ? rows : t;
+        size_t k = n;
+        while (k > 0 && c[k - 1] > t)
+            k--;
+        if (k > 0 && c[k - 1] == t)
+            continue;
+        memmove(c + k + 1, c + k, (n - k) * sizeof *c);
+        c[k] = t;
+        n++;
+    }
+    return n;
+}
+
+/* The tiles' median time, scheduled on every worker, after calibrating the
+ * model for them (so that dmda and kin decide by speed): < 0 on failure. */
+static double time_tiles(const lp_options *base, lp_tiles *ts, size_t tiles)
+{
+    lp_tiles v;
+    if (lp_tiles_view(&v, &ts->whole, tiles) != LP_OK)
+        return -1;
+    double median = -1;
+    int status = LP_OK;
+    for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT && status == LP_OK; b++)
+        if (lp_backend_workers((lp_backend)b) > 0)
+            status = calibrate_backend(base, &v, (lp_backend)b, NULL);
+    lp_options opt = *base;
+    opt.backend = LP_BACKEND_AUTO;
+    opt.repeat = 5;
+    opt.warmup = 1;
+    opt.verify = 0;
+    opt.progress = NULL;
+    opt.progress_rows = NULL;
+    lp_report r;
+    if (status == LP_OK && lp_run_tiles(&opt, &v, &r) == LP_OK) {
+        median = r.median_seconds;
+        lp_report_free(&r);
+    }
+    lp_tiles_free(&v);
+    return median;
+}
+
+/* A default run's tile count, measured: the fastest of the candidates
+ * (median of 5 scheduled runs each) is kept beside the models for this
+ * job's shape, if it beats the count the run had by 3% (less is noise).
+ * One process holding every row only: a rank's tiles depend on the others. */
+static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
+{
+    unsigned workers = lp_backend_workers(LP_BACKEND_AUTO);
+    if (ts->comm->size > 1 || ts->streamed || ts->rows == 0 || workers == 0 || !ts->whole.rows)
+        return LP_OK;
+    size_t cand[9], n = tile_candidates(ts->rows, workers, ts->tiles, cand), best = ts->tiles;
+    double ms[9], best_ms = -1, current_ms = -1;
+    if (out)
+        fprintf(out, "  tiles: median of 5 scheduled runs:");
+    for (size_t i = 0; i < n; i++) {
+        ms[i] = time_tiles(opt, ts, cand[i]) * 1e3;
+        if (lp_stop_requested())
+            return LP_ERR_INTERRUPTED;
+        if (ms[i] < 0)
+            return LP_ERR_RUNTIME;
+        if (cand[i] == ts->tiles)
+            current_ms = ms[i];
+        if (best_ms < 0 || ms[i] < best_ms)
+            best_ms = ms[i];
+        if (out)
+            fprintf(out, "%s %zu %.3f ms", i ? "," : "", cand[i], ms[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ms[i] == best_ms && best_ms < 0.97 * current_ms)
+            best = cand[i];
+    if (lp_tiles_choose(ts->rows, ts->dtype, opt->intensity, workers, best) != 0) {
+        if (out)
+            fprintf(out, "\n");
+        fprintf(stderr, "lp-starpu: --calibrate: cannot keep the tile count beside the models\n");
+        return LP_ERR_RUNTIME;
+    }
+    if (out)
+        fprintf(out, "; %zu from now on for %zu %s rows on %u workers%s\n", best, ts->rows,
+                lp_dtype_name(ts->dtype), workers,
+                best == ts->tiles ? " (none beat it by 3%)" : "");
+    return LP_OK;
+}
+
 int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
 {
     const lp_comm *c = ts->comm;
@@ -188,6 +284,8 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
                     r.max_rel_error, r.worst_row, lp_verify_tolerance(r.dtype));
     }
     lp_report_free(&r);
+    if (!opt->tiles && !opt->tile_rows)   /* --tiles and --tile-rows are the user's */
+        return tile_count(opt, ts, out);
     return LP_OK;
 }
 

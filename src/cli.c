@@ -45,7 +45,7 @@ int lp_parse_count(const char *s, unsigned long long max,
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
     "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
-    "--cpu-impl", "--dtype", "--machine", NULL,
+    "--cpu-impl", "--dtype", "--machine", "--nodes", NULL,
 };
 
 static int takes_value(const char *name)
@@ -110,6 +110,11 @@ static int set_value(lp_cli *c, const char *name, const char *v,
             return fail(err, len, "--warmup '%s': expected a whole number from 0 to 1000", v);
         c->opt.warmup = (int)n;
         c->warmup_set = 1;
+    } else if (strcmp(name, "--nodes") == 0) {
+        if (lp_parse_count(v, LP_MAX_NODES, &n) != 0 || n == 0)
+            return fail(err, len, "--nodes '%s': expected a whole number from 1 to %d", v,
+                        LP_MAX_NODES);
+        c->nodes = (unsigned)n;
     } else if (strcmp(name, "--intensity") == 0) {
         if (lp_parse_count(v, 1000000, &n) != 0 || n == 0)
             return fail(err, len, "--intensity '%s': expected a whole number from 1 to 1000000", v);
@@ -187,8 +192,8 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
         return fail(err, len, "--input gives the rows and the data: drop --rows, --data and --seed");
     if (c->seed_set && c->data != LP_DATA_RANDOM)
         return fail(err, len, "--seed only applies to --data random");
-    if (c->distribution_set && !c->mpi)
-        return fail(err, len, "--distribution only applies with --mpi");
+    if (c->distribution_set && !c->mpi && c->nodes < 2)
+        return fail(err, len, "--distribution only applies with --mpi (or --nodes 2 or more)");
     if (c->calibrate && (c->compare || c->output || c->json || c->trace))
         return fail(err, len, "--calibrate runs alone: drop --compare, --output, --json, --trace");
     if (c->compare && c->opt.backend != LP_BACKEND_AUTO)
@@ -286,11 +291,16 @@ void lp_cli_usage(FILE *f)
 "                      in perfmodels/machines, or a capture's directory) in\n"
 "                      StarPU's SimGrid simulation: its workers, buses and\n"
 "                      models; times are simulated, nothing is computed\n"
+"  --nodes N           lp-starpu-sim only: N such machines as the nodes of a\n"
+"                      cluster, one StarPU-MPI rank each, over SimGrid's MPI\n"
+"                      (a 200 Gb/s, 1 us link per node; docs/simulation.md)\n"
 "  --compare           the scheduled run and each available single backend,\n"
 "                      in one process, side by side\n"
 "  --calibrate         run each kind of worker alone until the performance\n"
 "                      model is trusted for these tiles, then once scheduled\n"
-"                      (with --verify, that last run is verified)\n"
+"                      (with --verify, that last run is verified); without\n"
+"                      --tiles, also time several tile counts and keep the\n"
+"                      fastest for default runs of this job on this machine\n"
 "                      (models: STARPU_PERF_MODEL_DIR, STARPU_HOME, or by\n"
 "                      default ~/.cache/lp-starpu)\n"
 "  --repeat K          timed runs; report the best and the median (default 1)\n"

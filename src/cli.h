@@ -24,6 +24,7 @@ typedef struct lp_cli {
     int seed_set;
     const char *input, *output, *json, *trace;
     const char *machine;       /* --machine NAME|DIR (lp-starpu-sim) */
+    unsigned nodes;            /* --nodes N (lp-starpu-sim): 0 when not given */
     int calibrate;             /* --calibrate */
     int mpi;                   /* --mpi: one rank per process of mpirun */
     int cyclic;                /* --distribution cyclic (default block) */
@@ -31,6 +32,9 @@ typedef struct lp_cli {
 } lp_cli;
 
 #define LP_DEFAULT_ROWS 10000000ull
+/* Simulated nodes: each rank loads its own copy of the runner (SimGrid's
+ * MPI privatises a program's globals that way). */
+#define LP_MAX_NODES 32
 
 /* Returns 0, or LP_ERR_USAGE with a one-line message in err. */
 int lp_cli_parse(int argc, char *const argv[], lp_cli *cli,

@@ -1,6 +1,6 @@
 /* The rows: allocation in StarPU memory, the two generated data sets and
  * the tile layout. */
-#define _DEFAULT_SOURCE   /* madvise */
+#define _DEFAULT_SOURCE 1   /* madvise */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

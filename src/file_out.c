@@ -1,5 +1,5 @@
 /* Outputs that never destroy a file: see file_out.h for the rules. */
-#define _DEFAULT_SOURCE   /* realpath, flock */
+#define _DEFAULT_SOURCE 1   /* realpath, flock */
 #include "file_out.h"
 #include "tool.h"
 

@@ -86,7 +86,11 @@ static void summarize(const lp_comm *c, const lp_tiles *ts, const lp_report *rep
 {
     memset(s, 0, sizeof *s);
     s->rank = c->rank;
+#ifdef LP_SIMULATED   /* the simulated cluster's hosts (lp_machine_cluster) */
+    snprintf(s->host, sizeof s->host, "node%d", c->rank);
+#else
     gethostname(s->host, sizeof s->host - 1);
+#endif
     s->nworkers = rep->nworkers;
     for (unsigned w = 0; w < rep->nworkers; w++) {
         s->tasks += rep->workers[w].tasks;

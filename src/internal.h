@@ -32,6 +32,8 @@ void lp_task_bucket(struct starpu_task *task, uint32_t where);
  * raised so that no tile holds more than lp_tile_rows_limit rows;
  * nworkers is every rank's. */
 size_t lp_default_tiles_for(size_t rows, unsigned nworkers);
+#define LP_TILE_ROWS 262144      /* 2 MiB per column: hides task overhead */
+#define LP_MIN_TILE_ROWS 16384   /* fewer rows per tile: the runtime's cost shows */
 
 /* StarPU built with SimGrid (lp-starpu-sim): no kernel runs and no row is
  * held; the rows' pointers stay NULL (StarPU never touches them there),
@@ -41,7 +43,13 @@ int lp_simulated(void);
 /* The footprint of the compute task of a tile of `rows` rows of dtype at
  * this intensity, as the performance model indexes it (StarPU started). */
 uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
-size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers);
+size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers);
+
+/* The tile count --calibrate chose for a job of this shape on this
+ * machine (tile_choice.c), 0 when none; and the choice kept (0 or -1). */
+size_t lp_tiles_chosen(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers);
+int lp_tiles_choose(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers,
+                    size_t tiles);
 uint32_t lp_where_mask(lp_backend b);
 double lp_median(const double *v, int n);
 

@@ -1,5 +1,5 @@
 /* Captured machines for lp-starpu-sim (machine.h). */
-#define _DEFAULT_SOURCE   /* mkdtemp */
+#define _DEFAULT_SOURCE 1   /* mkdtemp */
 #include "machine.h"
 #include "cli.h"
 #include "tool.h"
@@ -163,13 +163,16 @@ int lp_machine_options_check(const lp_cli *c, char *err, size_t errlen)
 {
     const char *refused = c->verify ? "--verify" : c->output ? "--output"
                           : c->calibrate ? "--calibrate" : c->trace ? "--trace"
-                          : c->stream ? "--stream" : c->mpi ? "--mpi" : NULL;
+                          : c->stream ? "--stream" : NULL;
     if (!c->machine)
         return lp_fail(err, errlen, "lp-starpu-sim replays a captured machine: give --machine "
                     "NAME|DIR (perfmodels/machines holds the names)");
     if (refused)
         return lp_fail(err, errlen, "%s: a simulated run computes nothing (each task takes its "
                     "model's time); run lp-starpu on a real machine for it", refused);
+    if (c->mpi && c->nodes < 2)   /* the launcher adds --mpi to --nodes */
+        return lp_fail(err, errlen, "--mpi: lp-starpu-sim simulates a cluster with --nodes N "
+                    "(N ranks, one per simulated node)");
     return 0;
 }
 
@@ -197,6 +200,63 @@ int lp_machine_open(lp_machine *m, const char *spec, const char *machines_dir, c
     unsetenv("STARPU_PERF_MODEL_DIR");   /* the capture's models, not the user's */
     setenv("LP_SIM_HOME", m->home, 1);
     return 0;
+}
+
+int lp_machine_cluster(const lp_machine *m, unsigned nodes, char *platform, char *hostfile,
+                       size_t len, char *err, size_t errlen)
+{
+    if ((size_t)snprintf(platform, len, "%s/cluster.xml", m->home) >= len ||
+        (size_t)snprintf(hostfile, len, "%s/hostfile", m->home) >= len)
+        return lp_fail(err, errlen, "--nodes: the machine's copy has too long a path");
+    FILE *p = fopen(platform, "w"), *h = fopen(hostfile, "w");
+    int ok = p && h;
+    /* starpu_smpirun drops these first two lines and the platform tags. */
+    if (ok)
+        ok = fprintf(p, "<?xml version='1.0'?>\n"
+                     "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+                     "<platform version=\"4.1\">\n"
+                     "<zone id=\"cluster\" routing=\"Full\">\n"
+                     "  <cluster id=\"nodes\" prefix=\"node\" suffix=\"\" radical=\"0-%u\" "
+                     "speed=\"1Gf\" bw=\"%dGbps\" lat=\"%dus\"/>\n"
+                     "</zone>\n</platform>\n", nodes - 1, LP_SIM_LINK_GBPS,
+                     LP_SIM_LINK_LATENCY_US) > 0;
+    for (unsigned i = 0; ok && i < nodes; i++)
+        ok = fprintf(h, "node%u\n", i) > 0;
+    if (p && fclose(p) != 0)
+        ok = 0;
+    if (h && fclose(h) != 0)
+        ok = 0;
+    return ok ? 0 : lp_fail(err, errlen, "--nodes: cannot write %s: %s", platform,
+                            strerror(errno));
+}
+
+#define LP_RANK_STATUS_FILE "rank-status"
+
+void lp_machine_rank_failed(int status)
+{
+    const char *home = getenv("LP_SIM_HOME");
+    char path[4200];
+    if (!home || (size_t)snprintf(path, sizeof path, "%s/" LP_RANK_STATUS_FILE, home) >=
+                     sizeof path)
+        return;
+    FILE *f = fopen(path, "a");
+    if (f) {
+        fprintf(f, "%d\n", status);
+        fclose(f);
+    }
+}
+
+int lp_machine_ranks_status(const lp_machine *m)
+{
+    char path[4200];
+    int worst = 0, status;
+    snprintf(path, sizeof path, "%s/" LP_RANK_STATUS_FILE, m->home);
+    FILE *f = fopen(path, "r");
+    while (f && fscanf(f, "%d", &status) == 1)
+        worst = status > worst ? status : worst;
+    if (f)
+        fclose(f);
+    return worst;
 }
 
 lp_model_entry *lp_machine_models(const lp_machine *m, size_t *n)

@@ -42,8 +42,9 @@ int lp_machine_attach(lp_machine *m, const char *spec, const char *machines_dir,
                       size_t errlen);
 
 /* lp-starpu-sim's options: --machine given, and nothing that needs results
- * or real hardware (--verify, --output, --calibrate, --trace, --stream,
- * --mpi).  0, or -1 with one line in err. */
+ * or real hardware (--verify, --output, --calibrate, --trace, --stream);
+ * --mpi only beside --nodes (the launcher adds it).  0, or -1 with one
+ * line in err. */
 struct lp_cli;
 int lp_machine_options_check(const struct lp_cli *c, char *err, size_t errlen);
 
@@ -58,6 +59,28 @@ typedef struct lp_model_entry {
  * once, in an array for the caller to free (NULL when there are none, or
  * memory ran out), their number in *n. */
 lp_model_entry *lp_machine_models(const lp_machine *m, size_t *n);
+
+/* The network of a simulated cluster (--nodes): each node on its own link
+ * to one switch, at InfiniBand HDR's 200 Gb/s and about a microsecond.
+ * No capture measured one; docs/simulation.md says what it changes. */
+#define LP_SIM_LINK_GBPS 200
+#define LP_SIM_LINK_LATENCY_US 1
+
+/* For lp-starpu-sim --nodes: a SimGrid platform of that many hosts on the
+ * network above, and a hostfile naming them, in the copy's directory;
+ * their paths in platform and hostfile (each len bytes).  StarPU's
+ * starpu_smpirun adds each rank's copy of the machine beside them.  0, or
+ * -1 with one line in err. */
+int lp_machine_cluster(const lp_machine *m, unsigned nodes, char *platform, char *hostfile,
+                       size_t len, char *err, size_t errlen);
+
+/* The exit status of a simulated cluster's ranks.  SimGrid's smpirun
+ * answers a failed rank with a status and two lines of its own on
+ * standard output, which would mix with the report: so a rank that fails
+ * records its status in the copy instead and returns 0, and the launcher
+ * reads the worst one back (0 when every rank succeeded). */
+void lp_machine_rank_failed(int status);
+int lp_machine_ranks_status(const lp_machine *m);
 
 /* Removes the copy. */
 void lp_machine_close(lp_machine *m);

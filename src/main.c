@@ -40,7 +40,7 @@ typedef struct job {
     char data_desc[700];
     char fxt_dir[4096];            /* --trace: this process's FxT trace */
     lp_machine machine;            /* lp-starpu-sim: the machine replayed */
-    char machine_desc[800];
+    char machine_desc[1100];
     lp_progress progress;
 } job;
 
@@ -388,11 +388,12 @@ static int models_captured(job *j)
             continue;
         char have[400];
         captured_sizes(j, entries, n, have, sizeof have);
-        lp_say(j->comm, "machine %s has no model for tiles of %zu %s rows at intensity %u "
-               "(it has tiles of %s rows): --calibrate with these tiles on the real "
-               "machine, then capture it again", j->machine.name, sizes[k],
-               lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
-               have[0] ? have : "no");
+        if (root(j))   /* every rank checks the same capture: one says it */
+            lp_say(j->comm, "machine %s has no model for tiles of %zu %s rows at intensity %u "
+                   "(it has tiles of %s rows): --calibrate with these tiles on the real "
+                   "machine, then capture it again", j->machine.name, sizes[k],
+                   lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
+                   have[0] ? have : "no");
         status = LP_ERR_USAGE;
     }
     free(entries);
@@ -409,11 +410,13 @@ static int prepare(job *j)
     /* The workers that run the tasks: a forced backend's only. */
     int64_t workers = lp_backend_workers(j->c.opt.backend);
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
-    size_t tiles = lp_tiles_for(&j->c.opt, j->rows, (unsigned)workers);
+    size_t tiles = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers);
     size_t asked = j->c.opt.tiles ? j->c.opt.tiles
                    : j->c.opt.tile_rows && j->rows
                        ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
     j->ctx.tiles_asked = j->c.opt.tiles;
+    j->ctx.tiles_calibrated = !j->c.opt.tiles && !j->c.opt.tile_rows &&
+        tiles == lp_tiles_chosen(j->rows, j->c.dtype, j->c.opt.intensity, (unsigned)workers);
     if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
         lp_say(j->comm, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles,
                j->rows, j->rows);
@@ -538,12 +541,23 @@ static int simulation_options(job *j, char *err, size_t len)
     if (lp_machine_options_check(&j->c, err, len) != 0 ||
         lp_machine_attach(&j->machine, j->c.machine, LP_MACHINES_DIR, err, len) != 0)
         return LP_ERR_USAGE;
-    snprintf(j->machine_desc, sizeof j->machine_desc, "%s (captured %s: %s)", j->machine.name,
-             j->machine.captured, j->machine.description);
+    if (j->c.nodes > 1)
+        snprintf(j->machine_desc, sizeof j->machine_desc, "%u nodes of %s (captured %s: %s), "
+                 "each on a %d Gb/s, %d us link", j->c.nodes, j->machine.name,
+                 j->machine.captured, j->machine.description, LP_SIM_LINK_GBPS,
+                 LP_SIM_LINK_LATENCY_US);
+    else
+        snprintf(j->machine_desc, sizeof j->machine_desc, "%s (captured %s: %s)",
+                 j->machine.name, j->machine.captured, j->machine.description);
     j->ctx.machine = j->machine_desc;
     if (j->machine.cpu_impl[0] && !j->c.opt.cpu_impl)   /* the one its CPU model has */
         j->c.opt.cpu_impl = j->machine.cpu_impl;
 #else
+    if (j->c.nodes) {
+        snprintf(err, len, "--nodes: only lp-starpu-sim simulates nodes; on a cluster, start "
+                 "lp-starpu --mpi under mpirun");
+        return LP_ERR_USAGE;
+    }
     if (j->c.machine) {
         snprintf(err, len, "--machine: only lp-starpu-sim replays a captured machine (built "
                  "beside lp-starpu where SimGrid is installed; docs/simulation.md)");
@@ -553,7 +567,7 @@ static int simulation_options(job *j, char *err, size_t len)
     return LP_OK;
 }
 
-int main(int argc, char **argv)
+static int run_tool(int argc, char **argv)
 {
     static job j;
     char err[600];
@@ -640,5 +654,18 @@ int main(int argc, char **argv)
     free(j.ranks);
     j.comm->ops->finish(j.comm);
     lp_machine_close(&j.machine);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    int status = run_tool(argc, argv);
+#ifdef LP_SIM_NODES
+    /* A rank of a simulated cluster: SimGrid's MPI ignores what this main
+     * returns (StarPU-MPI's actor is the rank), so lp-starpu-sim reads it
+     * from the machine's copy. */
+    if (status != LP_OK)
+        lp_machine_rank_failed(status);
+#endif
     return status;
 }

@@ -179,6 +179,7 @@ int lp_report_json(FILE *f, const lp_report_context *ctx,
     fprintf(f, ",\n  \"startup_ms\": %.3f,\n  \"data_ms\": %.3f,\n", ctx->startup_ms,
             ctx->data_ms);
     fprintf(f, "  \"bad_inputs\": %zu,\n", ctx->bad_inputs);
+    fprintf(f, "  \"tiles_calibrated\": %s,\n", ctx->tiles_calibrated ? "true" : "false");
     fprintf(f, "  \"streamed\": %s,\n  \"window_bytes\": %zu,\n", ctx->streamed ? "true" : "false",
             ctx->window_bytes);
     if (ctx->input_layout) {

@@ -174,7 +174,8 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     if (r->tiles) {
         fprintf(f, "tiles       %zu of %zu-%zu rows%s", r->tiles, r->rows / r->tiles,
                 (r->rows + r->tiles - 1) / r->tiles,
-                ctx->tiles_asked > r->tiles ? " (clamped: more tiles than rows were asked)" : "");
+                ctx->tiles_asked > r->tiles ? " (clamped: more tiles than rows were asked)"
+                : ctx->tiles_calibrated ? " (--calibrate's choice for this job here)" : "");
         if (isfinite(r->tile_cost_seconds))
             fprintf(f, "; runtime %.1f us per tile (workers' time outside tasks / tiles)",
                     r->tile_cost_seconds * 1e6);

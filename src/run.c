@@ -19,8 +19,6 @@
 #include "stats.h"
 #include "tiles.h"
 
-#define LP_TILE_ROWS 262144      /* 2 MiB per column: hides task overhead */
-#define LP_MIN_TILE_ROWS 16384
 #define LP_TILES_PER_WORKER 4    /* slack for the scheduler to balance */
 
 size_t lp_default_tiles(size_t rows)
@@ -44,9 +42,11 @@ size_t lp_default_tiles_for(size_t rows, unsigned nworkers)
     return tiles < rows ? tiles : rows;
 }
 
-size_t lp_tiles_for(const lp_options *opt, size_t rows, unsigned nworkers)
+size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers)
 {
     size_t tiles = opt->tiles;
+    if (tiles == 0 && !opt->tile_rows)   /* measured here by --calibrate, else the formula */
+        tiles = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);
     if (tiles == 0)
         tiles = opt->tile_rows ? (rows + opt->tile_rows - 1) / opt->tile_rows
                                : lp_default_tiles_for(rows, nworkers);
@@ -466,7 +466,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     memset(rep, 0, sizeof *rep);
     if (d->rows > LP_MAX_ROWS)
         return LP_ERR_USAGE;
-    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, lp_backend_workers(opt->backend))) != LP_OK)
+    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, d->dtype, lp_backend_workers(opt->backend))) != LP_OK)
         return LP_ERR_RUNTIME;
     lp_data_pin_for(d, opt->backend);
     int status = lp_run_tiles(opt, &ts, rep);

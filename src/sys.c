@@ -1,6 +1,6 @@
 /* What the tool asks of the operating system: directories, memory, and
  * sizes for people. */
-#define _DEFAULT_SOURCE   /* mkdtemp */
+#define _DEFAULT_SOURCE 1   /* mkdtemp */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 Exit 0: passed, 1: failed, 77: skipped (a device this machine lacks).
 Pure Python (no numpy needed): .npy files are written and read by hand.
 """
+import glob
 import json
 import math
 import os
@@ -489,6 +490,44 @@ def calibrate_measures_the_memory_floor():
           "measured it over 400000 rows, too few" in out and "--calibrate --rows 800000" in out,
           f"exit {rc}: {out} {err}")
     check(json.load(open("r2.json"))["memory_floor_gbs"] is None, "floor applied to more rows")
+
+
+@case
+def calibrate_chooses_the_tile_count():
+    # Without --tiles, --calibrate times several tile counts (multiples of
+    # the workers, the formula's), keeps the fastest beside the models for
+    # this job's shape, and a default run of that shape uses it (the report
+    # and JSON say so); another shape keeps the formula.
+    home = {"STARPU_HOME": os.getcwd()}
+    args = ("--rows", 400000)
+    first, _ = run_json(*args, env=home)
+    check(first["tiles_calibrated"] is False, first["tiles_calibrated"])
+    rc, out, err = run(*args, "--calibrate", env=home)
+    m = re.search(r"tiles: median of 5 scheduled runs: (.*); (\d+) from now on for 400000 "
+                  r"float64 rows on (\d+) workers", out)
+    check(rc == 0 and m, f"exit {rc}: {out} {err}")
+    tried = {int(t): float(ms) for t, ms in re.findall(r"(\d+) (\d+\.\d+) ms", m.group(1))}
+    chosen, workers = int(m.group(2)), int(m.group(3))
+    check(first["tiles"] in tried and workers in tried and chosen in tried, (tried, chosen))
+    check(chosen == first["tiles"] or tried[chosen] < 0.97 * tried[first["tiles"]], tried)
+    kept = glob.glob(os.path.join(os.getcwd(), ".starpu", "sampling", "lp-starpu-tiles.*"))
+    check(len(kept) == 1, kept)
+    lines = [line.split() for line in open(kept[0]) if not line.startswith("#")]
+    check(lines == [["400000", "0", "1", str(workers), str(chosen)]], lines)
+    after, _ = run_json(*args, env=home)
+    check(after["tiles"] == chosen and after["tiles_calibrated"] is True, after["tiles"])
+    check(run_json("--rows", 400001, env=home)[0]["tiles_calibrated"] is False, "other shape")
+    # A kept count the formula never gives is the one a default run uses.
+    with open(kept[0], "w") as f:
+        f.write(f"400000 0 1 {workers} 3\n")
+    after, _ = run_json(*args, env=home)
+    check(after["tiles"] == 3 and after["tiles_calibrated"] is True, after["tiles"])
+    _, text, _ = run(*args, env=home)
+    check("(--calibrate's choice for this job here)" in text, text)
+    # --tiles is the user's: nothing swept, nothing kept.
+    rc, out, err = run(*args, "--tiles", 8, "--calibrate", env=home)
+    check(rc == 0 and "tiles: median" not in out, f"exit {rc}: {out} {err}")
+    check(open(kept[0]).read() == f"400000 0 1 {workers} 3\n", "the kept count changed")
 
 
 @case(mpi=True)
