@@ -13,8 +13,10 @@ int main(int argc, char **argv)
     opt.sched = "dmda";
     opt.verify = 1;   /* every row against a scalar reference */
 
-    if (lp_start(&opt) != LP_OK)   /* starpu_init with that policy */
+    if (lp_start(&opt) != LP_OK) {   /* starpu_init with that policy */
+        fprintf(stderr, "embed: %s\n", lp_last_error());   /* the library never prints */
         return 1;
+    }
 
     lp_data d;
     lp_report r;
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
                    r.workers[w].tasks, r.workers[w].rows);
         lp_report_free(&r);
     }
+    else if (status != LP_ERR_VERIFY)
+        fprintf(stderr, "embed: %s\n", lp_last_error());
     if (status == LP_ERR_VERIFY) {
         fprintf(stderr, "row %zu is wrong: relative error %.3g\n", r.worst_row, r.max_rel_error);
         lp_report_free(&r);

@@ -189,8 +189,14 @@ LP_API void lp_options_init(lp_options *opt);
  * LP_ERR_USAGE with a one-line message in msg.  lp_start checks it too. */
 LP_API int lp_check_environment(char *msg, size_t len);
 
+/* Why the last call that failed did (one line, no prefix; "" when it left
+ * nothing to say): lp_start, lp_run and the tool's runs set it; the library
+ * itself never writes to stdout or stderr. */
+LP_API const char *lp_last_error(void);
+
 /* Starts StarPU with opt->sched (which overrides STARPU_SCHED when set).
- * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME. */
+ * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME; the
+ * reason in lp_last_error(). */
 LP_API int lp_start(const lp_options *opt);
 LP_API void lp_stop(void);
 

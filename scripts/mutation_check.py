@@ -392,6 +392,18 @@ MUTATIONS = {
         "src/run.c", "        tiles = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
         "        tiles = 0;", ["cli.calibrate_chooses_the_tile_count"],
         "default runs ignore the tile count --calibrate kept"),
+    "library_prints_its_error": (
+        "src/session.c", '        lp_error("could not build the OpenCL kernel");',
+        '        fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\\n");',
+        ["library_apart"], "the library writes to stderr instead of leaving the message"),
+    "tool_drops_library_errors": (
+        "src/main.c", "    if (status != LP_OK && why[0])", "    if (0 && why[0])",
+        ["cli.no_worker_at_all_exits_3"],
+        "the tool no longer says why a library call failed"),
+    "python_drops_library_errors": (
+        "python/lp_starpu/_runtime.py", "            raise BackendUnavailableError(why, status)",
+        '            raise BackendUnavailableError("", status)', ["python.errors"],
+        "the Python exception lacks the library's reason"),
     "exact_sum_ties_away": (
         "src/exact_sum.c", "(rest == half && (sticky || (mant & 1)))", "(rest == half)",
         ["exact_sum"], "the checksum's rounding is not to nearest even"),

@@ -45,6 +45,11 @@ int lp_simulated(void);
 uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
 size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers);
 
+/* The message lp_last_error() returns (errors.c), and its reset at the
+ * start of a call that may fail. */
+void lp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lp_error_clear(void);
+
 /* The tile count --calibrate chose for a job of this shape on this
  * machine (tile_choice.c), 0 when none; and the choice kept (0 or -1). */
 size_t lp_tiles_chosen(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers);

@@ -238,6 +238,16 @@ static int load_rows(job *j, size_t window)
     return bad_inputs(j);
 }
 
+/* A library call's status, its failure said on this rank: the library
+ * never prints, it leaves the reason in lp_last_error(). */
+static int said(const job *j, int status)
+{
+    const char *why = lp_last_error();
+    if (status != LP_OK && why[0])
+        lp_say(j->comm, "%s", why);
+    return status;
+}
+
 /* The runs: --compare runs each kind of worker every rank has alone first,
  * and the scheduled run last, so --output and the first line of the table
  * are the scheduled run's. */
@@ -263,7 +273,7 @@ static int run_all(job *j)
         j->progress.total = opt.warmup + opt.repeat;
         if (opt.progress)
             lp_progress_begin(&j->progress);
-        int status = lp_run_tiles(&opt, &j->ts, r);
+        int status = said(j, lp_run_tiles(&opt, &j->ts, r));
         if (opt.progress)
             lp_progress_end(&j->progress);
         if (status == LP_ERR_VERIFY && root(j))
@@ -323,10 +333,10 @@ static int start(job *j)
      * directory (one host, or a shared home) would read them half-written
      * (seen: an assertion in StarPU's check_bus_affinity_file).  The other
      * ranks then start together and only read them. */
-    int started = root(j) ? lp_start(&j->c.opt) : LP_OK;
+    int started = root(j) ? said(j, lp_start(&j->c.opt)) : LP_OK;
     status = lp_comm_agree(j->comm, started);
     if (!root(j))
-        started = status == LP_OK ? lp_start(&j->c.opt) : status;   /* not started */
+        started = status == LP_OK ? said(j, lp_start(&j->c.opt)) : status;   /* not started */
     if ((status = lp_comm_agree(j->comm, started)) != LP_OK) {
         if (started == LP_OK)   /* another rank failed: stop ours too */
             lp_stop();
@@ -454,7 +464,7 @@ static int write_output(job *j, int status)
     if (!j->out_open)
         return status;
     if (status == LP_OK && !j->ts.streamed) {
-        status = lp_tiles_write(&j->ts);
+        status = said(j, lp_tiles_write(&j->ts));
         j->io.write_bytes = atomic_load(&j->ts.write_bytes);
         j->io.write_seconds = (double)atomic_load(&j->ts.write_ns) * 1e-9;
     }
@@ -617,7 +627,7 @@ static int run_tool(int argc, char **argv)
     status = prepare(&j);
     if (status == LP_OK && j.c.calibrate) {
         j.c.opt.verify = j.c.verify;
-        status = lp_calibrate(&j.c.opt, &j.ts, root(&j) ? stdout : NULL);
+        status = said(&j, lp_calibrate(&j.c.opt, &j.ts, root(&j) ? stdout : NULL));
     } else if (status == LP_OK) {
         status = run_all(&j);
         if (status == LP_OK && j.ts.streamed && j.c.input)

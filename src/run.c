@@ -144,8 +144,8 @@ int lp_stop_now(void)
 
 static int refused(size_t t, int ret)
 {
-    fprintf(stderr, "lp-starpu: task of tile %zu refused: %s\n", t,
-            ret == -ENODEV ? "no worker can run it" : strerror(-ret));
+    lp_error("task of tile %zu refused: %s", t,
+             ret == -ENODEV ? "no worker can run it" : strerror(-ret));
     return ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
 }
 
@@ -266,7 +266,7 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
 
     char msg[700];
     if (lp_codelet_take_error(msg, sizeof msg)) {
-        fprintf(stderr, "lp-starpu: %s\n", msg);
+        lp_error("%s", msg);
         status = LP_ERR_RUNTIME;
     }
     return status;
@@ -368,6 +368,7 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
 {
     const lp_comm *comm = ts->comm;
     memset(rep, 0, sizeof *rep);
+    lp_error_clear();
     rep->rows = ts->rows;
     rep->tiles = ts->tiles;
     rep->dtype = ts->dtype;
@@ -379,8 +380,8 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         return LP_ERR_USAGE;
     int status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
     if (status != LP_OK)
-        fprintf(stderr, "lp-starpu: --backend %s: StarPU found no %s worker\n",
-                lp_backend_name(opt->backend), lp_backend_name(opt->backend));
+        lp_error("--backend %s: StarPU found no %s worker", lp_backend_name(opt->backend),
+                 lp_backend_name(opt->backend));
     if ((status = lp_comm_agree(comm, status)) != LP_OK)
         return status;
 
@@ -464,10 +465,16 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
 {
     lp_tiles ts;
     memset(rep, 0, sizeof *rep);
-    if (d->rows > LP_MAX_ROWS)
+    lp_error_clear();
+    if (d->rows > LP_MAX_ROWS) {
+        lp_error("%zu rows: at most %llu", d->rows, (unsigned long long)LP_MAX_ROWS);
         return LP_ERR_USAGE;
-    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, d->dtype, lp_backend_workers(opt->backend))) != LP_OK)
+    }
+    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, d->dtype,
+                                           lp_backend_workers(opt->backend))) != LP_OK) {
+        lp_error("out of memory for the tiles of %zu rows", d->rows);
         return LP_ERR_RUNTIME;
+    }
     lp_data_pin_for(d, opt->backend);
     int status = lp_run_tiles(opt, &ts, rep);
     lp_tiles_free(&ts);

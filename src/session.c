@@ -46,8 +46,9 @@ static int init_with_policy(struct starpu_conf *conf, const char *name)
 int lp_start(const lp_options *opt)
 {
     char msg[256];
+    lp_error_clear();
     if (lp_check_environment(msg, sizeof msg) != LP_OK) {
-        fprintf(stderr, "lp-starpu: %s\n", msg);
+        lp_error("%s", msg);
         return LP_ERR_USAGE;
     }
     /* Precedence: --sched, then STARPU_SCHED, then dmda. */
@@ -56,8 +57,8 @@ int lp_start(const lp_options *opt)
     if (!name && !env)
         name = LP_DEFAULT_SCHED;
     if (!lp_sched_known(name ? name : env)) {
-        fprintf(stderr, "lp-starpu: unknown scheduler %s%s (--sched help lists them)\n",
-                name ? "" : "STARPU_SCHED=", name ? name : env);
+        lp_error("unknown scheduler %s%s (--sched help lists them)", name ? "" : "STARPU_SCHED=",
+                 name ? name : env);
         return LP_ERR_USAGE;
     }
     unsigned force = 0;
@@ -65,15 +66,16 @@ int lp_start(const lp_options *opt)
     if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0 && !any) {
         int i = lp_cpu_impl_find(opt->cpu_impl);
         if (i <= 0) {
-            fprintf(stderr, "lp-starpu: unknown CPU implementation %s (built:", opt->cpu_impl);
-            for (unsigned k = 0; k < lp_cpu_impl_count(); k++)
-                fprintf(stderr, " %s", lp_cpu_impl_name(k));
-            fprintf(stderr, ")\n");
+            char built[256] = "";
+            for (unsigned k = 0; k < lp_cpu_impl_count(); k++) {
+                size_t used = strlen(built);
+                snprintf(built + used, sizeof built - used, " %s", lp_cpu_impl_name(k));
+            }
+            lp_error("unknown CPU implementation %s (built:%s)", opt->cpu_impl, built);
             return LP_ERR_USAGE;
         }
         if (!lp_cpu_impl_supported((unsigned)i)) {
-            fprintf(stderr, "lp-starpu: this processor cannot run the %s CPU implementation\n",
-                    opt->cpu_impl);
+            lp_error("this processor cannot run the %s CPU implementation", opt->cpu_impl);
             return LP_ERR_BACKEND;
         }
         force = (unsigned)i;
@@ -86,12 +88,12 @@ int lp_start(const lp_options *opt)
     setenv("STARPU_FXT_TRACE", "0", 0);
     int ret = init_with_policy(&conf, name);
     if (ret == -ENODEV) {
-        fprintf(stderr, "lp-starpu: StarPU found no worker to start (STARPU_NCPU, "
-                "STARPU_NCUDA, STARPU_NOPENCL leave none?)\n");
+        lp_error("StarPU found no worker to start (STARPU_NCPU, STARPU_NCUDA, STARPU_NOPENCL "
+                 "leave none?)");
         return LP_ERR_BACKEND;
     }
     if (ret != 0) {
-        fprintf(stderr, "lp-starpu: StarPU failed to start (%s)\n", strerror(-ret));
+        lp_error("StarPU failed to start (%s)", strerror(-ret));
         return LP_ERR_RUNTIME;
     }
     starpu_profiling_status_set(STARPU_PROFILING_ENABLE);
@@ -101,7 +103,7 @@ int lp_start(const lp_options *opt)
     lp_cpu_impl_configure(lp_sched_name(), force, any);
     lp_cpu_impl_choose(0, NULL);
     if (lp_logprod_opencl_load() != 0) {
-        fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\n");
+        lp_error("could not build the OpenCL kernel");
         starpu_shutdown();
         return LP_ERR_RUNTIME;
     }

@@ -139,8 +139,8 @@ int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
         if (ret == 0)
             ret = submit_io(&store_cl, store_h, ts->io.in_order ? 5 : 4, &io_args[t]);
         if (ret != 0) {
-            fprintf(stderr, "lp-starpu: tasks of tile %zu refused: %s\n", t,
-                    ret == -ENODEV ? "no worker can run them" : strerror(-ret));
+            lp_error("tasks of tile %zu refused: %s", t,
+                     ret == -ENODEV ? "no worker can run them" : strerror(-ret));
             return ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
         }
         starpu_task_wait_for_n_submitted(in_flight);

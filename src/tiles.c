@@ -283,6 +283,7 @@ static void write_tile(lp_tiles *ts, size_t t, const void *ctx)
 int lp_tiles_write(lp_tiles *ts)
 {
     char err[600];
+    lp_error_clear();
     tile_failure f = {.lock = PTHREAD_MUTEX_INITIALIZER, .err = err, .errlen = sizeof err};
     uint64_t t0 = lp_now_ns();
     if (!ts->io.write)
@@ -296,7 +297,7 @@ int lp_tiles_write(lp_tiles *ts)
     }
     atomic_fetch_add(&ts->write_ns, lp_now_ns() - t0);
     if (f.failed) {
-        fprintf(stderr, "lp-starpu: %s\n", err);
+        lp_error("%s", err);
         return LP_ERR_RUNTIME;
     }
     return LP_OK;

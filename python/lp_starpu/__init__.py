@@ -176,7 +176,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         finally:
             lib.lp_data_free(data)
         if status not in (_abi.OK, _abi.ERR_VERIFY):
-            raise Error(f"the run failed (lp_status {status}; StarPU's message is on stderr)",
+            raise Error(f"the run failed: {_runtime.last_error() or f'lp_status {status}'}",
                         status)
         try:
             result = _result(report, out, backend, copied, verify)

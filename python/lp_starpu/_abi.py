@@ -108,6 +108,7 @@ def _declare(lib):
     sigs = {
         "lp_options_init": (None, [c.POINTER(Options)]),
         "lp_start": (c.c_int, [c.POINTER(Options)]),
+        "lp_last_error": (c.c_char_p, []),
         "lp_stop": (None, []),
         "lp_request_stop": (None, [c.c_int]),
         "lp_stop_requested": (c.c_int, []),

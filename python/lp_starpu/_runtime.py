@@ -84,13 +84,14 @@ def start(sched=None):
         lib().lp_options_init(opt)
         opt.sched = sched.encode() if sched else None
         status = lib().lp_start(opt)
+        why = last_error()
         if status == _abi.ERR_USAGE:
-            raise ValueError(f"StarPU refused the policy {sched or os.environ.get('STARPU_SCHED')!r}")
+            raise ValueError(f"StarPU refused the policy "
+                             f"{sched or os.environ.get('STARPU_SCHED')!r}: {why}")
         if status == _abi.ERR_BACKEND:
-            raise BackendUnavailableError("StarPU found no worker to start (STARPU_NCPU, "
-                                          "STARPU_NCUDA, STARPU_NOPENCL leave none?)", status)
+            raise BackendUnavailableError(why, status)
         if status != _abi.OK:
-            raise Error("StarPU failed to start", status)
+            raise Error(why or "StarPU failed to start", status)
         if not _stop_at_exit:
             atexit.register(stop)
             _stop_at_exit = True
@@ -98,6 +99,12 @@ def start(sched=None):
         _running_sched = lib().lp_sched_name().decode()
         return _running_sched
 
+
+
+def last_error():
+    """Why the library's last failing call failed: it never prints, so the
+    exceptions carry it."""
+    return (lib().lp_last_error() or b"").decode(errors="replace")
 
 
 def stop():

@@ -128,6 +128,26 @@ def test_missing_backend_is_a_runtime_error(lp):
     assert isinstance(e.value, RuntimeError) and e.value.status == 3
 
 
+NO_WORKER_CHILD = r"""
+import numpy as np, lp_starpu
+x = np.linspace(1, 2, 1000)
+try:
+    lp_starpu.logprod(x, x, x)
+except lp_starpu.BackendUnavailableError as e:
+    print("caught", e.status, e)
+"""
+
+
+def test_library_reason_in_the_exception():
+    # The library never prints: why StarPU did not start reaches the
+    # exception (lp_last_error), and nothing of it reaches stderr.
+    p = run_child(NO_WORKER_CHILD, env={"STARPU_NCPU": "0", "STARPU_NCUDA": "0",
+                                        "STARPU_NOPENCL": "0"})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.startswith("caught 3 StarPU found no worker to start"), p.stdout
+    assert "found no worker" not in p.stderr, p.stderr
+
+
 LOST_TILE_CHILD = r"""
 import numpy as np, lp_starpu
 x, y, z = (np.random.default_rng(i).uniform(0.5, 1.5, 4000) for i in range(3))
