@@ -71,8 +71,9 @@ int lp_cpu_impl_supported(unsigned nimpl);       /* this processor runs it */
 /* For the policy StarPU runs: auto alone, calling the fastest reproducible
  * one; force (a named nimpl, 0 for none) makes it call that one; any: the
  * fastest of all, and model-based policies (dm*, pheft, modular-*) choose
- * among all the processor runs. */
-void lp_cpu_impl_configure(const char *sched, unsigned force, int any);
+ * among all the processor runs (sched_chooses: the policy is one,
+ * lp_sched_chooses_implementation). */
+void lp_cpu_impl_configure(int sched_chooses, unsigned force, int any);
 /* It gives log_lp.h's bits (0: auto's chosen one). */
 int lp_cpu_impl_reproducible(unsigned nimpl);
 int lp_cpu_impl_model_mode(void);

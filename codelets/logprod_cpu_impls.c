@@ -152,13 +152,11 @@ static void update_allowed(void)
     }
 }
 
-void lp_cpu_impl_configure(const char *sched, unsigned force, int any)
+void lp_cpu_impl_configure(int sched_chooses, unsigned force, int any)
 {
     forced = force < NIMPL ? force : 0;
     any_impl = any && !forced;
-    model_mode = any_impl && sched &&
-                 (strncmp(sched, "dm", 2) == 0 || strcmp(sched, "pheft") == 0 ||
-                  strncmp(sched, "modular-", 8) == 0);
+    model_mode = any_impl && sched_chooses;
     atomic_store(&chosen, forced);
     update_allowed();
 }

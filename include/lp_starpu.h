@@ -198,6 +198,10 @@ LP_API const char *lp_last_error(void);
  * Returns LP_OK, LP_ERR_USAGE for an unknown policy, LP_ERR_RUNTIME; the
  * reason in lp_last_error(). */
 LP_API int lp_start(const lp_options *opt);
+/* The STARPU_* variables the last lp_start set to lp-starpu's defaults
+ * because they were unset (models under ~/.cache/lp-starpu, StarPU's
+ * messages off...), space-separated: the tool's report lists them. */
+LP_API const char *lp_start_defaults(void);
 LP_API void lp_stop(void);
 
 /* Asks lp_run to stop early: it submits no further task, waits for the

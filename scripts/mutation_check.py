@@ -97,8 +97,9 @@ MUTATIONS = {
         "    return 1;", ["cli.calibrate_measures_the_memory_floor"],
         "a memory floor measured over rows that sat in cache is applied to more rows"),
     "cpu_impl_never_by_model": (
-        "codelets/logprod_cpu_impls.c", "    model_mode = any_impl && sched &&",
-        "    model_mode = 0 && sched &&", ["cli.cpu_impl_model_policy_calibrates_and_chooses_each"],
+        "codelets/logprod_cpu_impls.c", "    model_mode = any_impl && sched_chooses;",
+        "    model_mode = 0 && sched_chooses;",
+        ["cli.cpu_impl_model_policy_calibrates_and_chooses_each"],
         "dmda never sees the implementations under --cpu-impl any: only auto runs"),
     "f32_verified_at_float64_bound": (
         "src/data.c", "return dtype == LP_FLOAT32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;",
@@ -178,7 +179,7 @@ MUTATIONS = {
         ["cli.warmup_runs_really_run"],
         "--warmup runs nothing"),
     "defaults_override_user": (
-        "src/environment.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
+        "src/starpu_env.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
         ["cli.tool_defaults_for_starpu_and_user_values_kept"], "the user's STARPU_SILENT is replaced"),
     "generation_ignores_signal": (
         "src/tiles.c", "k < count && !lp_stop_requested() && !f->failed",

@@ -289,15 +289,9 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
     return LP_OK;
 }
 
-static int model_based(const char *sched)
-{
-    return strncmp(sched, "dm", 2) == 0 || strstr(sched, "heft") || strstr(sched, "heteroprio") ||
-           strcmp(sched, LP_EFT_POLICY_NAME) == 0;
-}
-
 void lp_model_notice(const lp_report *r)
 {
-    if (!model_based(r->sched) || r->tiles == 0)
+    if (!lp_sched_uses_model(r->sched) || r->tiles == 0)
         return;
     char kinds[128] = "";
     for (int k = LP_BACKEND_CPU; k < LP_BACKEND_COUNT; k++) {

@@ -44,46 +44,6 @@ void lp_print_version(void)
     printf(" (impl 0 to %u in the performance model)\n", lp_cpu_impl_count() - 1);
 }
 
-/* Each only when the user has not set it: performance models under the
- * user's cache directory, a history tolerance that suits a memory-bound
- * task, and StarPU's own chatter off (lp-starpu prints its own notices
- * instead).  Returns the names it set, for the report. */
-const char *lp_environment_defaults(void)
-{
-    static char set[160];
-    set[0] = '\0';
-    if (!getenv("STARPU_HOME") && !getenv("STARPU_PERF_MODEL_DIR")) {
-        const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-        char dir[4096];
-        if (cache && *cache)
-            snprintf(dir, sizeof dir, "%s/lp-starpu", cache);
-        else
-            snprintf(dir, sizeof dir, "%s/.cache/lp-starpu", home && *home ? home : "/tmp");
-        if (lp_mkdirs(dir) == 0) {
-            setenv("STARPU_PERF_MODEL_DIR", dir, 1);
-            strcat(set, "STARPU_PERF_MODEL_DIR ");
-        }
-    }
-    /* A tile takes twice as long when the other workers run beside it (they
-     * share the memory bus): StarPU's default 50% tolerance then flushes the
-     * history again and again, and the model never becomes trusted. */
-    if (!getenv("STARPU_HISTORY_MAX_ERROR")) {
-        setenv("STARPU_HISTORY_MAX_ERROR", "300", 1);
-        strcat(set, "STARPU_HISTORY_MAX_ERROR ");
-    }
-    if (!getenv("STARPU_SILENT")) {
-        setenv("STARPU_SILENT", "1", 1);
-        strcat(set, "STARPU_SILENT ");
-    }
-    /* StarPU built with FxT records a trace unless told not to: only for
-     * --trace (trace_fxt.c turns it on). */
-    if (!getenv("STARPU_FXT_TRACE")) {
-        setenv("STARPU_FXT_TRACE", "0", 1);
-        strcat(set, "STARPU_FXT_TRACE ");
-    }
-    return set;
-}
-
 /* Why StarPU has no worker of kind b, as far as the tool can tell. */
 const char *lp_backend_hint(lp_backend b)
 {

@@ -10,7 +10,6 @@ void lp_print_version(void);
 
 /* The tool's defaults for StarPU's environment, each set only where the
  * user set nothing; returns their names, space-separated, for the report. */
-const char *lp_environment_defaults(void);
 
 const char *lp_backend_hint(lp_backend b);
 

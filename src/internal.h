@@ -17,6 +17,14 @@ lp_backend lp_worker_backend(int workerid);
 /* lp-starpu's own scheduling policy (src/sched_eft.c), and the registry of
  * the policies lp_start knows (src/policies.c). */
 #define LP_EFT_POLICY_NAME "lp-eft"
+
+/* What a policy does with the performance model (policies.c, the home of
+ * what lp-starpu knows of policies): places tasks by it (dm*, *heft*,
+ * heteroprio, lp-eft: an uncalibrated model changes their placement); also
+ * chooses among a codelet's implementations by it (dm*, pheft, modular-*:
+ * --cpu-impl any leaves each CPU worker's code to them). */
+int lp_sched_uses_model(const char *name);
+int lp_sched_chooses_implementation(const char *name);
 struct starpu_sched_policy;
 extern struct starpu_sched_policy lp_eft_policy;
 struct starpu_sched_policy *lp_policy_find(const char *name);
@@ -49,6 +57,10 @@ size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned
  * start of a call that may fail. */
 void lp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lp_error_clear(void);
+
+/* lp-starpu's STARPU_* defaults, each where unset (starpu_env.c): lp_start
+ * sets them. */
+void lp_set_defaults(void);
 
 /* The tile count --calibrate chose for a job of this shape on this
  * machine (tile_choice.c), 0 when none; and the choice kept (0 or -1). */

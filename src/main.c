@@ -326,7 +326,6 @@ static int start(job *j)
     lp_block_stop_signals();
     if (j->c.trace && lp_fxt_prepare(j->fxt_dir, sizeof j->fxt_dir) != 0)
         j->fxt_dir[0] = '\0';   /* the chart then has no transfers */
-    j->ctx.env_defaults = lp_environment_defaults();
     double t = lp_now_ms();
     /* Rank 0 first: a StarPU that finds no bus calibration in STARPU_HOME
      * measures the bus and writes its files, and ranks sharing that
@@ -344,6 +343,7 @@ static int start(job *j)
     }
     j->comm->ops->after_start(j->comm);
     j->ctx.startup_ms = lp_now_ms() - t;
+    j->ctx.env_defaults = lp_start_defaults();
     lp_catch_stop_signals();
     j->progress.lines = !isatty(STDERR_FILENO);
     if (!j->c.quiet && root(j) && (j->c.progress || isatty(STDERR_FILENO))) {

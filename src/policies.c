@@ -97,3 +97,15 @@ void lp_task_bucket(struct starpu_task *task, uint32_t where)
                      : where == STARPU_OPENCL ? BUCKET_OPENCL
                                               : BUCKET_ANY;
 }
+
+int lp_sched_uses_model(const char *name)
+{
+    return strncmp(name, "dm", 2) == 0 || strstr(name, "heft") || strstr(name, "heteroprio") ||
+           strcmp(name, LP_EFT_POLICY_NAME) == 0;
+}
+
+int lp_sched_chooses_implementation(const char *name)
+{
+    return name && (strncmp(name, "dm", 2) == 0 || strcmp(name, "pheft") == 0 ||
+                    strncmp(name, "modular-", 8) == 0);
+}

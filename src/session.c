@@ -51,6 +51,7 @@ int lp_start(const lp_options *opt)
         lp_error("%s", msg);
         return LP_ERR_USAGE;
     }
+    lp_set_defaults();
     /* Precedence: --sched, then STARPU_SCHED, then dmda. */
     const char *name = opt->sched;
     const char *env = getenv("STARPU_SCHED");
@@ -100,7 +101,7 @@ int lp_start(const lp_options *opt)
     /* Which CPU implementation runs: the reproducible one measured fastest
      * here (kept beside the models), the one named, or with "any" the
      * fastest of all (model-based policies: per worker). */
-    lp_cpu_impl_configure(lp_sched_name(), force, any);
+    lp_cpu_impl_configure(lp_sched_chooses_implementation(lp_sched_name()), force, any);
     lp_cpu_impl_choose(0, NULL);
     if (lp_logprod_opencl_load() != 0) {
         lp_error("could not build the OpenCL kernel");

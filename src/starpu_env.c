@@ -1,4 +1,5 @@
-/* StarPU's numeric environment variables, checked before starpu_init:
+/* StarPU's environment: lp-starpu's defaults (below), and StarPU's numeric
+ * variables, checked before starpu_init:
  * StarPU 1.3 aborts the whole process (a backtrace, exit 134; in Python
  * the interpreter dies) on a value it cannot parse, such as STARPU_NCPU=abc.
  * The names are those StarPU 1.3.10 reads with starpu_get_env_number*
@@ -9,6 +10,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -86,4 +89,66 @@ int lp_check_environment(char *msg, size_t len)
     if (len)
         msg[0] = '\0';
     return LP_OK;
+}
+
+/* lp-starpu's defaults, set by lp_start (the tool and the Python module
+ * alike), each only when the user has not set it: performance models under
+ * the user's cache directory, a history tolerance that suits a memory-bound
+ * task, and StarPU's own chatter off (lp-starpu prints its own notices
+ * instead).  The names set, for the report: lp_start_defaults(). */
+static char defaults_set[160];
+
+const char *lp_start_defaults(void)
+{
+    return defaults_set;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+void lp_set_defaults(void)
+{
+    char *set = defaults_set;
+    set[0] = '\0';
+    if (!getenv("STARPU_HOME") && !getenv("STARPU_PERF_MODEL_DIR")) {
+        const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+        char dir[4096];
+        if (cache && *cache)
+            snprintf(dir, sizeof dir, "%s/lp-starpu", cache);
+        else
+            snprintf(dir, sizeof dir, "%s/.cache/lp-starpu", home && *home ? home : "/tmp");
+        if (mkdirs(dir) == 0) {
+            setenv("STARPU_PERF_MODEL_DIR", dir, 1);
+            strcat(set, "STARPU_PERF_MODEL_DIR ");
+        }
+    }
+    /* A tile takes twice as long when the other workers run beside it (they
+     * share the memory bus): StarPU's default 50% tolerance then flushes the
+     * history again and again, and the model never becomes trusted. */
+    if (!getenv("STARPU_HISTORY_MAX_ERROR")) {
+        setenv("STARPU_HISTORY_MAX_ERROR", "300", 1);
+        strcat(set, "STARPU_HISTORY_MAX_ERROR ");
+    }
+    if (!getenv("STARPU_SILENT")) {
+        setenv("STARPU_SILENT", "1", 1);
+        strcat(set, "STARPU_SILENT ");
+    }
+    /* StarPU built with FxT records a trace unless told not to: only for
+     * --trace (trace_fxt.c turns it on). */
+    if (!getenv("STARPU_FXT_TRACE")) {
+        setenv("STARPU_FXT_TRACE", "0", 1);
+        strcat(set, "STARPU_FXT_TRACE ");
+    }
 }

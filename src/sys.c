@@ -21,21 +21,6 @@ int lp_temp_dir(const char *name, char *dir, size_t len)
     return 0;
 }
 
-int lp_mkdirs(const char *path)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 unsigned long long lp_bytes_needed(unsigned long long rows, lp_dtype dtype)
 {
     const unsigned long long per_row = 4 * lp_dtype_size(dtype);

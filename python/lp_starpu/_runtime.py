@@ -27,22 +27,10 @@ def lib():
 
 
 def _environment_defaults():
-    """The tool's defaults (src/environment.c), each only when unset, so the
-    module and the tool share performance models and quiet."""
-    if "STARPU_HOME" not in os.environ and "STARPU_PERF_MODEL_DIR" not in os.environ:
-        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-            os.environ.get("HOME") or "/tmp", ".cache")
-        models = os.path.join(cache, "lp-starpu")
-        try:
-            os.makedirs(models, exist_ok=True)
-            os.environ["STARPU_PERF_MODEL_DIR"] = models
-        except OSError:
-            pass
-    for name, value in (("STARPU_HISTORY_MAX_ERROR", "300"), ("STARPU_SILENT", "1"),
-                        ("STARPU_FXT_TRACE", "0"),
-                        # StarPU's own SIGINT handler would come before Python's.
-                        ("STARPU_CATCH_SIGNALS", "0")):
-        os.environ.setdefault(name, value)
+    """The module's own STARPU_* default (lp_start sets lp-starpu's others,
+    for the tool and the module alike): StarPU's SIGINT handler would come
+    before Python's."""
+    os.environ.setdefault("STARPU_CATCH_SIGNALS", "0")
 
 
 def check_sched(sched):
