@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "clock.h"
 #include "console.h"
 
 double lp_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+    return (double)lp_now_ns() * 1e-6;
 }
 
 void lp_progress_begin(lp_progress *p)

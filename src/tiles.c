@@ -256,13 +256,6 @@ void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first
             r->worst_values[k] = lp_get(tile->col[k], tile->dtype, at);
 }
 
-uint64_t lp_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* A tile's out through ts->io.write. */
 static void write_tile(lp_tiles *ts, size_t t, const void *ctx)
 {

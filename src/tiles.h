@@ -115,8 +115,7 @@ void lp_tiles_free(lp_tiles *ts);
 void lp_tile_result_of(lp_tiles *ts, size_t t, const lp_data *tile, size_t first, int sum_it,
                        int verify, unsigned intensity);
 
-/* The monotonic clock in ns, for the I/O times. */
-uint64_t lp_now_ns(void);
+#include "clock.h"   /* lp_now_ns, for the I/O times */
 
 /* The rows of the tiles this rank owns. */
 size_t lp_tiles_rows_mine(const lp_tiles *ts);
