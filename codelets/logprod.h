@@ -66,6 +66,8 @@ LP_CPU_DECLARE(avx2_lplog)     /* own vector log on AVX2 (log_avx2.h) */
 void lp_logprod_cpu_auto(void *buffers[], void *cl_arg);
 unsigned lp_cpu_impl_count(void);
 const char *lp_cpu_impl_name(unsigned nimpl);
+/* Every built one's name, sep between them, in buf (for messages). */
+void lp_cpu_impl_names(char *buf, size_t len, const char *sep);
 int lp_cpu_impl_find(const char *name);          /* -1: no such one built */
 int lp_cpu_impl_supported(unsigned nimpl);       /* this processor runs it */
 /* For the policy StarPU runs: auto alone, calling the fastest reproducible

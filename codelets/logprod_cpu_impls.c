@@ -96,6 +96,14 @@ const char *lp_cpu_impl_name(unsigned nimpl)
     return nimpl < NIMPL ? impls[nimpl].name : "?";
 }
 
+void lp_cpu_impl_names(char *buf, size_t len, const char *sep)
+{
+    if (len)
+        buf[0] = '\0';
+    for (unsigned i = 0, used = 0; i < NIMPL && used < len; i++)
+        used += (unsigned)snprintf(buf + used, len - used, "%s%s", i ? sep : "", impls[i].name);
+}
+
 int lp_cpu_impl_find(const char *name)
 {
     for (unsigned i = 0; i < NIMPL; i++)

@@ -390,8 +390,8 @@ MUTATIONS = {
         ["sim.nodes_share_the_tiles"],
         "a simulated cluster's report has rank 0's statistics only"),
     "calibrated_tiles_ignored": (
-        "src/run.c", "        tiles = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
-        "        tiles = 0;", ["cli.calibrate_chooses_the_tile_count"],
+        "src/run.c", "        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
+        "        tiles = chosen = 0;", ["cli.calibrate_chooses_the_tile_count"],
         "default runs ignore the tile count --calibrate kept"),
     "library_prints_its_error": (
         "src/session.c", '        lp_error("could not build the OpenCL kernel");',

@@ -24,15 +24,24 @@ static int fewest_samples(const lp_comm *c, const lp_report *r, lp_backend b)
     return n == INT64_MAX ? -1 : (int)n;
 }
 
-static int calibrate_backend(const lp_options *base, lp_tiles *ts, lp_backend b, FILE *out)
+/* base's options for a run of --calibrate's own: on backend b, repeat
+ * timed runs after warmup, unverified (only the scheduled run that ends
+ * --calibrate is) and without the progress line. */
+static lp_options own_run(const lp_options *base, lp_backend b, int repeat, int warmup)
 {
     lp_options opt = *base;
     opt.backend = b;
-    opt.repeat = 1;
-    opt.warmup = 0;
-    opt.verify = 0;   /* only the scheduled run that ends --calibrate */
+    opt.repeat = repeat;
+    opt.warmup = warmup;
+    opt.verify = 0;
     opt.progress = NULL;
     opt.progress_rows = NULL;
+    return opt;
+}
+
+static int calibrate_backend(const lp_options *base, lp_tiles *ts, lp_backend b, FILE *out)
+{
+    lp_options opt = own_run(base, b, 1, 0);
     double best = 0;
     int samples = 0;
     for (int run = 0; run < LP_CALIBRATE_MAX_RUNS; run++) {
@@ -143,13 +152,11 @@ static void memory_floor(lp_tiles *ts, FILE *out)
 static size_t tile_candidates(size_t rows, unsigned workers, size_t current, size_t *c)
 {
     size_t n = 0, most = rows / LP_MIN_TILE_ROWS ? rows / LP_MIN_TILE_ROWS : 1;
-    size_t fewest = (rows + lp_tile_rows_limit - 1) / lp_tile_rows_limit;
     size_t want[] = {workers, 2 * (size_t)workers, 4 * (size_t)workers, 8 * (size_t)workers,
                      16 * (size_t)workers, (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS,
                      lp_default_tiles_for(rows, workers), current};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
-        size_t t = want[i] > most ? most : want[i];
-        t = t < fewest ? fewest : t > rows ? rows : t;
+        size_t t = lp_tiles_clamp(want[i] > most ? most : want[i], rows);
         size_t k = n;
         while (k > 0 && c[k - 1] > t)
             k--;
@@ -174,13 +181,7 @@ static double time_tiles(const lp_options *base, lp_tiles *ts, size_t tiles)
     for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT && status == LP_OK; b++)
         if (lp_backend_workers((lp_backend)b) > 0)
             status = calibrate_backend(base, &v, (lp_backend)b, NULL);
-    lp_options opt = *base;
-    opt.backend = LP_BACKEND_AUTO;
-    opt.repeat = 5;
-    opt.warmup = 1;
-    opt.verify = 0;
-    opt.progress = NULL;
-    opt.progress_rows = NULL;
+    lp_options opt = own_run(base, LP_BACKEND_AUTO, 5, 1);
     lp_report r;
     if (status == LP_OK && lp_run_tiles(&opt, &v, &r) == LP_OK) {
         median = r.median_seconds;
@@ -197,28 +198,28 @@ static double time_tiles(const lp_options *base, lp_tiles *ts, size_t tiles)
 static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
 {
     unsigned workers = lp_backend_workers(LP_BACKEND_AUTO);
-    if (ts->comm->size > 1 || ts->streamed || ts->rows == 0 || workers == 0 || !ts->whole.rows)
+    if (ts->comm->size > 1 || ts->streamed || workers == 0 || !ts->whole.rows)
         return LP_OK;
-    size_t cand[9], n = tile_candidates(ts->rows, workers, ts->tiles, cand), best = ts->tiles;
-    double ms[9], best_ms = -1, current_ms = -1;
+    size_t cand[9], n = tile_candidates(ts->rows, workers, ts->tiles, cand), fastest = 0;
+    double fastest_ms = 0, current_ms = 0;   /* the run's count is one of cand */
     if (out)
         fprintf(out, "  tiles: median of 5 scheduled runs:");
     for (size_t i = 0; i < n; i++) {
-        ms[i] = time_tiles(opt, ts, cand[i]) * 1e3;
+        double ms = time_tiles(opt, ts, cand[i]) * 1e3;
         if (lp_stop_requested())
             return LP_ERR_INTERRUPTED;
-        if (ms[i] < 0)
+        if (ms < 0)
             return LP_ERR_RUNTIME;
         if (cand[i] == ts->tiles)
-            current_ms = ms[i];
-        if (best_ms < 0 || ms[i] < best_ms)
-            best_ms = ms[i];
+            current_ms = ms;
+        if (i == 0 || ms < fastest_ms) {
+            fastest = cand[i];
+            fastest_ms = ms;
+        }
         if (out)
-            fprintf(out, "%s %zu %.3f ms", i ? "," : "", cand[i], ms[i]);
+            fprintf(out, "%s %zu %.3f ms", i ? "," : "", cand[i], ms);
     }
-    for (size_t i = 0; i < n; i++)
-        if (ms[i] == best_ms && best_ms < 0.97 * current_ms)
-            best = cand[i];
+    size_t best = fastest_ms < 0.97 * current_ms ? fastest : ts->tiles;
     if (lp_tiles_choose(ts->rows, ts->dtype, opt->intensity, workers, best) != 0) {
         if (out)
             fprintf(out, "\n");

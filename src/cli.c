@@ -92,12 +92,8 @@ static int set_value(lp_cli *c, const char *name, const char *v,
             return fail(err, len, "--dtype '%s': expected f64 or f32", v);
     } else if (strcmp(name, "--cpu-impl") == 0) {
         if (lp_cpu_impl_find(v) < 0 && strcmp(v, "any") != 0) {
-            char built[128] = "";
-            for (unsigned i = 0; i < lp_cpu_impl_count(); i++) {
-                size_t used = strlen(built);
-                snprintf(built + used, sizeof built - used, "%s%s", i ? ", " : "",
-                         lp_cpu_impl_name(i));
-            }
+            char built[128];
+            lp_cpu_impl_names(built, sizeof built, ", ");
             return fail(err, len, "--cpu-impl '%s': expected one of %s, any", v, built);
         }
         c->opt.cpu_impl = v;

@@ -110,15 +110,12 @@ static void reduce_f64(const lp_comm *c, double *v, size_t n, lp_reduce op)
 
 static void *gather(const lp_comm *c, const void *mine, size_t bytes, size_t *counts)
 {
-    if (!up || c->size == 1) {
-        void *all = malloc(bytes + 1);
-        if (all && bytes)
-            memcpy(all, mine, bytes);
-        counts[0] = bytes;
-        return all;
-    }
+    if (!up || c->size == 1)   /* this rank's bytes alone */
+        return lp_comm_self()->ops->gather(lp_comm_self(), mine, bytes, counts);
     starpu_mpi_tag_t tag = next_tag++, data_tag = next_tag++;
     int64_t n = (int64_t)bytes, *ns = c->rank == 0 ? calloc((size_t)c->size, sizeof n) : NULL;
+    if (c->rank == 0 && !ns)
+        abort();
     to_root(c, &n, ns, sizeof n, tag);
     if (c->rank != 0) {
         if (bytes)
@@ -129,6 +126,8 @@ static void *gather(const lp_comm *c, const void *mine, size_t bytes, size_t *co
     for (int r = 0; r < c->size; r++)
         total += (size_t)ns[r];
     char *all = malloc(total + 1);
+    if (!all)
+        abort();
     memcpy(all, mine, bytes);
     size_t at = bytes;
     counts[0] = bytes;

@@ -51,7 +51,10 @@ int lp_simulated(void);
 /* The footprint of the compute task of a tile of `rows` rows of dtype at
  * this intensity, as the performance model indexes it (StarPU started). */
 uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
-size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers);
+size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
+                    int *calibrated);
+/* tiles raised to what 32-bit StarPU vectors need, and at most one per row. */
+size_t lp_tiles_clamp(size_t tiles, size_t rows);
 
 /* The message lp_last_error() returns (errors.c), and its reset at the
  * start of a call that may fail. */

@@ -420,13 +420,12 @@ static int prepare(job *j)
     /* The workers that run the tasks: a forced backend's only. */
     int64_t workers = lp_backend_workers(j->c.opt.backend);
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
-    size_t tiles = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers);
+    size_t tiles = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
+                                &j->ctx.tiles_calibrated);
     size_t asked = j->c.opt.tiles ? j->c.opt.tiles
                    : j->c.opt.tile_rows && j->rows
                        ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
     j->ctx.tiles_asked = j->c.opt.tiles;
-    j->ctx.tiles_calibrated = !j->c.opt.tiles && !j->c.opt.tile_rows &&
-        tiles == lp_tiles_chosen(j->rows, j->c.dtype, j->c.opt.intensity, (unsigned)workers);
     if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
         lp_say(j->comm, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles,
                j->rows, j->rows);

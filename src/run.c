@@ -42,18 +42,27 @@ size_t lp_default_tiles_for(size_t rows, unsigned nworkers)
     return tiles < rows ? tiles : rows;
 }
 
-size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers)
+size_t lp_tiles_clamp(size_t tiles, size_t rows)
 {
-    size_t tiles = opt->tiles;
-    if (tiles == 0 && !opt->tile_rows)   /* measured here by --calibrate, else the formula */
-        tiles = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);
-    if (tiles == 0)
-        tiles = opt->tile_rows ? (rows + opt->tile_rows - 1) / opt->tile_rows
-                               : lp_default_tiles_for(rows, nworkers);
     size_t fewest = (rows + lp_tile_rows_limit - 1) / lp_tile_rows_limit;
     if (tiles < fewest)   /* a tile is one StarPU handle of 32-bit length */
         tiles = fewest;
     return tiles < rows ? tiles : rows;   /* the caller says so to the user */
+}
+
+size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
+                    int *calibrated)
+{
+    size_t tiles = opt->tiles, chosen = 0;
+    if (tiles == 0 && !opt->tile_rows)   /* measured here by --calibrate, else the formula */
+        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);
+    if (tiles == 0)
+        tiles = opt->tile_rows ? (rows + opt->tile_rows - 1) / opt->tile_rows
+                               : lp_default_tiles_for(rows, nworkers);
+    tiles = lp_tiles_clamp(tiles, rows);
+    if (calibrated)
+        *calibrated = chosen != 0 && tiles == chosen;
+    return tiles;
 }
 
 uint32_t lp_where_mask(lp_backend b)
@@ -471,7 +480,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         return LP_ERR_USAGE;
     }
     if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, d->dtype,
-                                           lp_backend_workers(opt->backend))) != LP_OK) {
+                                           lp_backend_workers(opt->backend), NULL)) != LP_OK) {
         lp_error("out of memory for the tiles of %zu rows", d->rows);
         return LP_ERR_RUNTIME;
     }

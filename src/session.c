@@ -67,12 +67,9 @@ int lp_start(const lp_options *opt)
     if (opt->cpu_impl && strcmp(opt->cpu_impl, "auto") != 0 && !any) {
         int i = lp_cpu_impl_find(opt->cpu_impl);
         if (i <= 0) {
-            char built[256] = "";
-            for (unsigned k = 0; k < lp_cpu_impl_count(); k++) {
-                size_t used = strlen(built);
-                snprintf(built + used, sizeof built - used, " %s", lp_cpu_impl_name(k));
-            }
-            lp_error("unknown CPU implementation %s (built:%s)", opt->cpu_impl, built);
+            char built[256];
+            lp_cpu_impl_names(built, sizeof built, " ");
+            lp_error("unknown CPU implementation %s (built: %s)", opt->cpu_impl, built);
             return LP_ERR_USAGE;
         }
         if (!lp_cpu_impl_supported((unsigned)i)) {
