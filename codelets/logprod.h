@@ -89,8 +89,6 @@ unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX]);
 /* A file of lp-starpu's own beside StarPU's models: sampling/STEM.HOST
  * (StarPU's directory and host name).  0, or -1 with none. */
 int lp_model_side_path(const char *stem, char *path, size_t len);
-/* text into path, through a temporary file renamed over it: 0 or -1. */
-int lp_model_side_write(const char *path, const char *text);
 unsigned lp_cpu_impl_chosen(void);
 
 /* The vectorised CPU loop itself, usable without StarPU: the chosen

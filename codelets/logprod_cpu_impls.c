@@ -22,6 +22,7 @@
 #include <starpu.h>
 
 #include "clock.h"
+#include "internal.h"   /* lp_file_replace */
 #include "logprod.h"
 #include "logprod_cpu_starpu.h"
 
@@ -311,23 +312,6 @@ static unsigned read_decision(const char *path, double ns[NIMPL])
     return i > 0 && lp_cpu_impl_supported((unsigned)i) ? (unsigned)i : 0;
 }
 
-/* Written whole to a temporary name, then renamed: ranks or runs that start
- * together read either no file or a whole one. */
-int lp_model_side_write(const char *path, const char *text)
-{
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
-    fputs(text, f);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 static void write_decision(const char *path, unsigned best, const double ns[NIMPL])
 {
     char text[256];
@@ -338,7 +322,7 @@ static void write_decision(const char *path, unsigned best, const double ns[NIMP
             used += snprintf(text + used, sizeof text - (size_t)used, " %s %.3f", impls[i].name,
                              ns[i]);
     if (used >= 0 && (size_t)used + 1 < sizeof text)
-        lp_model_side_write(path, strcat(text, "\n"));
+        lp_file_replace(path, strcat(text, "\n"));
 }
 
 unsigned lp_cpu_impl_choose(int remeasure, double ns[LP_CPU_IMPL_MAX])

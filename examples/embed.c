@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 
     lp_data d;
     lp_report r;
-    int status = lp_data_alloc(&d, rows);
+    int status = lp_data_alloc(&d, rows, LP_FLOAT64);
     if (status == LP_OK) {
         lp_data_fill(&d, LP_DATA_SEED, 0);   /* x = y = z = i */
         status = lp_run(&opt, &d, &r);
@@ -35,7 +35,7 @@ int main(int argc, char **argv)
         lp_report_free(&r);
     }
     else if (status != LP_ERR_VERIFY)
-        fprintf(stderr, "embed: %s\n", lp_last_error());
+        fprintf(stderr, "embed: %s: %s\n", lp_strerror(status), lp_last_error());
     if (status == LP_ERR_VERIFY) {
         fprintf(stderr, "row %zu is wrong: relative error %.3g\n", r.worst_row, r.max_rel_error);
         lp_report_free(&r);

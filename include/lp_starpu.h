@@ -4,7 +4,7 @@
  *
  *   lp_options opt; lp_options_init(&opt);
  *   lp_start(&opt);                       StarPU up, with opt.sched
- *   lp_data d; lp_data_alloc(&d, rows); lp_data_fill(&d, LP_DATA_SEED, 0);
+ *   lp_data d; lp_data_alloc(&d, rows, LP_FLOAT64); lp_data_fill(&d, LP_DATA_SEED, 0);
  *   lp_report r; lp_run(&opt, &d, &r);    tiles, tasks, timing, stats
  *   ... r.checksum, r.seconds, r.workers ...
  *   lp_report_free(&r); lp_data_free(&d); lp_stop();
@@ -28,17 +28,21 @@ extern "C" {
 #define LP_API
 #endif
 
-/* Exit statuses of the tool, also returned by the API. */
+/* Statuses of the library's calls (lp_strerror names them; lp_last_error()
+ * holds the message of the last failure).  The tool exits with the same
+ * numbers, except after a signal (128 + its number). */
 enum lp_status {
     LP_OK = 0,
     LP_ERR_RUNTIME = 1,   /* StarPU, I/O or memory failure */
-    LP_ERR_USAGE = 2,     /* bad command line or options */
+    LP_ERR_USAGE = 2,     /* bad options or arguments */
     LP_ERR_BACKEND = 3,   /* asked-for backend has no worker */
     LP_ERR_INPUT = 4,     /* non-positive/NaN inputs with --strict */
     LP_ERR_VERIFY = 5,    /* --verify found an error beyond tolerance */
-    LP_ERR_INTERRUPTED = 6 /* lp_request_stop was called; the tool exits
-                             with 128 + the signal's number instead */
+    LP_ERR_INTERRUPTED = 6 /* lp_request_stop was called */
 };
+/* What a status means, in a few words ("bad options or arguments"); never
+ * NULL ("unknown status" for another number). */
+LP_API const char *lp_strerror(int status);
 
 /* --verify's bound on the relative error of a row (see README), per
  * element type: float64, and float32 (24-bit significands, glibc's and
@@ -62,7 +66,7 @@ typedef enum lp_data_kind { LP_DATA_SEED, LP_DATA_RANDOM } lp_data_kind;
 typedef struct lp_options {
     const char *sched;    /* StarPU policy name; NULL: STARPU_SCHED or dmda */
     lp_backend backend;   /* restricts the tasks' `where` */
-    size_t tiles;         /* 0: lp_default_tiles() */
+    size_t tiles;         /* 0: the default count (README, "Tiles") */
     size_t tile_rows;     /* used when tiles == 0 and this is not 0 */
     int repeat;           /* timed runs; the report keeps min and median */
     int warmup;           /* untimed runs first (default 1): the first run
@@ -142,7 +146,7 @@ typedef struct lp_report {
     size_t rows, tiles;
     char sched[64];
     lp_backend backend;
-    double checksum;             /* the exact sum of out, rounded once (lp_checksum) */
+    double checksum;             /* the exact sum of out, rounded once */
     int verified;                /* opt->verify: every row was checked */
     double max_rel_error;        /* then: the worst row's error (inf: NaN) */
     size_t worst_row;            /* the first row with that error */
@@ -218,36 +222,29 @@ LP_API const char *lp_sched_name(void);
 LP_API int lp_sched_known(const char *name);
 /* The i-th policy lp_start knows (StarPU's first), NULL past the last. */
 LP_API const char *lp_sched_nth(int i);
-/* Prints each policy lp_start knows and its description. */
-LP_API void lp_sched_list(void *file);
+/* StarPU's one-line description of a policy lp_start knows, NULL for
+ * another name. */
+LP_API const char *lp_sched_description(const char *name);
 
 /* Number of StarPU workers of a backend (AUTO: all). */
 LP_API unsigned lp_backend_workers(lp_backend b);
 LP_API const char *lp_backend_name(lp_backend b);
 LP_API int lp_backend_parse(const char *s, lp_backend *b);
 
-/* Default tile count for rows on the running workers (documented in
- * README): tiles of about 256K rows, at least 4 per worker while tiles stay
- * at or above 16K rows, a multiple of the workers, never more tiles than
- * rows.  (lp_run counts the workers of opt->backend.) */
-LP_API size_t lp_default_tiles(size_t rows);
-
-/* Every page touched (see data.c).  LP_OK, LP_ERR_RUNTIME, or
+/* Four columns of rows elements of dtype, every page touched (see data.c).
+ * LP_OK, LP_ERR_USAGE for an unknown dtype, LP_ERR_RUNTIME, or
  * LP_ERR_INTERRUPTED when lp_request_stop was called meanwhile. */
-LP_API int lp_data_alloc(lp_data *d, size_t rows);
-/* The same for columns of another element type. */
-LP_API int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype);
-/* The caller's columns, used in place (no copy): each of `rows` doubles.
+LP_API int lp_data_alloc(lp_data *d, size_t rows, lp_dtype dtype);
+/* The caller's columns, used in place (no copy): x, y, z and out each
+ * point at rows elements of dtype (double for LP_FLOAT64, float for
+ * LP_FLOAT32).
  * The first lp_run that may use a CUDA worker (backend auto or cuda,
  * StarPU having one) pins them for the accelerators' DMA; a CPU or OpenCL
  * run never does.  x, y and z are only read.  The memory must stay valid
  * until lp_data_free, which unpins it and frees nothing.  LP_OK, or
  * LP_ERR_USAGE for a NULL column with rows > 0. */
-LP_API int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z,
-                        double *out);
-/* The same for columns of dtype (x, y, z, out point at rows elements). */
-LP_API int lp_data_wrap_as(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
-                           void *out);
+LP_API int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
+                        void *out);
 /* Bytes per element, "float64" or "float32", and --verify's bound. */
 LP_API size_t lp_dtype_size(lp_dtype dtype);
 LP_API const char *lp_dtype_name(lp_dtype dtype);
@@ -267,12 +264,6 @@ LP_API void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
  * report is freed, except LP_ERR_VERIFY, where it is complete. */
 LP_API int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
 LP_API void lp_report_free(lp_report *rep);
-
-/* The sum of out: exact, then rounded once to the nearest double (as
- * Python's math.fsum), so it does not depend on the tiles, the ranks or
- * the order; IEEE's inf, -inf or NaN once a value is not finite.  tiles is
- * not used (it was, when the sum went tile by tile). */
-LP_API double lp_checksum(const double *out, size_t rows, size_t tiles);
 
 /* The tile layout StarPU's vector block filter uses. */
 LP_API void lp_tile_range(size_t rows, size_t tiles, size_t tile,

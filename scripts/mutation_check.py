@@ -24,21 +24,21 @@ import time
 # name: (file, text, replacement, tests that must fail, why)
 MUTATIONS = {
     "quiet_json_checksum": (
-        "src/report_write.c", "if (c->quiet && !json_stdout)", "if (c->quiet)",
+        "src/tool/report_write.c", "if (c->quiet && !json_stdout)", "if (c->quiet)",
         ["cli.quiet_json_to_stdout_is_only_json"],
         "--quiet prints the checksum before --json - output"),
     "calibrate_ignores_verify": (
-        "src/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
+        "src/tool/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
-        "src/run.c",
+        "src/library/run.c",
         "            lp_tiles_each(ts, poison_tile, &(size_t){rs.rows_total * lp_dtype_size(ts->dtype)});",
         "            (void)poison_tile;",
         ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught",
          "python.errors"],
         "out keeps the previous run's values (one process, MPI, Python's logprod)"),
     "heteroprio_default_buckets": (
-        "src/policies.c", "    heteroprio_buckets = 1;", "    heteroprio_buckets = 0;",
+        "src/library/policies.c", "    heteroprio_buckets = 1;", "    heteroprio_buckets = 0;",
         ["cli.opencl_heteroprio_runs_tasks_only_some_workers_can"],
         "heteroprio's tasks keep priority 0: a CPU-only task in the bucket of every worker"),
     "python_ctrl_c_not_passed_on": (
@@ -93,7 +93,7 @@ MUTATIONS = {
         "codelets/log_avx512.h", "_mm512_set1_epi64(0x03530422)", "_mm512_set1_epi64(0x03530022)",
         ["vector_log"], "lp_log8(0) is not -inf"),
     "floor_from_too_few_rows": (
-        "src/calibrate.c", "    return *rows >= (r->rows < ENOUGH ? r->rows : ENOUGH) ? 1 : -1;",
+        "src/tool/calibrate.c", "    return *rows >= (r->rows < ENOUGH ? r->rows : ENOUGH) ? 1 : -1;",
         "    return 1;", ["cli.calibrate_measures_the_memory_floor"],
         "a memory floor measured over rows that sat in cache is applied to more rows"),
     "cpu_impl_never_by_model": (
@@ -102,23 +102,23 @@ MUTATIONS = {
         ["cli.cpu_impl_model_policy_calibrates_and_chooses_each"],
         "dmda never sees the implementations under --cpu-impl any: only auto runs"),
     "f32_verified_at_float64_bound": (
-        "src/data.c", "return dtype == LP_FLOAT32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;",
+        "src/library/data.c", "return dtype == LP_FLOAT32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;",
         "return LP_VERIFY_TOLERANCE;", ["cli.dtype_f32_matches_a_float_reference"],
         "--verify holds float32 rows to float64's bound"),
     "f32_output_says_float64": (
-        "src/npy.c", "\"'shape': (%zu,), }\", dtype == LP_FLOAT32 ? 4 : 8, n);",
+        "src/tool/npy.c", "\"'shape': (%zu,), }\", dtype == LP_FLOAT32 ? 4 : 8, n);",
         "\"'shape': (%zu,), }\", 8, n);",
         ["cli.dtype_f32_matches_a_float_reference", "cli.dtype_f32_every_backend_and_input"],
         "a float32 --output file's header says '<f8'"),
     "memory_floor_forgotten": (
-        "src/calibrate.c", "    int ok = fgets(line, sizeof line, f) && sscanf(",
+        "src/tool/calibrate.c", "    int ok = fgets(line, sizeof line, f) && sscanf(",
         "    int ok = 0 && fgets(line, sizeof line, f) && sscanf(",
         ["cli.calibrate_measures_the_memory_floor"], "the floor --calibrate measured is never shown"),
     "tiles_not_a_multiple_of_workers": (
-        "src/run.c", "        tiles += nworkers - tiles % nworkers;", "        (void)0;",
+        "src/library/run.c", "        tiles += nworkers - tiles % nworkers;", "        (void)0;",
         ["cli.default_tiles_a_multiple_of_the_workers"], "64 tiles on 15 workers again"),
     "cpu_impl_not_reported": (
-        "src/stats.c", "                impls[(size_t)r->worker * STARPU_MAXIMPLEMENTATIONS + p->nimpl]++;",
+        "src/library/stats.c", "                impls[(size_t)r->worker * STARPU_MAXIMPLEMENTATIONS + p->nimpl]++;",
         "                (void)p->nimpl;",
         ["cli.cpu_impl_each_one_runs_and_verifies"], "the report names no implementation"),
     "opencl_reads_x_thrice": (
@@ -127,7 +127,7 @@ MUTATIONS = {
         ["cli.opencl_backend_runs_every_task", "cli.opencl_compare_lists_cpu_opencl_scheduled"],
         "the OpenCL kernel reads x for y"),
     "backend_not_forced": (
-        "src/run.c", "task->where = lp_where_mask(opt->backend);", "(void)0;",
+        "src/library/run.c", "task->where = lp_where_mask(opt->backend);", "(void)0;",
         ["cli.opencl_compare_lists_cpu_opencl_scheduled",
          "cli.backend_cpu_runs_every_task_on_cpus"], "--backend does not restrict workers"),
     "no_opencl_worker": (
@@ -136,11 +136,11 @@ MUTATIONS = {
         ["cli.opencl_backend_runs_every_task"],
         "no OpenCL worker where PoCL is installed: a failure, not a skip"),
     "crash_on_one_row": (
-        "src/main.c", "    if (j.c.help) {",
+        "src/tool/main.c", "    if (j.c.help) {",
         "    if (j.c.rows == 1 && j.c.rows_set)\n        abort();\n    if (j.c.help) {",
         ["cli.opencl_backend_runs_every_task"], "the tool crashes while a test looks for a device"),
     "verify_blind_to_nan": (
-        "src/check.c", "            rel = INFINITY;   /* a NaN result where a number is right: as wrong as can be */",
+        "src/library/check.c", "            rel = INFINITY;   /* a NaN result where a number is right: as wrong as can be */",
         "            rel = 0;",
         ["verify", "cli.verify_catches_a_lost_tile"], "--verify passes NaN rows"),
     "rows_reversed_in_tile": (
@@ -149,11 +149,11 @@ MUTATIONS = {
         ["cpu_impls", "reproducible.opencl_and_every_cpu_code_same_bytes"],
         "rows in the wrong place, the same checksum"),
     "signal_kills_at_once": (
-        "src/signals.c", "    lp_request_stop(signo);\n    say(", "    (void)signo;\n    raise(SIGKILL);\n    say(",
+        "src/tool/signals.c", "    lp_request_stop(signo);\n    say(", "    (void)signo;\n    raise(SIGKILL);\n    say(",
         ["cli.mpi_sigterm_ends_every_rank", "cli.mpi_signal_to_one_rank_stops_all",
          "cli.sigterm_stops_cleanly"], "a signal kills the process without a word"),
     "median_of_even_count": (
-        "src/stats.c", "double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);",
+        "src/library/stats.c", "double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);",
         "double m = s[n / 2];", ["cli.repeat_reports_min_and_median"],
         "the median of an even count is one of the two middle values"),
     "memory_limit_ignored": (
@@ -161,189 +161,189 @@ MUTATIONS = {
         'dict(env, **{variable + "_IGNORED": str(limit_mib)})',
         ["cli.opencl_memory_limit_evicts_correctly"], "the memory limit has no effect"),
     "notice_under_quiet": (
-        "src/main.c", "for (int i = 0; i < j->nruns && root(j) && !j->c.quiet; i++)",
+        "src/tool/main.c", "for (int i = 0; i < j->nruns && root(j) && !j->c.quiet; i++)",
         "for (int i = 0; i < j->nruns && root(j); i++)",
         ["cli.model_notices_once_per_run_never_quiet_or_eager"], "--quiet prints notices"),
     "leak_in_writer": (
-        "src/file_out.c", "    free(o->target);\n    memset(o, 0, sizeof *o);",
+        "src/tool/file_out.c", "    free(o->target);\n    memset(o, 0, sizeof *o);",
         "    memset(o, 0, sizeof *o);", ["valgrind"], "every output leaks its path"),
     "output_truncated_in_place": (
-        "src/file_out.c", "if (exists && !S_ISREG(st.st_mode)) {   /* a device", "if (1) {   /* a device",
+        "src/tool/file_out.c", "if (exists && !S_ISREG(st.st_mode)) {   /* a device", "if (1) {   /* a device",
         ["cli.short_write_keeps_the_old_output"], "--output written in place"),
     "json_path_checked_late": (
-        "src/main.c", "const char *paths[3] = {j->c.output, j->c.json, j->c.trace};",
+        "src/tool/main.c", "const char *paths[3] = {j->c.output, j->c.json, j->c.trace};",
         "const char *paths[3] = {j->c.output, NULL, NULL};",
         ["cli.json_file_beside_the_text_report"], "an unwritable --json fails after the run"),
     "warmup_skipped": (
-        "src/run.c", "        if (ts->rows > 0)\n", "        if (ts->rows > 0 && timed)\n",
+        "src/library/run.c", "        if (ts->rows > 0)\n", "        if (ts->rows > 0 && timed)\n",
         ["cli.warmup_runs_really_run"],
         "--warmup runs nothing"),
     "defaults_override_user": (
-        "src/starpu_env.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
+        "src/library/starpu_env.c", 'if (!getenv("STARPU_SILENT")) {', "if (1) {",
         ["cli.tool_defaults_for_starpu_and_user_values_kept"], "the user's STARPU_SILENT is replaced"),
     "generation_ignores_signal": (
-        "src/tiles.c", "k < count && !lp_stop_requested() && !f->failed",
+        "src/library/tiles.c", "k < count && !lp_stop_requested() && !f->failed",
         "k < count && !f->failed", ["cli.sigterm_during_data_generation_stops_early"],
         "a signal waits until every tile's rows are made"),
     "warmup_ignores_signal": (
-        "src/run.c", "    return lp_stop_requested() != 0;", "    return 0;",
+        "src/library/run.c", "    return lp_stop_requested() != 0;", "    return 0;",
         ["cli.sigint_during_warmup_stops_cleanly"],
         "a signal waits for every warm-up run"),
     "tile_rows_floor": (
-        "src/run.c", "(rows + opt->tile_rows - 1) / opt->tile_rows", "rows / opt->tile_rows",
+        "src/library/run.c", "(rows + opt->tile_rows - 1) / opt->tile_rows", "rows / opt->tile_rows",
         ["cli.tile_rows_sets_tile_count"], "--tile-rows rounds the tile count down"),
     "distribution_without_mpi": (
-        "src/cli.c", "if (c->distribution_set && !c->mpi && c->nodes < 2)", "if (0)",
+        "src/tool/cli.c", "if (c->distribution_set && !c->mpi && c->nodes < 2)", "if (0)",
         ["cli.usage_distribution_without_mpi"], "--distribution accepted without --mpi"),
     "strict_refuses_clean": (
-        "src/main.c", "return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;",
+        "src/tool/main.c", "return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;",
         "return j->c.strict ? LP_ERR_INPUT : LP_OK;",
         ["cli.strict_passes_a_clean_file"], "--strict refuses a clean file"),
     "output_over_input": (
-        "src/main.c", "in.st_dev == out.st_dev && in.st_ino == out.st_ino", "0",
+        "src/tool/main.c", "in.st_dev == out.st_dev && in.st_ino == out.st_ino", "0",
         ["cli.output_that_is_the_input_is_refused"], "--output may overwrite the input"),
     "symlink_replaced": (
-        "src/file_out.c", "        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))",
+        "src/tool/file_out.c", "        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))",
         "        if (1)", ["cli.outputs_follow_links_and_never_replace_special_files"],
         "an output replaces a symbolic link"),
     "trace_without_copies": (
-        "src/trace_fxt.c", "if (mark_ms >= 0 && end >= 0 && start <= window_us &&",
+        "src/tool/trace_fxt.c", "if (mark_ms >= 0 && end >= 0 && start <= window_us &&",
         "if (0 && end >= 0 && start <= window_us &&",
         ["cli.trace_shows_each_links_copies"], "--trace draws no copies"),
     "lanes_not_named_by_rank": (
-        "src/gather.c", "if (c->size == 1 || p >= len)", "if (1)",
+        "src/tool/gather.c", "if (c->size == 1 || p >= len)", "if (1)",
         ["cli.mpi2.trace_svg_well_formed"], "MPI: every rank's CPU 0 has the same name"),
     "one_rank_named_like_many": (
-        "src/gather.c", "if (c->size == 1 || p >= len)", "if (p >= len)",
+        "src/tool/gather.c", "if (c->size == 1 || p >= len)", "if (p >= len)",
         ["cli.mpi_one_rank_reports_like_one_process"],
         "a job of one rank reports differently from one process"),
     "tile_sums_not_reduced": (
-        "src/comm_mpi.c",
+        "src/tool/comm_mpi.c",
         "    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, mpi_op(op), MPI_COMM_WORLD);",
         "    (void)v, (void)n, (void)op;",
         ["cli.mpi_ranks_match_single_process"],
         "MPI: each rank's checksum digits (and counts) stay its own"),
     "progress_redrawn_on_a_pipe": (
-        "src/progress.c", "(p->lines ? 5000.0 : 250.0)", "250.0",
+        "src/tool/progress.c", "(p->lines ? 5000.0 : 250.0)", "250.0",
         ["cli.mpi_progress_when_asked"], "a pipe gets 4 progress lines a second"),
     "opencl_group_over_the_limit": (
         "codelets/logprod_opencl.c", "size_t size = most < 256 ? most : 256;",
         "size_t size = most + 64;",
         ["cli.opencl_backend_runs_every_task"], "a work-group larger than the device allows"),
     "stream_slot_not_poisoned": (
-        "src/stream.c",
+        "src/library/stream.c",
         "    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]), 0);   /* written next */",
         "",
         ["cli.stale_results_of_an_earlier_run_never_pass"],
         "a streamed slot keeps the run before's results"),
     "rows_not_cut_where_a_handle_ends": (
-        "src/run.c", "    if (tiles < fewest)", "    if (0)",
+        "src/library/run.c", "    if (tiles < fewest)", "    if (0)",
         ["cli.tiles_split_where_a_handle_ends"], "a tile longer than a StarPU vector holds"),
     "fortran_read_as_c": (
-        "src/npy_input.c", "col->stride = h.fortran ? (size_t)h.elem : 3 * (size_t)h.elem;",
+        "src/tool/npy_input.c", "col->stride = h.fortran ? (size_t)h.elem : 3 * (size_t)h.elem;",
         "col->stride = 3 * (size_t)h.elem;",
         ["cli.input_layouts_resident_and_streamed", "npy"], "Fortran order read as C order"),
     "byte_order_ignored": (
-        "src/npy_input.c", "u = (u << 8) | p[big ? i : elem - 1 - i];",
+        "src/tool/npy_input.c", "u = (u << 8) | p[big ? i : elem - 1 - i];",
         "u = (u << 8) | p[elem - 1 - i];",
         ["cli.input_layouts_resident_and_streamed", "npy"], "big-endian read as little"),
     "output_not_at_its_offset": (
-        "src/npy.c", "write_all(o, v, elem * count, o->data_offset + elem * (uint64_t)first)",
+        "src/tool/npy.c", "write_all(o, v, elem * count, o->data_offset + elem * (uint64_t)first)",
         "write_all(o, v, elem * count, o->data_offset)",
         ["cli.input_layouts_resident_and_streamed", "cli.mpi2.input_layouts_resident_and_streamed",
          "cli.strict_passes_a_clean_file"], "every tile written at the start of the output"),
     "window_unbounded": (
-        "src/tiles.c", "    size_t slots = window_bytes / slot_bytes;",
+        "src/library/tiles.c", "    size_t slots = window_bytes / slot_bytes;",
         "    size_t slots = ts->mine;",
         ["cli.rows_beyond_memory_stream"], "the window holds every tile"),
     # What a new user hit: lost results, unbounded memory, hangs, edges.
     "outputs_may_be_one_file": (
-        "src/main.c", "if (paths[k] && lp_out_same_file(paths[k], paths[i])) {", "if (0) {",
+        "src/tool/main.c", "if (paths[k] && lp_out_same_file(paths[k], paths[i])) {", "if (0) {",
         ["cli.outputs_are_distinct_files_by_any_path"],
         "--output and --json name one file: the JSON replaces the results"),
     "read_only_output_replaced": (
-        "src/file_out.c", "S_ISREG(st.st_mode) && !force &&", "S_ISREG(st.st_mode) && 0 &&",
+        "src/tool/file_out.c", "S_ISREG(st.st_mode) && !force &&", "S_ISREG(st.st_mode) && 0 &&",
         ["cli.read_only_output_needs_force"], "a read-only output replaced without --force"),
     "stdout_file_written": (
-        "src/file_out.c", "S_ISREG(std_out.st_mode) && st.st_dev", "0 && st.st_dev",
+        "src/tool/file_out.c", "S_ISREG(std_out.st_mode) && st.st_dev", "0 && st.st_dev",
         ["cli.output_to_standard_output_refused"],
         "--output /dev/stdout > f renames over f, under the report"),
     "stale_temporaries_kept": (
-        "src/main.c", "int removed = paths[i] ? lp_out_remove_stale(paths[i]) : 0;",
+        "src/tool/main.c", "int removed = paths[i] ? lp_out_remove_stale(paths[i]) : 0;",
         "int removed = 0;", ["cli.stale_temporaries_of_a_killed_run_removed"],
         "a killed run's temporary files stay forever"),
     "live_writers_temporary_removed": (
-        "src/file_out.c", "flock(fd, LOCK_EX | LOCK_NB) == 0 && ", "",
+        "src/tool/file_out.c", "flock(fd, LOCK_EX | LOCK_NB) == 0 && ", "",
         ["cli.stale_temporaries_of_a_killed_run_removed"],
         "the temporary file of a run still writing is removed under it"),
     "fifo_input_blocks": (
-        "src/npy_input.c", "O_RDONLY | O_CLOEXEC | O_NONBLOCK", "O_RDONLY | O_CLOEXEC",
+        "src/tool/npy_input.c", "O_RDONLY | O_CLOEXEC | O_NONBLOCK", "O_RDONLY | O_CLOEXEC",
         ["cli.fifo_or_device_input_refused_at_once"], "a FIFO as --input waits forever"),
     "checksum_nan_for_infinities": (
-        "src/exact_sum.c", "        return sum->pinf ? INFINITY : -INFINITY;",
+        "src/library/exact_sum.c", "        return sum->pinf ? INFINITY : -INFINITY;",
         "        return 0.0;", ["cli.infinite_results_verify_and_sum_as_ieee", "exact_sum"],
         "an infinite row leaves the checksum finite"),
     "verify_fails_infinite_results": (
-        "src/check.c", "if (got == ref || (isnan(got) && isnan(ref)))", "if (0)",
+        "src/library/check.c", "if (got == ref || (isnan(got) && isnan(ref)))", "if (0)",
         ["cli.infinite_results_verify_and_sum_as_ieee", "python.results"],
         "--verify fails rows whose result is the right infinity"),
     "window_holds_a_huge_tile": (
-        "src/main.c", "        if (slot <= most)\n", "        if (1)\n",
+        "src/tool/main.c", "        if (slot <= most)\n", "        if (1)\n",
         ["cli.stream_cuts_tiles_to_fit_the_window"], "--tiles 1 --stream takes every row at once"),
     "tile_count_unbounded": (
-        "src/main.c", "if (!avail || need + book <= avail)", "if (1)",
+        "src/tool/main.c", "if (!avail || need + book <= avail)", "if (1)",
         ["cli.tile_count_bounded_by_memory"], "a million tiles until memory runs out"),
     "long_tiles_not_stopped": (
         "codelets/logprod_cpu_starpu.h", "(i == 0 || !lp_stop_requested())", "1",
         ["cli.one_sigint_stops_inside_long_tiles"], "Ctrl-C waits for tiles of a minute"),
     "cut_short_run_written": (
-        "src/run.c", "        if (status == LP_OK && lp_stop_now())\n            status = LP_ERR_INTERRUPTED;\n",
+        "src/library/run.c", "        if (status == LP_OK && lp_stop_now())\n            status = LP_ERR_INTERRUPTED;\n",
         "", ["cli.one_sigint_stops_inside_long_tiles"],
         "a run whose tiles a stop cut short still writes --output"),
     "second_signal_waits": (
-        "src/signals.c", "    if (lp_stop_requested()) {", "    if (0) {",
+        "src/tool/signals.c", "    if (lp_stop_requested()) {", "    if (0) {",
         ["cli.second_sigint_stops_at_once"], "a second Ctrl-C changes nothing"),
     "progress_only_between_runs": (
-        "src/main.c", "        j->c.opt.progress_rows = lp_progress_rows;\n", "",
+        "src/tool/main.c", "        j->c.opt.progress_rows = lp_progress_rows;\n", "",
         ["cli.progress_within_a_run"], "a long run says nothing until it ends"),
     "starpu_numbers_unchecked": (
-        "src/starpu_env.c", "return *end == '\\0' && errno == 0 && n >= 0 && n <= INT_MAX;",
+        "src/library/starpu_env.c", "return *end == '\\0' && errno == 0 && n >= 0 && n <= INT_MAX;",
         "return 1;", ["cli.invalid_starpu_variables_refused", "python.errors"],
         "STARPU_NCPU=abc aborts inside StarPU (Python dies)"),
     "mpirun_without_mpi_runs_twice": (
-        "src/main.c", "if (!j.c.mpi && launched > 1) {", "if (0) {",
+        "src/tool/main.c", "if (!j.c.mpi && launched > 1) {", "if (0) {",
         ["cli.mpirun_without_mpi_refused"], "mpirun -np 2 without --mpi: two whole jobs, two reports"),
     "streamed_file_job_warms_up": (
-        "src/main.c", "if ((j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {",
+        "src/tool/main.c", "if ((j->c.input || j->c.output) && !j->c.warmup_set && j->c.opt.warmup) {",
         "if (0) {", ["cli.file_jobs_read_and_write_once"],
         "a file job runs twice (streamed: reads and writes its files twice)"),
     "quiet_hides_mixed_cpu_code": (
-        "src/main.c", "if (root(j) && j->c.quiet && mixed_cpu_code(&j->runs[0]))", "if (0)",
+        "src/tool/main.c", "if (root(j) && j->c.quiet && mixed_cpu_code(&j->runs[0]))", "if (0)",
         ["cli.quiet_says_when_a_worker_mixed_cpu_codes"],
         "--quiet hides that a worker's rows came from two CPU codes"),
     "simulated_checksum_reported": (
-        "src/report_text.c", "    if (ctx->machine)\n        fprintf(f, \"checksum    none",
+        "src/tool/report_text.c", "    if (ctx->machine)\n        fprintf(f, \"checksum    none",
         "    if (0)\n        fprintf(f, \"checksum    none",
         ["sim.report_says_simulated_and_no_checksum"],
         "a simulated run prints a checksum of rows it never computed"),
     "poison_bypass_wrong_pattern": (
-        "src/data.c", "_mm_set1_epi64x(b64)", "_mm_set1_epi64x(b32)", ["poison"],
+        "src/library/data.c", "_mm_set1_epi64x(b64)", "_mm_set1_epi64x(b32)", ["poison"],
         "float64 results poisoned around the cache with a tiny number instead of NaN"),
     "no_checksum_reports_zero": (
-        "src/run.c", "if (lp_simulated() || (opt->no_checksum && !ts->streamed))",
+        "src/library/run.c", "if (lp_simulated() || (opt->no_checksum && !ts->streamed))",
         "if (lp_simulated())", ["seed_checksum"],
         "a run asked for no checksum reports 0, an empty sum, as its checksum"),
     "lp_eft_counts_every_gpus_share": (
-        "src/sched_eft.c", "return d->accelerators > 1 ? predicted / d->accelerators : predicted;",
+        "src/library/sched_eft.c", "return d->accelerators > 1 ? predicted / d->accelerators : predicted;",
         "return predicted;", ["sim.what_if_second_gpu"],
         "lp-eft counts the other GPUs' copies on each GPU's own link: two GPUs no better than one"),
     "captured_sizes_of_any_dtype": (
-        "src/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
+        "src/tool/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
         "        if (e[i].bytes % row_bytes)",
         ["sim.refusals_are_one_line"],
         "a capture without a tile size offers another element type's tiles as if it had it"),
     "simulated_run_reads_its_input": (
-        "src/main.c", "if (j->c.input && !lp_simulated()) {", "if (j->c.input) {",
+        "src/tool/main.c", "if (j->c.input && !lp_simulated()) {", "if (j->c.input) {",
         ["sim.input_gives_the_rows_from_its_header"], "a simulated run says it read its input"),
     "python_masked_mask_ignored": (
         "python/lp_starpu/_columns.py", "        _refuse_masked(name, given)\n", "",
@@ -354,10 +354,10 @@ MUTATIONS = {
         "    written = []\n", ["python.arrays"],
         "out and x, two memmaps of one file: x overwritten under the run"),
     "kept_inputs_keep_device_copies": (
-        "src/run.c", "    if (copied_elsewhere(h)) {", "    if (0 && copied_elsewhere(h)) {",
+        "src/library/run.c", "    if (copied_elsewhere(h)) {", "    if (0 && copied_elsewhere(h)) {",
         ["kept_handles"], "a run reads the inputs an earlier run left on the accelerator"),
     "tile_cost_counts_busy_time": (
-        "src/stats.c", "idle_ms += rep->own_seconds * 1e3 - s->busy_ms;",
+        "src/library/stats.c", "idle_ms += rep->own_seconds * 1e3 - s->busy_ms;",
         "idle_ms += rep->own_seconds * 1e3;", ["python.results"],
         "the runtime's cost per tile includes the tasks themselves"),
     "opencl_fuses_products_and_sums": (
@@ -377,28 +377,31 @@ MUTATIONS = {
         ["reproducible.special_values_same_bytes"],
         "a NaN row keeps the processor's NaN, not the one quiet NaN every device writes"),
     "cluster_copies_on_smpi_model": (
-        "src/sim_launcher.c", "for (int i = 0; capture_network[i]; i++)",
+        "src/tool/sim_launcher.c", "for (int i = 0; capture_network[i]; i++)",
         "for (int i = 0; 0 && capture_network[i]; i++)",
         ["sim.nodes_share_the_tiles", "sim.nodes_weak_scaling_is_flat"],
         "a simulated cluster's nodes copy at SimGrid MPI's latencies, not the capture's"),
     "cluster_rank_status_lost": (
-        "src/main.c", "        lp_machine_rank_failed(status);", "        (void)0;",
+        "src/tool/main.c", "        lp_machine_rank_failed(status);", "        (void)0;",
         ["sim.nodes_leave_nothing_behind"],
         "a failed rank of a simulated cluster exits 0"),
     "cluster_gather_drops_ranks": (
-        "src/comm_starpu_mpi.c", "        counts[r] = (size_t)ns[r];", "        counts[r] = 0;",
+        "src/tool/comm_starpu_mpi.c", "        counts[r] = (size_t)ns[r];", "        counts[r] = 0;",
         ["sim.nodes_share_the_tiles"],
         "a simulated cluster's report has rank 0's statistics only"),
     "calibrated_tiles_ignored": (
-        "src/run.c", "        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
+        "src/library/run.c", "        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
         "        tiles = chosen = 0;", ["cli.calibrate_chooses_the_tile_count"],
         "default runs ignore the tile count --calibrate kept"),
     "library_prints_its_error": (
-        "src/session.c", '        lp_error("could not build the OpenCL kernel");',
+        "src/library/session.c", '        lp_error("could not build the OpenCL kernel");',
         '        fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\\n");',
         ["library_apart"], "the library writes to stderr instead of leaving the message"),
+    "tool_reads_a_library_internal": (
+        "src/tool/progress.c", '#include "lp_starpu_advanced.h"', '#include "clock.h"',
+        ["library_apart"], "a tool file includes a library header beside the advanced one"),
     "tool_drops_library_errors": (
-        "src/main.c", "    if (status != LP_OK && why[0])", "    if (0 && why[0])",
+        "src/tool/main.c", "    if (status != LP_OK && why[0])", "    if (0 && why[0])",
         ["cli.no_worker_at_all_exits_3"],
         "the tool no longer says why a library call failed"),
     "python_drops_library_errors": (
@@ -406,7 +409,7 @@ MUTATIONS = {
         '            raise BackendUnavailableError("", status)', ["python.errors"],
         "the Python exception lacks the library's reason"),
     "exact_sum_ties_away": (
-        "src/exact_sum.c", "(rest == half && (sticky || (mant & 1)))", "(rest == half)",
+        "src/library/exact_sum.c", "(rest == half && (sticky || (mant & 1)))", "(rest == half)",
         ["exact_sum"], "the checksum's rounding is not to nearest even"),
 }
 

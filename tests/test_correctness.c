@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     static const size_t sizes[] = {0, 1, 2, 7, 1000003};
     static const size_t tile_counts[] = {1, 3, 64};
     lp_data d;
-    if (lp_data_alloc(&d, 1000003) != LP_OK)
+    if (lp_data_alloc(&d, 1000003, LP_FLOAT64) != LP_OK)
         return 1;
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
         for (size_t t = 0; t < sizeof tile_counts / sizeof *tile_counts; t++) {

@@ -1,4 +1,4 @@
-/* The checksum's exact sum (src/exact_sum.c) against Shewchuk's algorithm
+/* The checksum's exact sum (src/library/exact_sum.c) against Shewchuk's algorithm
  * (Python's math.fsum: a growing list of non-overlapping partials, then
  * the correctly rounded total), and the cases where a rounded running sum
  * goes wrong: cancellation, ties, overflow in the middle, subnormals,

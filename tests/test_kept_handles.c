@@ -83,7 +83,7 @@ int main(void)
         return without;
     lp_backend accel = lp_backend_workers(LP_BACKEND_CUDA) ? LP_BACKEND_CUDA : LP_BACKEND_OPENCL;
     lp_data d;
-    if (lp_data_alloc(&d, ROWS) != LP_OK)
+    if (lp_data_alloc(&d, ROWS, LP_FLOAT64) != LP_OK)
         return 1;
     check_backend(&d, accel);
     check_backend(&d, LP_BACKEND_CPU);

@@ -1,4 +1,4 @@
-/* Unit test for src/npy.c: header parsing (accepted forms, each rejection,
+/* Unit test for src/tool/npy.c: header parsing (accepted forms, each rejection,
  * a short mutation fuzz), N x 3 reading, 1-D writing, and a cross-check
  * against NumPy when python3 has it.  Exits non-zero on the first failure. */
 

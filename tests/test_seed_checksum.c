@@ -1,7 +1,9 @@
 /* The seed data (x = y = z = i, i = 1..N) for N = 10^6: every row against
  * an independent long-double ln(i)^3, and the checksum against their sum;
  * then without a checksum (lp_options.no_checksum): rows still computed,
- * the checksum NaN, verify still done. */
+ * the checksum NaN, verify still done; and the API's refusals and names
+ * (an unknown dtype, a missing column, every status's words, policies'
+ * descriptions). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +55,32 @@ static int without_checksum(lp_options *opt, lp_data *d)
     return failed;
 }
 
+/* The public API's refusals and names; the number of failures. */
+static int api_checks(void)
+{
+    int failed = 0;
+    lp_data d;
+    double col[1] = {1};
+#define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL: %s\n", #cond); failed++; } } while (0)
+    CHECK(lp_data_alloc(&d, 10, (lp_dtype)7) == LP_ERR_USAGE);
+    CHECK(lp_data_wrap(&d, 1, (lp_dtype)7, col, col, col, col) == LP_ERR_USAGE);
+    CHECK(lp_data_wrap(&d, 1, LP_FLOAT64, col, NULL, col, col) == LP_ERR_USAGE);
+    CHECK(lp_data_wrap(&d, 1, LP_FLOAT64, col, col, col, col) == LP_OK && d.rows == 1);
+    lp_data_free(&d);
+    for (int s = LP_OK; s <= LP_ERR_INTERRUPTED; s++) {
+        CHECK(strcmp(lp_strerror(s), "unknown status") != 0);
+        for (int e = LP_OK; e < s; e++)
+            CHECK(strcmp(lp_strerror(s), lp_strerror(e)) != 0);
+    }
+    CHECK(strcmp(lp_strerror(LP_ERR_INTERRUPTED + 1), "unknown status") == 0);
+    CHECK(strcmp(lp_strerror(-1), "unknown status") == 0);
+    CHECK(lp_sched_description("dmda") && lp_sched_description("dmda")[0]);
+    CHECK(lp_sched_description("lp-eft") && lp_sched_description("lp-eft")[0]);
+    CHECK(lp_sched_description("no-such-policy") == NULL);
+#undef CHECK
+    return failed;
+}
+
 int main(void)
 {
     const size_t rows = 1000000;
@@ -60,9 +88,10 @@ int main(void)
     lp_options_init(&opt);
     if (lp_start(&opt) != LP_OK)
         return 1;
+    int api_failed = api_checks();
     lp_data d;
     lp_report r;
-    int ok = lp_data_alloc(&d, rows) == LP_OK;
+    int ok = lp_data_alloc(&d, rows, LP_FLOAT64) == LP_OK;
     if (ok) {
         lp_data_fill(&d, LP_DATA_SEED, 0);
         ok = lp_run(&opt, &d, &r) == LP_OK;
@@ -80,7 +109,7 @@ int main(void)
     printf("checksum %.17g, long-double reference %.17Lg, relative difference %.3g; "
            "%zu wrong rows\n", r.checksum, ref, rel, wrong);
     lp_report_free(&r);
-    if (unchecked_failed)
+    if (unchecked_failed || api_failed)
         return 1;
     if (wrong) {
         fprintf(stderr, "FAIL: %zu rows differ from ln(i)^3\n", wrong);

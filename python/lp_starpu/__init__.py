@@ -57,7 +57,7 @@ class Result:
     seconds: float         # best of repeat
     median_seconds: float
     run_seconds: List[float]
-    checksum: float        # sum of out in a fixed order (lp_checksum)
+    checksum: float        # the exact sum of out, rounded once
     rows: int
     tiles: int
     sched: str
@@ -170,7 +170,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         opt.no_checksum = int(not checksum)
         data, report = _abi.Data(), _abi.Report()
         ptr = [a.ctypes.data for a in (*cols, out)]
-        lib.lp_data_wrap_as(data, rows, _abi.DTYPES.index(dtype), *ptr)
+        lib.lp_data_wrap(data, rows, _abi.DTYPES.index(dtype), *ptr)
         try:
             status = _runtime.call_interruptibly(lib.lp_run, opt, data, report)
         finally:

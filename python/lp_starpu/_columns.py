@@ -23,7 +23,7 @@ def _is_in_place(a, dtype):
 
 
 def inputs(x, y, z, dtype="float64"):
-    """The three columns as arrays lp_data_wrap_as can take, and how many
+    """The three columns as arrays lp_data_wrap can take, and how many
     were copied."""
     cols, copied = [], 0
     for name, given in (("x", x), ("y", y), ("z", z)):

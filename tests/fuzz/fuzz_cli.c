@@ -1,4 +1,4 @@
-/* libFuzzer harness: lp_cli_parse (src/cli.c).  The input is split on NUL
+/* libFuzzer harness: lp_cli_parse (src/tool/cli.c).  The input is split on NUL
  * bytes into argv[1..], so any sequence of arguments can be produced.
  * Besides the sanitizers' checks: a refusal always comes with a message,
  * and an accepted command line holds values within the options' documented

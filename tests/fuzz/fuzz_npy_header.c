@@ -1,4 +1,4 @@
-/* libFuzzer harness: lp_npy_parse_header (src/npy.c) on arbitrary bytes.
+/* libFuzzer harness: lp_npy_parse_header (src/tool/npy.c) on arbitrary bytes.
  * Besides the sanitizers' checks, a header it accepts must describe data
  * that fits: offset within the buffer, 1 or 2 dimensions, no overflow. */
 #include <stdint.h>

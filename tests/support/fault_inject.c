@@ -1,4 +1,4 @@
-/* Linked into lp-starpu-faulty, a test-only build of the tool (src/main.c)
+/* Linked into lp-starpu-faulty, a test-only build of the tool (src/tool/main.c)
  * whose codelet can lose one tile's result, so that the tests can show a
  * lost result is caught (--verify, the NaN poisoning of out) instead of
  * trusting that it would be.  The lp-starpu binary has no such hook.

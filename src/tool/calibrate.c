@@ -9,8 +9,7 @@
 #include <string.h>
 #include <starpu.h>
 
-#include "logprod.h"
-#include "tiles.h"
+#include "lp_starpu_advanced.h"
 #include "tool.h"
 
 #define LP_CALIBRATE_MAX_RUNS 50
@@ -140,7 +139,7 @@ static void memory_floor(lp_tiles *ts, FILE *out)
     snprintf(text, sizeof text, "%.3f %u %zu\n# GB/s of out = x*y*z over %zu %s rows on %u CPU "
              "workers, best of 7 (GB/s, workers, rows)\n", gbs, ncpu, ts->rows, ts->rows,
              lp_dtype_name(ts->dtype), ncpu);
-    lp_model_side_write(path, text);
+    lp_file_replace(path, text);
     if (out)
         fprintf(out, "  memory floor: x*y*z on the same %s rows, every CPU worker: %.3f ms, "
                 "%.1f GB/s\n", lp_dtype_name(ts->dtype), s * 1e3, gbs);

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
-#include "internal.h"
+#include "lp_starpu_advanced.h"
 
 struct lp_tiles;
 struct lp_comm;

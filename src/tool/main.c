@@ -15,7 +15,7 @@
 #include "file_out.h"
 #include "job_io.h"
 #include "npy.h"
-#include "tiles.h"
+#include "lp_starpu_advanced.h"
 #include "tool.h"
 #include "trace_fxt.h"
 #include "machine.h"
@@ -596,7 +596,9 @@ static int run_tool(int argc, char **argv)
     }
     if (j.c.sched_help) {
         printf("StarPU scheduling policies (--sched NAME):\n");
-        lp_sched_list(stdout);
+        const char *name;
+        for (int i = 0; (name = lp_sched_nth(i)); i++)
+            printf("  %-32s %s\n", name, lp_sched_description(name));
         return LP_OK;
     }
     if ((status = simulation_options(&j, err, sizeof err)) != LP_OK) {

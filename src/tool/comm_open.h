@@ -2,7 +2,7 @@
 #ifndef LP_COMM_OPEN_H
 #define LP_COMM_OPEN_H
 
-#include "comm.h"
+#include "lp_starpu_advanced.h"
 #include "lp_starpu.h"
 
 /* mpi: MPI_Init (comm_mpi.c), or LP_ERR_USAGE with a message where the tool

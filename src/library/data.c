@@ -119,7 +119,7 @@ double lp_verify_tolerance(lp_dtype dtype)
     return dtype == LP_FLOAT32 ? LP_VERIFY_TOLERANCE_F32 : LP_VERIFY_TOLERANCE;
 }
 
-int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype)
+int lp_data_alloc(lp_data *d, size_t rows, lp_dtype dtype)
 {
     return lp_data_reserve(d, rows, dtype, 1);
 }
@@ -127,6 +127,8 @@ int lp_data_alloc_as(lp_data *d, size_t rows, lp_dtype dtype)
 int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch)
 {
     memset(d, 0, sizeof *d);
+    if (dtype != LP_FLOAT64 && dtype != LP_FLOAT32)
+        return LP_ERR_USAGE;
     d->rows = rows;
     d->dtype = dtype;
     if (rows == 0)
@@ -138,11 +140,6 @@ int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch)
         }
     }
     return LP_OK;
-}
-
-int lp_data_alloc(lp_data *d, size_t rows)
-{
-    return lp_data_alloc_as(d, rows, LP_FLOAT64);
 }
 
 /* Pinning matters only for a CUDA worker's DMA (StarPU 1.3 pins nothing
@@ -164,8 +161,8 @@ static void pin_columns(const lp_data *d, int pin)
     }
 }
 
-int lp_data_wrap_as(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
-                    void *out)
+int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
+                 void *out)
 {
     memset(d, 0, sizeof *d);
     if (rows > 0 && (!x || !y || !z || !out))
@@ -183,11 +180,6 @@ void lp_data_pin_for(lp_data *d, lp_backend backend)
         pin_columns(d, 1);
         d->pinned = 1;
     }
-}
-
-int lp_data_wrap(lp_data *d, size_t rows, double *x, double *y, double *z, double *out)
-{
-    return lp_data_wrap_as(d, rows, LP_FLOAT64, x, y, z, out);
 }
 
 void lp_data_free(lp_data *d)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "clock.h"
+#include "lp_starpu_advanced.h"
 #include "console.h"
 
 double lp_now_ms(void)

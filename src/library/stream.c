@@ -20,10 +20,13 @@ typedef struct io_arg {
     size_t tile;
 } io_arg;
 
-/* The window's handles and the tasks' arguments, for the run in flight. */
-static starpu_data_handle_t (*slot_h)[4];
-static starpu_data_handle_t sequence;   /* orders the writes: a FIFO's */
-static io_arg *io_args;
+/* The window's handles and the tasks' arguments, for one run (its
+ * lp_run_state's `stream`): nothing kept between runs or shared by two. */
+struct lp_stream {
+    starpu_data_handle_t (*slot_h)[4];
+    starpu_data_handle_t sequence;   /* orders the writes: a FIFO's */
+    io_arg *io_args;
+};
 
 /* The tile an I/O task is for, on its slot's buffers (count rows of them:
  * the slot may be a row longer). */
@@ -111,15 +114,18 @@ static int submit_io(struct starpu_codelet *cl, starpu_data_handle_t *h, int n, 
 
 int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
 {
-    slot_h = calloc(ts->slots + 1, sizeof *slot_h);
-    io_args = calloc(ts->tiles + 1, sizeof *io_args);
-    if (!slot_h || !io_args)
+    struct lp_stream *st = rs->stream = calloc(1, sizeof *st);
+    if (!st)
+        return LP_ERR_RUNTIME;
+    st->slot_h = calloc(ts->slots + 1, sizeof *st->slot_h);
+    st->io_args = calloc(ts->tiles + 1, sizeof *st->io_args);
+    if (!st->slot_h || !st->io_args)
         return LP_ERR_RUNTIME;
     for (size_t s = 0; s < ts->slots; s++)
         for (int k = 0; k < 4; k++)
-            starpu_vector_data_register(&slot_h[s][k], STARPU_MAIN_RAM, (uintptr_t)ts->slot[s][k],
+            starpu_vector_data_register(&st->slot_h[s][k], STARPU_MAIN_RAM, (uintptr_t)ts->slot[s][k],
                                         (uint32_t)ts->slot_rows, lp_dtype_size(ts->dtype));
-    starpu_void_data_register(&sequence);
+    starpu_void_data_register(&st->sequence);
     /* Tasks in flight at most: every slot's three, twice (the next round
      * waits on its slots anyway). */
     const unsigned in_flight = (unsigned)(6 * ts->slots);
@@ -129,15 +135,16 @@ int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
             continue;
         if (lp_stop_now())
             return LP_ERR_INTERRUPTED;
-        starpu_data_handle_t *h = slot_h[k++ % ts->slots], store_h[5];
-        io_args[t] = (io_arg){ts, t};
+        starpu_data_handle_t *h = st->slot_h[k++ % ts->slots], store_h[5];
+        io_arg *arg = &st->io_args[t];
+        *arg = (io_arg){ts, t};
         memcpy(store_h, h, 4 * sizeof *h);
-        store_h[4] = sequence;
-        int ret = submit_io(&read_cl, h, 4, &io_args[t]);
+        store_h[4] = st->sequence;
+        int ret = submit_io(&read_cl, h, 4, arg);
         if (ret == 0)
             ret = starpu_task_submit(lp_compute_task(opt, ts, t, h, rs));
         if (ret == 0)
-            ret = submit_io(&store_cl, store_h, ts->io.in_order ? 5 : 4, &io_args[t]);
+            ret = submit_io(&store_cl, store_h, ts->io.in_order ? 5 : 4, arg);
         if (ret != 0) {
             lp_error("tasks of tile %zu refused: %s", t,
                      ret == -ENODEV ? "no worker can run them" : strerror(-ret));
@@ -148,17 +155,19 @@ int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
     return LP_OK;
 }
 
-void lp_stream_release(lp_tiles *ts)
+void lp_stream_release(lp_tiles *ts, lp_run_state *rs)
 {
-    for (size_t s = 0; slot_h && s < ts->slots; s++)
+    struct lp_stream *st = rs->stream;
+    if (!st)
+        return;
+    for (size_t s = 0; st->slot_h && s < ts->slots; s++)
         for (int k = 0; k < 4; k++)
-            if (slot_h[s][k])
-                starpu_data_unregister(slot_h[s][k]);
-    if (sequence)
-        starpu_data_unregister(sequence);
-    sequence = NULL;
-    free(slot_h);
-    free(io_args);
-    slot_h = NULL;
-    io_args = NULL;
+            if (st->slot_h[s][k])
+                starpu_data_unregister(st->slot_h[s][k]);
+    if (st->sequence)
+        starpu_data_unregister(st->sequence);
+    free(st->slot_h);
+    free(st->io_args);
+    free(st);
+    rs->stream = NULL;
 }

@@ -39,12 +39,10 @@ const char *lp_sched_nth(int i)
     return p ? p->policy_name : NULL;
 }
 
-void lp_sched_list(void *file)
+const char *lp_sched_description(const char *name)
 {
-    FILE *f = file;
-    struct starpu_sched_policy *p;
-    for (int i = 0; (p = nth_policy(i)); i++)
-        fprintf(f, "  %-32s %s\n", p->policy_name, p->policy_description);
+    struct starpu_sched_policy *p = lp_policy_find(name);
+    return p ? p->policy_description : NULL;
 }
 
 const char *lp_sched_name(void)

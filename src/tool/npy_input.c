@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"   /* lp_set */
+#include "lp_starpu_advanced.h"
 #include "npy.h"
 #include "tool.h"
 

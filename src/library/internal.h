@@ -1,9 +1,11 @@
-/* The library's internals, shared with the tool (which links the static
- * library): not part of the public API, not exported by the shared one. */
+/* The library's internals, shared with the tool through
+ * lp_starpu_advanced.h (the tool links the static library): not part of
+ * the public API, not exported by the shared one. */
 #ifndef LP_INTERNAL_H
 #define LP_INTERNAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "lp_starpu.h"
 
 /* StarPU 1.3 vectors count their elements in 32 bits: a tile (a handle)
@@ -14,8 +16,8 @@
 
 lp_backend lp_worker_backend(int workerid);
 
-/* lp-starpu's own scheduling policy (src/sched_eft.c), and the registry of
- * the policies lp_start knows (src/policies.c). */
+/* lp-starpu's own scheduling policy (src/library/sched_eft.c), and the registry of
+ * the policies lp_start knows (src/library/policies.c). */
 #define LP_EFT_POLICY_NAME "lp-eft"
 
 /* What a policy does with the performance model (policies.c, the home of
@@ -40,6 +42,10 @@ void lp_task_bucket(struct starpu_task *task, uint32_t where);
  * raised so that no tile holds more than lp_tile_rows_limit rows;
  * nworkers is every rank's. */
 size_t lp_default_tiles_for(size_t rows, unsigned nworkers);
+/* The same on the running workers (README: tiles of about 256K rows, at
+ * least 4 per worker while tiles stay at or above 16K rows, a multiple of
+ * the workers, never more tiles than rows). */
+size_t lp_default_tiles(size_t rows);
 #define LP_TILE_ROWS 262144      /* 2 MiB per column: hides task overhead */
 #define LP_MIN_TILE_ROWS 16384   /* fewer rows per tile: the runtime's cost shows */
 
@@ -55,6 +61,19 @@ size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned
                     int *calibrated);
 /* tiles raised to what 32-bit StarPU vectors need, and at most one per row. */
 size_t lp_tiles_clamp(size_t tiles, size_t rows);
+
+/* Files replaced whole (file_replace.c): written to a temporary
+ * NAME.tmp.XXXXXX beside NAME, synced, renamed over it.  lp_file_temp: that
+ * temporary created (mkstemp), its fd and malloc'd name; -1 with errno.
+ * lp_file_is_temp: whether a directory entry is one of base's temporaries.
+ * lp_file_commit: f flushed, synced if tmp, closed, tmp renamed over
+ * target (tmp NULL: written in place); 0, or -1 with errno and *what the
+ * step that failed.  lp_file_replace: text as path's whole content; 0 or
+ * -1. */
+int lp_file_temp(const char *target, char **tmp);
+int lp_file_is_temp(const char *name, const char *base);
+int lp_file_commit(FILE *f, const char *tmp, const char *target, const char **what);
+int lp_file_replace(const char *path, const char *text);
 
 /* The message lp_last_error() returns (errors.c), and its reset at the
  * start of a call that may fail. */
@@ -125,7 +144,7 @@ void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes);
  * 0 on success, -1 on failure or when lp_request_stop was called
  * meanwhile. */
 int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch);
-/* lp_data_alloc_as, with the pages touched only if touch (a caller that
+/* lp_data_alloc, with the pages touched only if touch (a caller that
  * writes every row at once, on several threads, touches them itself). */
 int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch);
 

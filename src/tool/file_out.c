@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TMP_SUFFIX ".tmp.XXXXXX"
-
 /* The temporary files open for writing, for a signal handler to unlink:
  * fixed buffers, each published by its flag once written. */
 #define MAX_TEMPS 8
@@ -184,23 +182,13 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
         }
         return 0;
     }
-    size_t n = strlen(o->target);
-    o->tmp = malloc(n + sizeof TMP_SUFFIX);
-    if (!o->tmp) {
-        lp_out_abort(o);
-        return lp_fail(err, errlen, "%s: out of memory", path);
-    }
-    memcpy(o->tmp, o->target, n);
-    memcpy(o->tmp + n, TMP_SUFFIX, sizeof TMP_SUFFIX);
-    int fd = mkstemp(o->tmp);
+    int fd = lp_file_temp(o->target, &o->tmp);
     if (fd >= 0) {   /* in use while locked: see lp_out_remove_stale */
         flock(fd, LOCK_EX);
         remember_temp(o->tmp);
     }
     if (fd < 0) {
         int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
         lp_out_abort(o);
         return lp_fail(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(e));
     }
@@ -218,25 +206,14 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
 int lp_out_commit(lp_out_file *o, const char *path, char *err, size_t errlen)
 {
     const char *what = "cannot write";
-    int ok = fflush(o->f) == 0 && !ferror(o->f);
-    if (ok && o->tmp) {
-        what = "cannot sync";
-        ok = fsync(fileno(o->f)) == 0;
-    }
-    int e = errno;
-    if (o->f != stdout) {
-        if (fclose(o->f) != 0 && ok) {
-            e = errno;
-            what = "cannot close";
-            ok = 0;
-        }
+    int ok;
+    if (o->f == stdout) {
+        ok = fflush(stdout) == 0 && !ferror(stdout);
+    } else {
+        ok = lp_file_commit(o->f, o->tmp, o->target, &what) == 0;   /* closes it */
         o->f = NULL;
     }
-    if (ok && o->tmp && rename(o->tmp, o->target) != 0) {
-        e = errno;
-        what = "cannot rename the temporary file over it";
-        ok = 0;
-    }
+    int e = errno;
     if (ok && o->tmp) {
         forget_temp(o->tmp);
         free(o->tmp);   /* renamed: nothing to remove */
@@ -298,19 +275,6 @@ int lp_out_same_file(const char *a, const char *b)
     return same;
 }
 
-/* NAME.tmp. and six characters of mkstemp's alphabet. */
-static int temp_name_of(const char *name, const char *base)
-{
-    size_t n = strlen(base), k = sizeof TMP_SUFFIX - 1;
-    if (strncmp(name, base, n) != 0 || strlen(name) != n + k ||
-        strncmp(name + n, TMP_SUFFIX, k - 6) != 0)
-        return 0;
-    for (const char *c = name + n + k - 6; *c; c++)
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
-            return 0;
-    return 1;
-}
-
 /* Empty (killed as it was made), or the start of what lp-starpu writes. */
 static int written_by_us(int fd)
 {
@@ -331,7 +295,7 @@ int lp_out_remove_stale(const char *path)
     const char *slash = target ? strrchr(target, '/') : NULL;
     const char *base = slash ? slash + 1 : target;
     for (struct dirent *e; d && (e = readdir(d));) {
-        if (!temp_name_of(e->d_name, base))
+        if (!lp_file_is_temp(e->d_name, base))
             continue;
         int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         struct stat st;

@@ -33,3 +33,17 @@ const char *lp_last_error(void)
 {
     return last;
 }
+
+const char *lp_strerror(int status)
+{
+    switch (status) {
+    case LP_OK: return "no error";
+    case LP_ERR_RUNTIME: return "StarPU, I/O or memory failure";
+    case LP_ERR_USAGE: return "bad options or arguments";
+    case LP_ERR_BACKEND: return "the backend asked for has no worker";
+    case LP_ERR_INPUT: return "inputs not > 0 under strict checking";
+    case LP_ERR_VERIFY: return "a result beyond the verification's tolerance";
+    case LP_ERR_INTERRUPTED: return "stopped by lp_request_stop";
+    }
+    return "unknown status";
+}

@@ -6,7 +6,7 @@
 #include <starpu.h>
 
 #include "environment.h"
-#include "logprod.h"
+#include "lp_starpu_advanced.h"
 #include "tool.h"
 
 void lp_print_version(void)

@@ -63,7 +63,7 @@ int lp_tiles_choose(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nw
     fprintf(text_f, "%zu %u %u %u %zu\n# rows dtype intensity workers tiles: the tile count "
             "--calibrate measured fastest for that job\n", rows, (unsigned)dtype,
             intensity ? intensity : 1, nworkers, tiles);
-    int status = fclose(text_f) == 0 ? lp_model_side_write(path, text) : -1;
+    int status = fclose(text_f) == 0 ? lp_file_replace(path, text) : -1;
     free(text);
     return status;
 }

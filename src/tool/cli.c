@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "internal.h"
-#include "logprod.h"
+#include "lp_starpu_advanced.h"
 #include "tool.h"
 
 int lp_parse_count(const char *s, unsigned long long max,

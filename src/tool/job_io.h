@@ -5,9 +5,8 @@
 #ifndef LP_JOB_IO_H
 #define LP_JOB_IO_H
 
-#include "comm.h"
+#include "lp_starpu_advanced.h"
 #include "npy.h"
-#include "tiles.h"
 
 /* One line on stderr, "lp-starpu: ...", naming the rank when there are
  * several ("lp-starpu[rank 1]: ..."). */

@@ -5,15 +5,6 @@
 #include "exact_sum.h"
 #include "internal.h"
 
-double lp_checksum(const double *out, size_t rows, size_t tiles)
-{
-    (void)tiles;   /* the exact sum does not depend on them (exact_sum.h) */
-    lp_xsum sum;
-    lp_xsum_clear(&sum);
-    lp_xsum_add(&sum, out, LP_FLOAT64, rows);
-    return lp_xsum_round(&sum);
-}
-
 static int bad_value(double v)
 {
     return !(v > 0.0);   /* true for NaN too */

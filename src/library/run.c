@@ -267,7 +267,7 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     int status = ts->streamed ? lp_stream_submit(opt, ts, rs) : submit_resident(opt, ts, rs, h);
     starpu_task_wait_for_all();
     if (ts->streamed)
-        lp_stream_release(ts);
+        lp_stream_release(ts, rs);
     for (size_t t = 0; !ts->streamed && t < ts->tiles; t++)
         if (h[t][3])
             bring_home(h[t][3]);

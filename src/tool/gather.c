@@ -9,8 +9,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 
-#include "comm.h"
-#include "tiles.h"
+#include "lp_starpu_advanced.h"
 #include "tool.h"
 
 /* Concatenates every rank's n records of size bytes at rank 0 and, with
