@@ -261,6 +261,11 @@ def targets(results):
         best = min(loops, key=lambda r: r["seconds"])
         out.append((f"cpu-only <= 1.05 x the fastest OpenMP loop build ({best['name'][13:]})",
                     cpu / best["seconds"], cpu / best["seconds"] <= 1.05))
+        v3 = by.get("OpenMP loop, -O3 -march=x86-64-v3 -ffast-math")
+        own = by.get("lp-starpu cpu-only --cpu-impl avx2-lplog")
+        if v3 and own:   # the reproducible log on AVX2 against glibc's AVX2 log
+            out.append(("cpu-only --cpu-impl avx2-lplog <= 1.15 x the -march=x86-64-v3 "
+                        "-ffast-math loop (glibc's AVX2 log)", own / v3, own / v3 <= 1.15))
         f32 = by.get("lp-starpu cpu-only --dtype f32")
         if f32:
             out.append(("float32 cpu-only <= 0.6 x float64 cpu-only", f32 / cpu, f32 / cpu <= 0.6))

@@ -5,13 +5,17 @@
  *
  *   m and e from the bits (a subnormal first scaled by 2^54, exactly): half
  *   a unit added to the mantissa carries into the exponent exactly when m
- *   would be 1.5 or more; e made a double by the 2^52 trick (exact);
+ *   would be 1.5 or more; m is the bits less that exponent field (one mask,
+ *   two subtractions, no shift back), e made a double by the 2^52 trick
+ *   (exact);
  *   double: 1/c = 20 / round(20 m), which is the table's value (each entry
  *   is that quotient rounded, checked once), and log c's two parts
  *   gathered (measured: faster here than 4 permutes and 3 blends per table);
  *   float: the 16-entry tables in two registers, two permutes and a blend;
  *   vectors of normal numbers only (the usual case) skip the rest: 0,
- *   negative, infinite, NaN and subnormal inputs are mended by blends.
+ *   negative, infinite, NaN and subnormal inputs are mended by blends;
+ *   lp_log4_normal is the log of such a vector, for a caller that checked
+ *   three vectors at once (lp_all_normal4).
  *
  * Must not be compiled with -ffast-math. */
 #ifndef LP_LOG_AVX2_H
@@ -22,20 +26,23 @@
 #include "log_lp.h"
 
 /* The log of 4 positive finite doubles whose bits are b (subnormals
- * scaled by 2^54: below = 54 in their lanes). */
-static inline __attribute__((always_inline)) __m256d lp_log4_core(__m256i b, __m256d below)
+ * scaled by 2^54: below = 54 in their lanes, where scaled is set). */
+static inline __attribute__((always_inline)) __m256d lp_log4_core(__m256i b, __m256d below,
+                                                                  int scaled)
 {
 #define LP_D(v) _mm256_set1_pd(v)
 #define LP_Q(v) _mm256_set1_epi64x((long long)(v))
     /* m in [0.75, 1.5): half a unit added to the mantissa carries into the
      * exponent exactly when m would be 1.5 or more */
-    __m256i ebits = _mm256_srli_epi64(_mm256_add_epi64(b, LP_Q(0x0008000000000000)), 52);
+    __m256i bh = _mm256_add_epi64(b, LP_Q(0x0008000000000000));
+    __m256i efield = _mm256_and_si256(bh, LP_Q(0x7ff0000000000000));
     __m256d m = _mm256_castsi256_pd(
-        _mm256_sub_epi64(b, _mm256_slli_epi64(_mm256_sub_epi64(ebits, LP_Q(1023)), 52)));
+        _mm256_sub_epi64(b, _mm256_sub_epi64(efield, LP_Q(0x3ff0000000000000))));
     __m256d e = _mm256_sub_pd(
-        _mm256_castsi256_pd(_mm256_or_si256(ebits, LP_Q(0x4330000000000000))),
+        _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64(bh, 52), LP_Q(0x4330000000000000))),
         LP_D(0x1p52 + 1023.0));   /* the exponent, exactly */
-    e = _mm256_sub_pd(e, below);
+    if (scaled)
+        e = _mm256_sub_pd(e, below);
     __m256d t = _mm256_fmadd_pd(m, LP_D(20.0), LP_D(0x1.8p52));
     __m256i k = _mm256_and_si256(_mm256_castpd_si256(t), LP_Q(15));
     __m256d invc = _mm256_div_pd(LP_D(20.0), _mm256_sub_pd(t, LP_D(0x1.8p52)));
@@ -55,16 +62,40 @@ static inline __attribute__((always_inline)) __m256d lp_log4_core(__m256i b, __m
     return _mm256_add_pd(s, _mm256_fmadd_pd(_mm256_mul_pd(r, r), p, lo));
 }
 
+/* Lanes holding a positive normal number (all ones), others 0. */
+static inline __attribute__((always_inline)) __m256d lp_normal4(__m256d x)
+{
+    return _mm256_and_pd(_mm256_cmp_pd(x, LP_D(0x1p-1022), _CMP_GE_OQ),
+                         _mm256_cmp_pd(x, LP_D(INFINITY), _CMP_LT_OQ));
+}
+
+/* Whether every lane of a, b and c holds a positive normal number: all
+ * at least the smallest normal (false for NaN), and the largest of the
+ * three below infinity (where the first holds, no lane is NaN). */
+static inline __attribute__((always_inline)) int lp_all_normal4(__m256d a, __m256d b, __m256d c)
+{
+    __m256d small = _mm256_set1_pd(0x1p-1022);
+    __m256d ge = _mm256_and_pd(_mm256_and_pd(_mm256_cmp_pd(a, small, _CMP_GE_OQ),
+                                             _mm256_cmp_pd(b, small, _CMP_GE_OQ)),
+                               _mm256_cmp_pd(c, small, _CMP_GE_OQ));
+    __m256d top = _mm256_max_pd(_mm256_max_pd(a, b), c);
+    return _mm256_movemask_pd(_mm256_and_pd(ge, _mm256_cmp_pd(top, LP_D(INFINITY), _CMP_LT_OQ))) == 0xf;
+}
+
+/* The log of 4 positive normal numbers (lp_normal4 all ones). */
+static inline __attribute__((always_inline)) __m256d lp_log4_normal(__m256d x)
+{
+    return lp_log4_core(_mm256_castpd_si256(x), _mm256_setzero_pd(), 0);
+}
+
 static inline __attribute__((always_inline)) __m256d lp_log4(__m256d x)
 {
-    __m256d normal = _mm256_and_pd(_mm256_cmp_pd(x, LP_D(0x1p-1022), _CMP_GE_OQ),
-                                   _mm256_cmp_pd(x, LP_D(INFINITY), _CMP_LT_OQ));
-    if (_mm256_movemask_pd(normal) == 0xf)   /* the common case: no lane to mend */
-        return lp_log4_core(_mm256_castpd_si256(x), _mm256_setzero_pd());
+    if (_mm256_movemask_pd(lp_normal4(x)) == 0xf)   /* the common case: no lane to mend */
+        return lp_log4_normal(x);
     __m256i b = _mm256_castpd_si256(x);
     __m256i sub = _mm256_cmpgt_epi64(LP_Q(0x0010000000000000), b);   /* subnormal (or <= 0) */
     b = _mm256_blendv_epi8(b, _mm256_castpd_si256(_mm256_mul_pd(x, LP_D(0x1p54))), sub);
-    __m256d res = lp_log4_core(b, _mm256_and_pd(_mm256_castsi256_pd(sub), LP_D(54.0)));
+    __m256d res = lp_log4_core(b, _mm256_and_pd(_mm256_castsi256_pd(sub), LP_D(54.0)), 1);
     /* 0 -> -inf, +inf -> +inf, negative, -inf and NaN -> NaN */
     res = _mm256_blendv_pd(res, LP_D(-INFINITY), _mm256_cmp_pd(x, LP_D(0.0), _CMP_EQ_OQ));
     res = _mm256_blendv_pd(res, LP_D(INFINITY), _mm256_cmp_pd(x, LP_D(INFINITY), _CMP_EQ_OQ));
@@ -82,8 +113,9 @@ static inline __attribute__((always_inline)) __m256 lp_avx2_lookup_ps(const __m2
 }
 
 /* The log of 8 positive finite floats whose bits are b (subnormals scaled
- * by 2^25: below = 25 in their lanes). */
-static inline __attribute__((always_inline)) __m256 lp_logf8_core(__m256i b, __m256 below)
+ * by 2^25: below = 25 in their lanes, where scaled is set). */
+static inline __attribute__((always_inline)) __m256 lp_logf8_core(__m256i b, __m256 below,
+                                                                 int scaled)
 {
 #define LP_F(v) _mm256_set1_ps(v)
 #define LP_W(v) _mm256_set1_epi32((int)(v))
@@ -93,7 +125,9 @@ static inline __attribute__((always_inline)) __m256 lp_logf8_core(__m256i b, __m
     __m256i ebits = _mm256_srli_epi32(_mm256_add_epi32(b, LP_W(0x00400000)), 23);   /* as lp_log4 */
     __m256 m = _mm256_castsi256_ps(
         _mm256_sub_epi32(b, _mm256_slli_epi32(_mm256_sub_epi32(ebits, LP_W(127)), 23)));
-    __m256 e = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(ebits, LP_W(127))), below);
+    __m256 e = _mm256_cvtepi32_ps(_mm256_sub_epi32(ebits, LP_W(127)));
+    if (scaled)
+        e = _mm256_sub_ps(e, below);
     __m256i k = _mm256_and_si256(
         _mm256_castps_si256(_mm256_fmadd_ps(m, LP_F(20.0f), LP_F(0x1.8p23f))), LP_W(15));
     __m256 invc = lp_avx2_lookup_ps(ti, k), lhi = lp_avx2_lookup_ps(th, k),
@@ -112,16 +146,35 @@ static inline __attribute__((always_inline)) __m256 lp_logf8_core(__m256i b, __m
     return _mm256_add_ps(s, _mm256_fmadd_ps(_mm256_mul_ps(r, r), p, lo));
 }
 
+static inline __attribute__((always_inline)) __m256 lp_normal8(__m256 x)
+{
+    return _mm256_and_ps(_mm256_cmp_ps(x, LP_F(0x1p-126f), _CMP_GE_OQ),
+                         _mm256_cmp_ps(x, LP_F(INFINITY), _CMP_LT_OQ));
+}
+
+static inline __attribute__((always_inline)) int lp_all_normal8(__m256 a, __m256 b, __m256 c)
+{
+    __m256 small = _mm256_set1_ps(0x1p-126f);
+    __m256 ge = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(a, small, _CMP_GE_OQ),
+                                            _mm256_cmp_ps(b, small, _CMP_GE_OQ)),
+                              _mm256_cmp_ps(c, small, _CMP_GE_OQ));
+    __m256 top = _mm256_max_ps(_mm256_max_ps(a, b), c);
+    return _mm256_movemask_ps(_mm256_and_ps(ge, _mm256_cmp_ps(top, LP_F(INFINITY), _CMP_LT_OQ))) == 0xff;
+}
+
+static inline __attribute__((always_inline)) __m256 lp_logf8_normal(__m256 x)
+{
+    return lp_logf8_core(_mm256_castps_si256(x), _mm256_setzero_ps(), 0);
+}
+
 static inline __attribute__((always_inline)) __m256 lp_logf8(__m256 x)
 {
-    __m256 normal = _mm256_and_ps(_mm256_cmp_ps(x, LP_F(0x1p-126f), _CMP_GE_OQ),
-                                  _mm256_cmp_ps(x, LP_F(INFINITY), _CMP_LT_OQ));
-    if (_mm256_movemask_ps(normal) == 0xff)
-        return lp_logf8_core(_mm256_castps_si256(x), _mm256_setzero_ps());
+    if (_mm256_movemask_ps(lp_normal8(x)) == 0xff)
+        return lp_logf8_normal(x);
     __m256i b = _mm256_castps_si256(x);
     __m256i sub = _mm256_cmpgt_epi32(LP_W(0x00800000), b);
     b = _mm256_blendv_epi8(b, _mm256_castps_si256(_mm256_mul_ps(x, LP_F(0x1p25f))), sub);
-    __m256 res = lp_logf8_core(b, _mm256_and_ps(_mm256_castsi256_ps(sub), LP_F(25.0f)));
+    __m256 res = lp_logf8_core(b, _mm256_and_ps(_mm256_castsi256_ps(sub), LP_F(25.0f)), 1);
     res = _mm256_blendv_ps(res, LP_F(-INFINITY), _mm256_cmp_ps(x, LP_F(0.0f), _CMP_EQ_OQ));
     res = _mm256_blendv_ps(res, LP_F(INFINITY), _mm256_cmp_ps(x, LP_F(INFINITY), _CMP_EQ_OQ));
     return _mm256_blendv_ps(res, _mm256_castsi256_ps(LP_W(LP_NAN32_BITS)),

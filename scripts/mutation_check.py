@@ -397,6 +397,15 @@ MUTATIONS = {
         "src/library/session.c", '        lp_error("could not build the OpenCL kernel");',
         '        fprintf(stderr, "lp-starpu: could not build the OpenCL kernel\\n");',
         ["library_apart"], "the library writes to stderr instead of leaving the message"),
+    "avx2_fast_path_takes_infinity": (
+        "codelets/log_avx2.h",
+        "    return _mm256_movemask_pd(_mm256_and_pd(ge, _mm256_cmp_pd(top, LP_D(INFINITY), _CMP_LT_OQ))) == 0xf;",
+        "    return _mm256_movemask_pd(ge) == 0xf;", ["reproducible.special_values_same_bytes"],
+        "avx2-lplog's path for normal inputs also takes +inf"),
+    "avx2_subnormal_exponent_unscaled": (
+        "codelets/log_avx2.h", "    if (scaled)\n        e = _mm256_sub_pd(e, below);",
+        "    if (0)\n        e = _mm256_sub_pd(e, below);", ["vector_log"],
+        "lp_log4 forgets the 2^54 a subnormal was scaled by"),
     "tool_reads_a_library_internal": (
         "src/tool/progress.c", '#include "lp_starpu_advanced.h"', '#include "clock.h"',
         ["library_apart"], "a tool file includes a library header beside the advanced one"),
