@@ -169,7 +169,10 @@ def special_values_same_bytes():
                              ("<f4", 1e-45, 3.4028234663852886e38)):
         specials = [0.0, -0.0, -1.0, -math.inf, math.inf, math.nan, tiny, tiny * 3, big, 1.0,
                     2.0, 0.5, 1.0000001, 0.9999999, 1e-300 if descr == "<f8" else 1e-38, 7.0]
-        values = [v for a in specials for b in specials for v in (a, b, specials[7])]
+        # z subnormal, then z = 7: rows of a vector code's step (4 or 8) that
+        # are normal but for one special value, as well as specials alone.
+        values = [v for c in (specials[7], 7.0) for a in specials for b in specials
+                  for v in (a, b, c)]
         write_npy("in.npy", values, descr)
         rows = len(values) // 3
         args = ("--input", "in.npy", "--warmup", 0, "--dtype", "f64" if descr == "<f8" else "f32")
