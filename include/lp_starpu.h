@@ -155,12 +155,6 @@ typedef struct lp_report {
     unsigned intensity;
     double seconds;              /* best of repeat (MPI: the slowest rank's) */
     double own_seconds;          /* this process's own time in that run */
-    unsigned long trace_mark;    /* that run's start in a StarPU FxT trace:
-                                    the code of its user event */
-    /* Streamed rows: what this process read and wrote in that run, and
-     * the time its read and store tasks took (summed over workers). */
-    uint64_t read_bytes, write_bytes;
-    double read_seconds, write_seconds;
     double median_seconds;
     double *run_seconds;         /* each run, in order */
     unsigned nworkers;

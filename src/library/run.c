@@ -365,12 +365,11 @@ static void combine(const lp_tiles *ts, int verify, lp_report *rep)
 }
 
 /* This rank's I/O in the run (streamed: read and store tasks). */
-static void io_stats(const lp_tiles *ts, lp_report *rep)
+static lp_rank_io io_stats(const lp_tiles *ts)
 {
-    rep->read_bytes = atomic_load(&ts->read_bytes);
-    rep->read_seconds = (double)atomic_load(&ts->read_ns) * 1e-9;
-    rep->write_bytes = atomic_load(&ts->write_bytes);
-    rep->write_seconds = (double)atomic_load(&ts->write_ns) * 1e-9;
+    return (lp_rank_io){atomic_load(&ts->read_bytes), atomic_load(&ts->write_bytes),
+                        (double)atomic_load(&ts->read_ns) * 1e-9,
+                        (double)atomic_load(&ts->write_ns) * 1e-9};
 }
 
 int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
@@ -435,10 +434,10 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
             if (k == 0 || slowest < rep->seconds) {
                 rep->seconds = slowest;
                 rep->own_seconds = own;
-                rep->trace_mark = rs.mark;
+                ts->best_mark = rs.mark;
                 lp_bus_counters_read(rep);
                 lp_collect_task_stats(rep, rs.seen, t0);
-                io_stats(ts, rep);
+                ts->best_io = io_stats(ts);
             }
         }
         if (status == LP_OK && opt->progress)

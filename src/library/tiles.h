@@ -33,6 +33,14 @@ typedef struct lp_tile_io {
     int in_order;             /* write in row order (a FIFO, a device) */
 } lp_tile_io;
 
+/* A rank's file I/O: streamed, its best run's read and store tasks (time
+ * summed over its workers); resident (the tool's), the reading before the
+ * runs and the writing after them. */
+typedef struct lp_rank_io {
+    uint64_t read_bytes, write_bytes;
+    double read_seconds, write_seconds;
+} lp_rank_io;
+
 /* What a tile's run left: with --verify its worst row (its sum went into
  * the rank's exact sum, lp_tiles.sum). */
 typedef struct lp_tile_result {
@@ -65,6 +73,12 @@ typedef struct lp_tiles {
     int write_now;            /* the store tasks write (a FIFO: the last run only) */
     /* this rank's I/O in the last run (streamed) or write (resident) */
     _Atomic uint64_t read_bytes, read_ns, write_bytes, write_ns;
+    /* The best run of the last lp_run_tiles, for the tool's report and
+     * trace (the public lp_report neither streams nor traces): this rank's
+     * I/O in it (streamed), and its start in a StarPU FxT trace (the code
+     * of its user event). */
+    lp_rank_io best_io;
+    unsigned long best_mark;
 } lp_tiles;
 
 /* The layout of rows in tiles, ownership included, with nothing allocated

@@ -34,6 +34,8 @@ typedef struct job {
     size_t rows;
     lp_tiles ts;
     lp_report runs[LP_BACKEND_COUNT];
+    lp_rank_io run_io[LP_BACKEND_COUNT];      /* each run's best, streamed (lp_tiles.best_io) */
+    unsigned long run_mark[LP_BACKEND_COUNT]; /* its FxT user event (lp_tiles.best_mark) */
     int nruns;
     lp_rank_stats *ranks;          /* rank 0: each rank's summary */
     lp_report_context ctx;
@@ -274,6 +276,8 @@ static int run_all(job *j)
         if (opt.progress)
             lp_progress_begin(&j->progress);
         int status = said(j, lp_run_tiles(&opt, &j->ts, r));
+        j->run_io[slot] = j->ts.best_io;
+        j->run_mark[slot] = j->ts.best_mark;
         if (opt.progress)
             lp_progress_end(&j->progress);
         if (status == LP_ERR_VERIFY && root(j))
@@ -484,10 +488,7 @@ static int mixed_cpu_code(const lp_report *r)
 /* Every rank's statistics at rank 0, then the reports there. */
 static int report(job *j)
 {
-    const lp_report *best = &j->runs[0];
-    lp_rank_io io = j->ts.streamed ? (lp_rank_io){best->read_bytes, best->write_bytes,
-                                                  best->read_seconds, best->write_seconds}
-                                   : j->io;
+    lp_rank_io io = j->ts.streamed ? j->run_io[0] : j->io;
     for (int i = 0; i < j->nruns; i++) {
         lp_rank_stats *ranks = lp_gather_report(j->comm, &j->ts, &j->runs[i], &io);
         if (i == 0)
@@ -525,7 +526,7 @@ static int write_trace(job *j)
     const lp_report *r = &j->runs[0];
     size_t n = 0;
     lp_transfer *mine = j->fxt_dir[0]
-                            ? lp_fxt_transfers(j->fxt_dir, r->trace_mark, r->own_seconds * 1e6, &n)
+                            ? lp_fxt_transfers(j->fxt_dir, j->run_mark[0], r->own_seconds * 1e6, &n)
                             : NULL;
     unsigned total = 0;
     lp_transfer *all = lp_gather_transfers(j->comm, mine, n, &total);

@@ -27,14 +27,6 @@ unsigned long long lp_memory_available(void);
 /* "1.2 GiB" into buf. */
 const char *lp_format_bytes(double bytes, char *buf, size_t len);
 
-/* A rank's file I/O: streamed, its best run's read and store tasks (time
- * summed over its workers); resident, the reading before the runs and the
- * writing after them. */
-typedef struct lp_rank_io {
-    uint64_t read_bytes, write_bytes;
-    double read_seconds, write_seconds;
-} lp_rank_io;
-
 /* One rank of the job, as rank 0 reports it. */
 typedef struct lp_rank_stats {
     int rank;

@@ -5,7 +5,7 @@
  * own converter turns the raw trace into a Paje trace there, and each
  * copy between two memory nodes (Paje links 18/19 with a com_ key) inside
  * the run's window becomes a box.  The window starts at the run's FxT
- * user event (lp_report.trace_mark). */
+ * user event (lp_tiles.best_mark). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
