@@ -11,8 +11,10 @@ One StarPU runtime per process: started on first use (the STARPU_*
 variables are read then), restarted only when another `sched` is asked
 for, stopped at exit.  Runs are one at a time.  Arrays: see _columns.py
 (C-contiguous float64 is used in place, never copied)."""
+import ctypes
 import dataclasses
 import math
+import signal
 from typing import List, Optional
 
 import numpy as np
@@ -99,15 +101,16 @@ def library_path():
 
 
 def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
-            dtype="float64"):
+            dtype="float64", progress=None):
     """out[i] = log(x[i]) * log(y[i]) * log(z[i]) (with intensity K: the sum
     over k < K of log(x+k) log(y+k) log(z+k)); returns out.  Rows a run
-    would leave unwritten are NaN, never an earlier call's values."""
+    would leave unwritten are NaN, never an earlier call's values.
+    progress: see run()."""
     # No checksum: nothing returns it, and its pass over out costs a
     # third of the run on 2 cores.
     return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
                 intensity=intensity, repeat=1, warmup=0, verify=False, dtype=dtype,
-                checksum=False).out
+                progress=progress, checksum=False).out
 
 
 def _whole(name, value, low, high=None):
@@ -132,26 +135,66 @@ def _dtype_name(dtype):
 
 
 def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
-        repeat=1, warmup=0, verify=False, dtype="float64"):
+        repeat=1, warmup=0, verify=False, dtype="float64", progress=None):
     """`warmup` untimed runs, then `repeat` timed ones (tasks, rows to the
     devices and results back in host memory, as the tool times them; the
     tiles are registered once per call, in register_seconds); returns a
     Result.  verify=True checks every row of the last run against a
     long-double reference and raises VerifyError beyond VERIFY_TOLERANCE
     (VERIFY_TOLERANCE_F32 for dtype="float32": float32 columns, logf, half
-    the bytes; the checksum is still summed in double)."""
+    the bytes; the checksum is still summed in double).
+    progress(done, total), if given, is called with the rows done so far
+    over every run of the call (warm-up included; total = rows x runs):
+    as tiles end, from StarPU's worker threads (never two calls at once,
+    done never smaller than before), and once at each run's end.  An
+    exception it raises stops the run and is raised by this call."""
     return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
-                intensity=intensity, repeat=repeat, warmup=warmup, verify=verify, dtype=dtype)
+                intensity=intensity, repeat=repeat, warmup=warmup, verify=verify, dtype=dtype,
+                progress=progress)
+
+
+class _Progress:
+    """A caller's progress(done, total) as lp_options' two callbacks: rows
+    done in the run in flight, plus the runs already done."""
+
+    def __init__(self, lib, fn, rows, runs):
+        self.lib, self.fn, self.rows, self.total = lib, fn, rows, rows * runs
+        self.runs_done = self.last = 0
+        self.error = None
+        # Kept here: ctypes callbacks must outlive the call.
+        self.on_rows = _abi.PROGRESS_ROWS(lambda arg, done, total: self._tell(
+            self.runs_done * self.rows + done))
+        self.on_run = _abi.PROGRESS_RUNS(self._run_done)
+
+    def _run_done(self, arg, done, total):
+        self.runs_done = done
+        self._tell(done * self.rows)
+
+    def _tell(self, done):
+        if self.error is not None or done < self.last:
+            return   # a tile's call that came after a later one
+        self.last = done
+        try:
+            self.fn(done, self.total)
+        except BaseException as e:   # KeyboardInterrupt too: raised after the stop
+            self.error = e
+            self.lib.lp_request_stop(signal.SIGINT)   # not lib(): its lock is the caller's
+
+    def install(self, opt):
+        opt.progress = ctypes.cast(self.on_run, ctypes.c_void_p)
+        opt.progress_rows = ctypes.cast(self.on_rows, ctypes.c_void_p)
 
 
 def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, verify, dtype,
-         checksum=True):
+         progress=None, checksum=True):
     if backend not in _abi.BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
     dtype = _dtype_name(dtype)
     intensity = _whole("intensity", intensity, 1, 1000000)
     repeat = _whole("repeat", repeat, 1)
     warmup = _whole("warmup", warmup, 0)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
     cols, copied = _columns.inputs(x, y, z, dtype)
     rows = len(cols[0])
     # More tiles than rows: one row a tile, as the tool does (it says so).
@@ -168,11 +211,18 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         opt.tiles, opt.intensity, opt.repeat, opt.warmup = tiles, intensity, repeat, warmup
         opt.quiet, opt.verify = 1, int(bool(verify))
         opt.no_checksum = int(not checksum)
+        told = _Progress(lib, progress, rows, warmup + repeat) if progress else None
+        if told:
+            told.install(opt)
         data, report = _abi.Data(), _abi.Report()
         ptr = [a.ctypes.data for a in (*cols, out)]
         lib.lp_data_wrap(data, rows, _abi.DTYPES.index(dtype), *ptr)
         try:
             status = _runtime.call_interruptibly(lib.lp_run, opt, data, report)
+        except KeyboardInterrupt:
+            if told and told.error is not None:   # the stop the callback asked for
+                raise told.error from None
+            raise
         finally:
             lib.lp_data_free(data)
         if status not in (_abi.OK, _abi.ERR_VERIFY):

@@ -26,6 +26,11 @@ class Options(ctypes.Structure):
 
 _double_p = ctypes.POINTER(ctypes.c_double)
 
+# lp_options.progress (after each run) and progress_rows (as tiles end, from
+# StarPU's worker threads).
+PROGRESS_RUNS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
+PROGRESS_ROWS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
+
 
 class Data(ctypes.Structure):
     _fields_ = [("rows", ctypes.c_size_t), ("x", _double_p), ("y", _double_p),

@@ -2,6 +2,7 @@
 import os
 
 import numpy as np
+import pytest
 
 from conftest import max_rel_error, random_columns, reference, run_child
 
@@ -63,3 +64,36 @@ def test_missing_library_named():
                   env={"LP_STARPU_LIB": "/nonexistent/liblp-starpu.so.0"})
     assert p.returncode != 0
     assert "liblp-starpu not found" in p.stderr and "/nonexistent/liblp-starpu.so.0" in p.stderr
+
+
+def test_progress_counts_every_row_of_every_run(lp):
+    x, y, z = random_columns(40_000)
+    calls = []
+    r = lp.run(x, y, z, tiles=16, repeat=2, warmup=1, progress=lambda d, t: calls.append((d, t)))
+    total = 3 * len(x)
+    assert calls and all(t == total for _, t in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == total
+    # tiles end within a run, not only at its end
+    assert any(d % len(x) for d in done), done
+    assert r.repeat == 2
+    calls.clear()
+    out = lp.logprod(x, y, z, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (len(x), len(x))
+    assert max_rel_error(out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def test_progress_exception_stops_the_run(lp):
+    x, y, z = random_columns(40_000)
+
+    class Enough(Exception):
+        pass
+
+    def stop(done, total):
+        raise Enough(f"{done} of {total}")
+    with pytest.raises(Enough):
+        lp.run(x, y, z, tiles=16, repeat=3, progress=stop)
+    with pytest.raises(TypeError):
+        lp.run(x, y, z, progress=3)
+    # the runtime goes on
+    assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
