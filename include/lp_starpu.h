@@ -247,8 +247,6 @@ LP_API void lp_data_free(lp_data *d);
 /* seed: x = y = z = i+1 (the reference program's data); random: each value
  * uniform in [0.5, 1.5), a pure function of (seed, row, column). */
 LP_API void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
-LP_API void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
-                        size_t first, size_t count);
 
 /* Runs opt->warmup untimed and opt->repeat timed runs on d; fills rep.
  * Timed: registration, partitioning, task submission and execution, and the
@@ -259,18 +257,13 @@ LP_API void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed,
 LP_API int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
 LP_API void lp_report_free(lp_report *rep);
 
-/* The tile layout StarPU's vector block filter uses. */
-LP_API void lp_tile_range(size_t rows, size_t tiles, size_t tile,
-                   size_t *first, size_t *count);
 
 /* Scalar long-double reference check of every row at the given intensity:
  * the largest relative error (infinity for a NaN result), and in
  * *worst_row the first row that has it.  Rows with a bad input (see
- * lp_count_bad_inputs) are skipped. */
+ * lp_count_bad_inputs: not > 0, NaN included) are skipped. */
 LP_API double lp_max_rel_error(const lp_data *d, unsigned intensity, size_t *worst_row);
 
-/* Inputs that are not > 0 (including NaN): count and first such row. */
-LP_API size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
 
 /* sizeof each public struct by its C name ("lp_options", "lp_data",
  * "lp_report", "lp_worker_stats", "lp_bus_stats", "lp_task_record"), 0 for

@@ -214,7 +214,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         told = _Progress(lib, progress, rows, warmup + repeat) if progress else None
         if told:
             told.install(opt)
-        data, report = _abi.Data(), _abi.Report()
+        data, report = _abi.opaque(lib, "lp_data"), _abi.Report()
         ptr = [a.ctypes.data for a in (*cols, out)]
         lib.lp_data_wrap(data, rows, _abi.DTYPES.index(dtype), *ptr)
         try:

@@ -32,11 +32,6 @@ PROGRESS_RUNS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_i
 PROGRESS_ROWS = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64)
 
 
-class Data(ctypes.Structure):
-    _fields_ = [("rows", ctypes.c_size_t), ("x", _double_p), ("y", _double_p),
-                ("z", _double_p), ("out", _double_p), ("wrapped", ctypes.c_int),
-                ("dtype", ctypes.c_int), ("pinned", ctypes.c_int)]
-
 
 class WorkerStats(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char * 96), ("kind", ctypes.c_int),
@@ -51,11 +46,6 @@ class BusStats(ctypes.Structure):
                 ("bytes", ctypes.c_uint64), ("transfers", ctypes.c_uint)]
 
 
-class TaskRecord(ctypes.Structure):
-    _fields_ = [("tile", ctypes.c_size_t), ("first_row", ctypes.c_size_t),
-                ("rows", ctypes.c_size_t), ("worker", ctypes.c_int),
-                ("start_us", ctypes.c_double), ("end_us", ctypes.c_double)]
-
 
 class Report(ctypes.Structure):
     _fields_ = [("rows", ctypes.c_size_t), ("tiles", ctypes.c_size_t),
@@ -69,7 +59,7 @@ class Report(ctypes.Structure):
                 ("median_seconds", ctypes.c_double), ("run_seconds", _double_p),
                 ("nworkers", ctypes.c_uint), ("workers", ctypes.POINTER(WorkerStats)),
                 ("nbuses", ctypes.c_uint), ("buses", ctypes.POINTER(BusStats)),
-                ("tasks", ctypes.POINTER(TaskRecord)),
+                ("tasks", ctypes.c_void_p),   # lp_task_record[tiles]: not read here
                 ("model_samples", ctypes.c_int * len(BACKENDS)),
                 ("dtype", ctypes.c_int),
                 ("register_seconds", ctypes.c_double),
@@ -77,9 +67,16 @@ class Report(ctypes.Structure):
                 ("reproducible", ctypes.c_int)]
 
 
-STRUCTS = {"lp_options": Options, "lp_data": Data, "lp_report": Report,
-           "lp_worker_stats": WorkerStats, "lp_bus_stats": BusStats,
-           "lp_task_record": TaskRecord}
+# The structs the module reads or writes, mirrored and checked against the
+# library's sizes; lp_data it never looks into (opaque(), below).
+STRUCTS = {"lp_options": Options, "lp_report": Report, "lp_worker_stats": WorkerStats,
+           "lp_bus_stats": BusStats}
+
+
+def opaque(lib, cname):
+    """Zeroed memory for a C struct the module only passes along, of the
+    library's own size for it (8-byte aligned)."""
+    return (ctypes.c_uint64 * ((lib.lp_struct_size(cname.encode()) + 7) // 8))()
 
 
 def candidates():
@@ -118,9 +115,9 @@ def _declare(lib):
         "lp_sched_known": (c.c_int, [c.c_char_p]),
         "lp_sched_nth": (c.c_char_p, [c.c_int]),
         "lp_backend_workers": (c.c_uint, [c.c_int]),
-        "lp_data_wrap": (c.c_int, [c.POINTER(Data), c.c_size_t, c.c_int] + [c.c_void_p] * 4),
-        "lp_data_free": (None, [c.POINTER(Data)]),
-        "lp_run": (c.c_int, [c.POINTER(Options), c.POINTER(Data), c.POINTER(Report)]),
+        "lp_data_wrap": (c.c_int, [c.c_void_p, c.c_size_t, c.c_int] + [c.c_void_p] * 4),
+        "lp_data_free": (None, [c.c_void_p]),
+        "lp_run": (c.c_int, [c.POINTER(Options), c.c_void_p, c.POINTER(Report)]),
         "lp_report_free": (None, [c.POINTER(Report)]),
         "lp_struct_size": (c.c_size_t, [c.c_char_p]),
     }

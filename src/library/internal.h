@@ -62,6 +62,14 @@ size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned
 /* tiles raised to what 32-bit StarPU vectors need, and at most one per row. */
 size_t lp_tiles_clamp(size_t tiles, size_t rows);
 
+/* Rows first..first+count-1 of the data set kind (lp_data_fill's). */
+void lp_data_fill_range(lp_data *d, lp_data_kind kind, uint64_t seed, size_t first,
+                        size_t count);
+/* The tile layout StarPU's vector block filter uses. */
+void lp_tile_range(size_t rows, size_t tiles, size_t tile, size_t *first, size_t *count);
+/* Inputs that are not > 0 (including NaN): count and first such row. */
+size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
+
 /* Files replaced whole (file_replace.c): written to a temporary
  * NAME.tmp.XXXXXX beside NAME, synced, renamed over it.  lp_file_temp: that
  * temporary created (mkstemp), its fd and malloc'd name; -1 with errno.
