@@ -406,6 +406,14 @@ MUTATIONS = {
         "codelets/log_avx2.h", "    if (scaled)\n        e = _mm256_sub_pd(e, below);",
         "    if (0)\n        e = _mm256_sub_pd(e, below);", ["vector_log"],
         "lp_log4 forgets the 2^54 a subnormal was scaled by"),
+    "python_progress_error_lost": (
+        "python/lp_starpu/__init__.py", "                raise told.error from None",
+        "                pass", ["python.runtime"],
+        "an exception in the progress callback is not raised by the call"),
+    "python_progress_only_at_run_end": (
+        "python/lp_starpu/__init__.py",
+        "        opt.progress_rows = ctypes.cast(self.on_rows, ctypes.c_void_p)",
+        "        pass", ["python.runtime"], "progress is told at the end of each run only"),
     "tool_reads_a_library_internal": (
         "src/tool/progress.c", '#include "lp_starpu_advanced.h"', '#include "clock.h"',
         ["library_apart"], "a tool file includes a library header beside the advanced one"),
