@@ -134,6 +134,11 @@ typedef struct lp_bus_stats {
     char src[32], dst[32];
     uint64_t bytes;       /* in the best run */
     unsigned transfers;
+    /* Those transfers as StarPU's bus model prices them, one after the
+     * other: transfers x the link's latency + bytes / its bandwidth (from
+     * its bus calibration, or the captured machine's); over the run's
+     * seconds, the share of the run the link was busy.  NaN: no model. */
+    double model_seconds;
 } lp_bus_stats;
 
 typedef struct lp_task_record {  /* one tile's task in the best run */

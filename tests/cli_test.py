@@ -1483,6 +1483,14 @@ def opencl_backend_runs_every_task():
     check(kinds == {"opencl": 10, "cpu": 0}, kinds)
     moved = sum(b["bytes"] for b in report["buses"])
     check(moved >= 200000 * 32, f"only {moved} bytes crossed the buses")
+    # Each link's copies as the bus model prices them, and the share of the
+    # run they kept it busy: above zero where bytes moved, zero elsewhere.
+    for b in report["buses"]:
+        if b["bytes"]:
+            check(b["model_ms"] > 0 and 0 < b["busy_share"] <= 1.5
+                  and abs(b["busy_share"] - b["model_ms"] / (report["seconds"] * 1e3)) < 1e-9, b)
+        else:
+            check(b["model_ms"] == 0 and b["busy_share"] == 0, b)
 
 
 @case

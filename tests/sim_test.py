@@ -118,6 +118,23 @@ def dmda_schedules_cpus_and_gpu_together():
                   f"{alone * 1e3:.2f} ms")
 
 
+@case
+def links_busy_as_the_bus_model_prices_them():
+    # CUDA only, 64 tiles of 10M rows: every input crosses to the GPU and
+    # every result back, and each link's copies, priced by the capture's bus
+    # model, keep it busy for a share of the run (0.68 and 0.23 of 8.26 ms
+    # when written: the link is not the only thing a CUDA tile waits for).
+    report = sim_json("h200", "--tiles", 64, "--backend", "cuda")
+    links = {(b["src"], b["dst"]): b for b in report["buses"]}
+    into, back = links[("NUMA 0", "CUDA 0")], links[("CUDA 0", "NUMA 0")]
+    check(into["bytes"] == 3 * 10_000_000 * 8 and back["bytes"] == 10_000_000 * 8,
+          f"{into['bytes']} and {back['bytes']} bytes")
+    for b in (into, back):
+        check(abs(b["busy_share"] - b["model_ms"] / (report["seconds"] * 1e3)) < 1e-9, b)
+    check(0.5 < into["busy_share"] <= 1 and 0.25 < back["model_ms"] / into["model_ms"] < 0.45,
+          f"in {into}, back {back}")
+
+
 WHATIF = ("h200", "h200x2", "--gpus", "2", "--host-gbps", "344", "--date", "2026-12-04",
           "--host-source", "the node's memory floor, 320 MB in 0.928 ms (bench/perf.py, "
           "bench/results/gpu-h200-2026-11-26-lplog)")

@@ -51,6 +51,8 @@ class Bus:
     dst: str
     bytes: int
     transfers: int
+    model_ms: Optional[float] = None     # the bus model's price of them (None: no model)
+    busy_share: Optional[float] = None   # model_ms over the best run's time
 
 
 @dataclasses.dataclass
@@ -249,7 +251,10 @@ def _result(rep, out, backend, copied, verify):
                       _none_if(w.mem_total_bytes, lambda v: v < 0), w.mem_peak_bytes,
                       w.impl.decode())
                for w in rep.workers[:rep.nworkers]]
-    buses = [Bus(b.src.decode(), b.dst.decode(), b.bytes, b.transfers)
+    buses = [Bus(b.src.decode(), b.dst.decode(), b.bytes, b.transfers,
+                 _none_if(b.model_seconds * 1e3, math.isnan),
+                 _none_if(b.model_seconds / rep.seconds if rep.seconds > 0 else math.nan,
+                          math.isnan))
              for b in rep.buses[:rep.nbuses]]
     samples = {_abi.BACKENDS[k]: rep.model_samples[k] for k in range(1, len(_abi.BACKENDS))
                if rep.model_samples[k] >= 0}

@@ -43,7 +43,8 @@ class WorkerStats(ctypes.Structure):
 
 class BusStats(ctypes.Structure):
     _fields_ = [("src", ctypes.c_char * 32), ("dst", ctypes.c_char * 32),
-                ("bytes", ctypes.c_uint64), ("transfers", ctypes.c_uint)]
+                ("bytes", ctypes.c_uint64), ("transfers", ctypes.c_uint),
+                ("model_seconds", ctypes.c_double)]
 
 
 

@@ -48,6 +48,14 @@ void lp_bus_counters_read(lp_report *rep)
         starpu_memory_node_get_name(starpu_bus_get_dst((int)b), s->dst, sizeof s->dst);
         s->bytes = (uint64_t)info.transferred_bytes;
         s->transfers = (unsigned)info.transfer_count;
+        /* starpu_transfer_predict would charge every copy as if all the
+         * accelerators' copies shared one bus: the link's own figures. */
+        unsigned src = (unsigned)starpu_bus_get_src((int)b), dst = (unsigned)starpu_bus_get_dst((int)b);
+        double mbps = starpu_transfer_bandwidth(src, dst), lat_us = starpu_transfer_latency(src, dst);
+        s->model_seconds = s->transfers == 0 ? 0.0
+                           : mbps > 0 && isfinite(mbps) && isfinite(lat_us)
+                               ? (s->transfers * lat_us + (double)s->bytes / mbps) * 1e-6
+                               : NAN;
     }
 }
 

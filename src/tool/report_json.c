@@ -117,8 +117,12 @@ static void json_run(FILE *f, const lp_report *r, const char *indent, int simula
         json_string(f, s->src);
         fputs(", \"dst\": ", f);
         json_string(f, s->dst);
-        fprintf(f, ", \"bytes\": %llu, \"transfers\": %u}", (unsigned long long)s->bytes,
-                s->transfers);
+        fprintf(f, ", \"bytes\": %llu, \"transfers\": %u, \"model_ms\": ",
+                (unsigned long long)s->bytes, s->transfers);
+        json_number(f, s->model_seconds * 1e3);
+        fputs(", \"busy_share\": ", f);
+        json_number(f, r->seconds > 0 ? s->model_seconds / r->seconds : NAN);
+        fputc('}', f);
     }
     fprintf(f, "\n%s]", indent);
 }

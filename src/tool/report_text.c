@@ -41,11 +41,15 @@ static void print_buses(FILE *f, const lp_report *r)
         const lp_bus_stats *s = &r->buses[b];
         char buf[32];
         if (!any++)
-            fprintf(f, "\n  %-34s %12s %10s\n", "bus", "bytes", "transfers");
-        char name[80];
+            fprintf(f, "\n  %-34s %12s %10s %10s %7s\n", "bus", "bytes", "transfers", "model ms",
+                    "busy %");
+        char name[80], busy[16] = "-";
         snprintf(name, sizeof name, "%s -> %s", s->src, s->dst);
-        fprintf(f, "  %-34s %12s %10u\n", name, lp_format_bytes((double)s->bytes, buf, sizeof buf),
-                s->transfers);
+        if (isfinite(s->model_seconds) && r->seconds > 0)
+            snprintf(busy, sizeof busy, "%.0f", 100 * s->model_seconds / r->seconds);
+        fprintf(f, "  %-34s %12s %10u %10.3f %7s\n", name,
+                lp_format_bytes((double)s->bytes, buf, sizeof buf), s->transfers,
+                s->model_seconds * 1e3, busy);
     }
     if (!any)
         fprintf(f, "\n  buses: none (one memory node: all workers share host RAM)\n");
