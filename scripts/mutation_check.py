@@ -386,9 +386,9 @@ MUTATIONS = {
         ["sim.nodes_leave_nothing_behind"],
         "a failed rank of a simulated cluster exits 0"),
     "cluster_gather_drops_ranks": (
-        "src/tool/comm_starpu_mpi.c", "        counts[r] = (size_t)ns[r];", "        counts[r] = 0;",
-        ["sim.nodes_share_the_tiles"],
-        "a simulated cluster's report has rank 0's statistics only"),
+        "src/tool/comm_starpu_mpi_data.c", "        counts[r] = (size_t)ns[r];",
+        "        counts[r] = 0;", ["sim.nodes_share_the_tiles", "cli.mpi_ranks_match_single_process"],
+        "an MPI job's or a simulated cluster's report has rank 0's statistics only"),
     "calibrated_tiles_ignored": (
         "src/library/run.c", "        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
         "        tiles = chosen = 0;", ["cli.calibrate_chooses_the_tile_count"],
@@ -414,6 +414,11 @@ MUTATIONS = {
         "python/lp_starpu/__init__.py",
         "        opt.progress_rows = ctypes.cast(self.on_rows, ctypes.c_void_p)",
         "        pass", ["python.runtime"], "progress is told at the end of each run only"),
+    "tiles_beside_starpu_mpi": (
+        "src/tool/comm_mpi.c",
+        "    lp_smpi_data_register, lp_smpi_task_build, lp_smpi_task_post_build,\n};",
+        "    NULL, NULL, NULL,\n};", ["cli.mpi_ranks_match_single_process"],
+        "an MPI job's tiles registered and run on plain StarPU, beside StarPU-MPI"),
     "tool_reads_a_library_internal": (
         "src/tool/progress.c", '#include "lp_starpu_advanced.h"', '#include "clock.h"',
         ["library_apart"], "a tool file includes a library header beside the advanced one"),

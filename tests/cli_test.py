@@ -1751,6 +1751,10 @@ def mpi_ranks_match_single_process():
             check(sum(r["tiles"] for r in rep["ranks"]) == 7, rep["ranks"])
             check(sum(r["tasks"] for r in rep["ranks"]) == 7, rep["ranks"])
             check(sum(w["tasks"] for w in rep["workers"]) == 7, rep["workers"])
+            # StarPU-MPI's model: every rank registers every tile's four
+            # handles with its owner, and each tile's task runs on its owner.
+            check(all(r["handles"] == 4 * 7 for r in rep["ranks"]), rep["ranks"])
+            check(all(r["tasks"] == r["tiles"] for r in rep["ranks"]), rep["ranks"])
 
 
 @case

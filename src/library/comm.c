@@ -58,7 +58,7 @@ static void self_nothing(const lp_comm *c)
 
 static const lp_comm_ops self_ops = {
     self_reduce_i64, self_reduce_f64, self_gather, self_bcast, self_nothing, self_nothing,
-    self_nothing, self_nothing,
+    self_nothing, self_nothing, NULL, NULL, NULL,   /* plain StarPU: no StarPU-MPI */
 };
 
 const lp_comm *lp_comm_self(void)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <starpu.h>
 
 typedef enum lp_reduce { LP_REDUCE_SUM, LP_REDUCE_MIN, LP_REDUCE_MAX } lp_reduce;
 
@@ -30,6 +31,20 @@ typedef struct lp_comm_ops {
     void (*after_start)(const lp_comm *c);
     void (*before_stop)(const lp_comm *c);
     void (*finish)(const lp_comm *c);
+    /* StarPU-MPI's view of the tiles; NULL where one process runs them all
+     * on plain StarPU.  data_register: a tile's handle known to every rank
+     * with its owner and a tag unique in the job (handles of tiles another
+     * rank owns are registered with no home).  task_build: on every rank,
+     * the task of a tile with handles h (x, y, z read, out written), made
+     * where it runs, that is on out's owner (owner computes), NULL on the
+     * others; whatever data the task lacks moves by StarPU-MPI.
+     * task_post_build: on every rank after that, once the task (if any)
+     * was submitted. */
+    void (*data_register)(const lp_comm *c, starpu_data_handle_t h, int64_t tag, int owner);
+    struct starpu_task *(*task_build)(const lp_comm *c, struct starpu_codelet *cl,
+                                      starpu_data_handle_t const h[4]);
+    void (*task_post_build)(const lp_comm *c, struct starpu_codelet *cl,
+                            starpu_data_handle_t const h[4]);
 } lp_comm_ops;
 
 struct lp_comm {

@@ -101,10 +101,11 @@ static void task_ended(void *arg)
     }
 }
 
-struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t t,
-                                    starpu_data_handle_t const h[4], lp_run_state *rs)
+/* The compute task of tile t on handles h, filled in (its codelet and
+ * handles may come from StarPU-MPI's build). */
+static void compute_task_fill(struct starpu_task *task, const lp_options *opt, lp_tiles *ts,
+                              size_t t, starpu_data_handle_t const h[4], lp_run_state *rs)
 {
-    struct starpu_task *task = starpu_task_create();
     task->cl = &lp_logprod_cl;
     for (int c = 0; c < 4; c++)
         task->handles[c] = h[c];
@@ -113,8 +114,10 @@ struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t 
     lp_task_bucket(task, lp_where_mask(opt->backend));
     task->cl_arg = &ts->args[t];
     task->cl_arg_size = sizeof ts->args[t];
+    task->cl_arg_free = 0;   /* StarPU-MPI's build sets it: the tiles own theirs */
     task->callback_func = task_ended;
     task->callback_arg = &rs->seen[t];
+    task->callback_arg_free = 0;
     /* Tiles have two sizes at most, the larger first: the first and the
      * last owned tiles cover them. */
     uint32_t footprint = lp_logprod_footprint(task);
@@ -122,6 +125,13 @@ struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t 
         rs->footprints[0] = footprint;
     rs->footprints[1] = footprint;
     rs->have_footprints = 1;
+}
+
+struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t t,
+                                    starpu_data_handle_t const h[4], lp_run_state *rs)
+{
+    struct starpu_task *task = starpu_task_create();
+    compute_task_fill(task, opt, ts, t, h, rs);
     return task;
 }
 
@@ -158,22 +168,36 @@ static int refused(size_t t, int ret)
     return ret == -ENODEV ? LP_ERR_BACKEND : LP_ERR_RUNTIME;
 }
 
+/* Tiles' handles take StarPU-MPI tags from here up: 4 per tile. */
+#define LP_TILE_TAG_BASE (INT64_C(1) << 40)
+
 /* Resident rows: each owned tile's columns registered where they are,
  * once for all the runs of a job (a registration and an unregistration
  * cost more than the tile's task: bench/starpu_costs).  The output tile
  * goes home as soon as its task ends (write-through), overlapping the
- * copies back with the work still running. */
+ * copies back with the work still running.  Under StarPU-MPI every rank
+ * registers every tile, the others' with no home, each with its owner. */
 static void register_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
 {
+    const lp_comm *cm = ts->comm;
+    ts->handles = 0;
     for (size_t t = 0; t < ts->tiles; t++) {
-        if (ts->owner[t] != ts->comm->rank)
+        int mine = ts->owner[t] == cm->rank;
+        if (!mine && !cm->ops->data_register)
             continue;
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);
-        for (int c = 0; c < 4; c++)
-            starpu_vector_data_register(&h[t][c], STARPU_MAIN_RAM, (uintptr_t)ts->col[t][c],
-                                        (uint32_t)count, lp_dtype_size(ts->dtype));
-        starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
+        for (int c = 0; c < 4; c++) {
+            ts->handles++;
+            starpu_vector_data_register(&h[t][c], mine ? STARPU_MAIN_RAM : -1,
+                                        mine ? (uintptr_t)ts->col[t][c] : 0, (uint32_t)count,
+                                        lp_dtype_size(ts->dtype));
+            if (cm->ops->data_register)
+                cm->ops->data_register(cm, h[t][c], LP_TILE_TAG_BASE + 4 * (int64_t)t + c,
+                                       ts->owner[t]);
+        }
+        if (mine)
+            starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
     }
 }
 
@@ -224,18 +248,31 @@ static void bring_home(starpu_data_handle_t h)
     }
 }
 
-/* Resident rows: each owned tile's task, on its kept handles. */
+/* Resident rows: each owned tile's task, on its kept handles.  Under
+ * StarPU-MPI every rank builds every tile's task, which is made only on
+ * the tile's owner (owner computes). */
 static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
                            starpu_data_handle_t (*h)[4])
 {
+    const lp_comm *cm = ts->comm;
     for (size_t t = 0; t < ts->tiles; t++) {
-        if (ts->owner[t] != ts->comm->rank)
+        int mine = ts->owner[t] == cm->rank;
+        if (!mine && !cm->ops->task_build)
             continue;
         if (lp_stop_now())
             return LP_ERR_INTERRUPTED;
-        for (int c = 0; c < 3; c++)
+        for (int c = 0; mine && c < 3; c++)
             drop_device_copies(h[t][c]);
-        int ret = starpu_task_submit(lp_compute_task(opt, ts, t, h[t], rs));
+        struct starpu_task *task = cm->ops->task_build
+                                       ? cm->ops->task_build(cm, &lp_logprod_cl, h[t])
+                                       : starpu_task_create();
+        int ret = 0;
+        if (task) {
+            compute_task_fill(task, opt, ts, t, h[t], rs);
+            ret = starpu_task_submit(task);
+        }
+        if (cm->ops->task_post_build)
+            cm->ops->task_post_build(cm, &lp_logprod_cl, h[t]);
         if (ret != 0)
             return refused(t, ret);
     }
@@ -269,7 +306,7 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     if (ts->streamed)
         lp_stream_release(ts, rs);
     for (size_t t = 0; !ts->streamed && t < ts->tiles; t++)
-        if (h[t][3])
+        if (h[t][3] && ts->owner[t] == ts->comm->rank)
             bring_home(h[t][3]);
     *t1 = starpu_timing_now();
 

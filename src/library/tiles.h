@@ -79,6 +79,10 @@ typedef struct lp_tiles {
      * of its user event). */
     lp_rank_io best_io;
     unsigned long best_mark;
+    /* Resident tiles' handles the last lp_run_tiles registered with StarPU:
+     * 4 per owned tile in one process; 4 per tile of the job on every rank
+     * under StarPU-MPI (comm.h's data_register). */
+    size_t handles;
 } lp_tiles;
 
 /* The layout of rows in tiles, ownership included, with nothing allocated

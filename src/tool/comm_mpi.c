@@ -1,9 +1,14 @@
 /* The communicator of an MPI job (comm.h), on MPI and StarPU-MPI: the MPI
  * side of the one run path, and nothing else.  Every rank reads or makes
- * the rows of the tiles it owns, runs them and writes their results itself,
- * so no row crosses MPI: only tile sums, statuses and statistics do.
- * StarPU-MPI starts and stops beside StarPU on every rank (its progress
- * thread, and each rank's FxT trace named after its rank). */
+ * the rows of the tiles it owns and writes their results itself.  While
+ * StarPU runs, StarPU-MPI carries the rest (comm_starpu_mpi_data.c): every
+ * tile's handles are registered on every rank with their owner, each
+ * tile's task is built on every rank and runs on its owner (owner
+ * computes: no row moves, since a tile's four columns have one owner), and
+ * the checksum's digits, statuses and statistics go as StarPU-MPI
+ * messages through rank 0.  Before StarPU starts and after it stops, plain
+ * MPI does.  StarPU-MPI starts and stops beside StarPU on every rank (its
+ * progress thread, and each rank's FxT trace named after its rank). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +18,7 @@
 #include <starpu_mpi.h>
 
 #include "comm_open.h"
+#include "comm_starpu_mpi_data.h"
 
 static lp_comm world;
 static int starpu_mpi_up;
@@ -24,19 +30,27 @@ static MPI_Op mpi_op(lp_reduce op)
 
 static void reduce_i64(const lp_comm *c, int64_t *v, size_t n, lp_reduce op)
 {
-    (void)c;
+    if (starpu_mpi_up) {
+        lp_smpi_reduce_i64(c, v, n, op);
+        return;
+    }
     MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, mpi_op(op), MPI_COMM_WORLD);
 }
 
 static void reduce_f64(const lp_comm *c, double *v, size_t n, lp_reduce op)
 {
-    (void)c;
+    if (starpu_mpi_up) {
+        lp_smpi_reduce_f64(c, v, n, op);
+        return;
+    }
     MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, mpi_op(op), MPI_COMM_WORLD);
 }
 
 /* Small records (statistics): a few kilobytes per rank. */
 static void *gather(const lp_comm *c, const void *mine, size_t bytes, size_t *counts)
 {
+    if (starpu_mpi_up)
+        return lp_smpi_gather(c, mine, bytes, counts);
     int n = (int)bytes, *ns = NULL, *displs = NULL, total = 0;
     char *all = NULL;
     if (c->rank == 0) {
@@ -60,7 +74,10 @@ static void *gather(const lp_comm *c, const void *mine, size_t bytes, size_t *co
 
 static void bcast(const lp_comm *c, void *buf, size_t bytes)
 {
-    (void)c;
+    if (starpu_mpi_up) {
+        lp_smpi_bcast(c, buf, bytes);
+        return;
+    }
     MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
@@ -96,6 +113,7 @@ static void finish(const lp_comm *c)
 
 static const lp_comm_ops mpi_ops = {
     reduce_i64, reduce_f64, gather, bcast, barrier, after_start, before_stop, finish,
+    lp_smpi_data_register, lp_smpi_task_build, lp_smpi_task_post_build,
 };
 
 int lp_comm_open(int mpi, int cyclic, const lp_comm **out)

@@ -97,6 +97,7 @@ static void summarize(const lp_comm *c, const lp_tiles *ts, const lp_report *rep
         s->busy_ms += rep->workers[w].busy_ms;
     }
     s->tiles = ts->mine;
+    s->handles = ts->handles;
     s->seconds = rep->own_seconds;
     s->io = *io;
     s->peak_rss_bytes = peak_rss();

@@ -136,8 +136,9 @@ static void json_ranks(FILE *f, const lp_report_context *ctx)
         const lp_rank_stats *s = &ctx->ranks[r];
         fprintf(f, "%s\n    {\"rank\": %d, \"host\": ", r ? "," : "", s->rank);
         json_string(f, s->host);
-        fprintf(f, ", \"workers\": %u, \"tiles\": %zu, \"tasks\": %zu, \"rows\": %zu, "
-                   "\"busy_ms\": ", s->nworkers, s->tiles, s->tasks, s->rows);
+        fprintf(f, ", \"workers\": %u, \"tiles\": %zu, \"handles\": %zu, \"tasks\": %zu, "
+                   "\"rows\": %zu, \"busy_ms\": ", s->nworkers, s->tiles, s->handles, s->tasks,
+                s->rows);
         json_number(f, s->busy_ms);
         fputs(", \"seconds\": ", f);
         json_number(f, s->seconds);

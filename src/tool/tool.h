@@ -33,6 +33,7 @@ typedef struct lp_rank_stats {
     char host[64];
     unsigned nworkers;
     size_t tiles, tasks, rows;   /* tiles owned; tasks and rows run */
+    size_t handles;              /* tile handles registered with StarPU (lp_tiles.handles) */
     double busy_ms, seconds;     /* this rank's time in the best run */
     lp_rank_io io;
     uint64_t peak_rss_bytes;     /* the most memory the process has held */
