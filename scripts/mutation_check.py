@@ -218,11 +218,11 @@ MUTATIONS = {
         ["cli.mpi_one_rank_reports_like_one_process"],
         "a job of one rank reports differently from one process"),
     "tile_sums_not_reduced": (
-        "src/tool/comm_mpi.c",
-        "    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT64_T, mpi_op(op), MPI_COMM_WORLD);",
-        "    (void)v, (void)n, (void)op;",
+        "src/tool/comm_starpu_mpi_data.c",
+        "    COMBINE(int64_t, (int64_t *)v, all, n, size, op);",
+        "    (void)v, (void)all, (void)n, (void)size, (void)op;",
         ["cli.mpi_ranks_match_single_process"],
-        "MPI: each rank's checksum digits (and counts) stay its own"),
+        "MPI: the checksum's digits (and counts) are rank 0's alone"),
     "progress_redrawn_on_a_pipe": (
         "src/tool/progress.c", "(p->lines ? 5000.0 : 250.0)", "250.0",
         ["cli.mpi_progress_when_asked"], "a pipe gets 4 progress lines a second"),
