@@ -1,13 +1,15 @@
 /* The one run path, for one process and for each rank of an MPI job, for
- * resident and streamed rows alike: this rank's tiles are registered with
- * StarPU once, then run opt->warmup untimed times and opt->repeat timed
- * times, one compute task each, every run moving the rows to the devices
- * and the results home as a fresh registration would; unregistered at the
- * end.
+ * resident and streamed rows alike: the tiles are registered with StarPU
+ * once (this rank's; under StarPU-MPI every tile, each with its owner),
+ * then run opt->warmup untimed times and opt->repeat timed times, one
+ * compute task each (under StarPU-MPI built on every rank, made on the
+ * owner), every run moving the rows to the devices and the results home as
+ * a fresh registration would; unregistered at the end.
  * Streamed tiles also get a read task before and a store task after
  * (stream.c).  What involves the other ranks goes through the communicator
- * (comm.h): starting each run together, the slowest rank's time, the
- * checksum's tile sums, the verification's worst row. */
+ * (comm.h): the tiles' StarPU-MPI registration and tasks, starting each
+ * run together, the slowest rank's time, the checksum's digits, the
+ * verification's worst row. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
