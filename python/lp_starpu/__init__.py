@@ -213,8 +213,8 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         opt.tiles, opt.intensity, opt.repeat, opt.warmup = tiles, intensity, repeat, warmup
         opt.quiet, opt.verify = 1, int(bool(verify))
         opt.no_checksum = int(not checksum)
-        told = _Progress(lib, progress, rows, warmup + repeat) if progress else None
-        if told:
+        told = None if progress is None else _Progress(lib, progress, rows, warmup + repeat)
+        if told is not None:
             told.install(opt)
         data, report = _abi.opaque(lib, "lp_data"), _abi.Report()
         ptr = [a.ctypes.data for a in (*cols, out)]
@@ -222,7 +222,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         try:
             status = _runtime.call_interruptibly(lib.lp_run, opt, data, report)
         except KeyboardInterrupt:
-            if told and told.error is not None:   # the stop the callback asked for
+            if told is not None and told.error is not None:   # the stop the callback asked for
                 raise told.error from None
             raise
         finally:

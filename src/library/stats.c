@@ -43,14 +43,14 @@ void lp_bus_counters_read(lp_report *rep)
     for (unsigned b = 0; b < rep->nbuses; b++) {
         struct starpu_profiling_bus_info info;
         lp_bus_stats *s = &rep->buses[b];
+        unsigned src = (unsigned)starpu_bus_get_src((int)b), dst = (unsigned)starpu_bus_get_dst((int)b);
         starpu_bus_get_profiling_info((int)b, &info);
-        starpu_memory_node_get_name(starpu_bus_get_src((int)b), s->src, sizeof s->src);
-        starpu_memory_node_get_name(starpu_bus_get_dst((int)b), s->dst, sizeof s->dst);
+        starpu_memory_node_get_name(src, s->src, sizeof s->src);
+        starpu_memory_node_get_name(dst, s->dst, sizeof s->dst);
         s->bytes = (uint64_t)info.transferred_bytes;
         s->transfers = (unsigned)info.transfer_count;
         /* starpu_transfer_predict would charge every copy as if all the
          * accelerators' copies shared one bus: the link's own figures. */
-        unsigned src = (unsigned)starpu_bus_get_src((int)b), dst = (unsigned)starpu_bus_get_dst((int)b);
         double mbps = starpu_transfer_bandwidth(src, dst), lat_us = starpu_transfer_latency(src, dst);
         s->model_seconds = s->transfers == 0 ? 0.0
                            : mbps > 0 && isfinite(mbps) && isfinite(lat_us)

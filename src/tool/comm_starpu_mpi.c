@@ -6,9 +6,9 @@
  * actor, which SMPI does not count as a rank: that main may call
  * StarPU-MPI but no MPI function (StarPU says so at start).  So every
  * exchange here is a StarPU-MPI send or receive of a registered buffer,
- * which StarPU-MPI's own actor carries out.  Collectives go through rank 0:
- * ranks send it their part, it combines them and sends the result back.
- * These are a few small records per run, as in comm_mpi.c.
+ * which StarPU-MPI's own actor carries out: the same code as comm_mpi.c
+ * uses while StarPU runs (comm_starpu_mpi_data.c), collectives through
+ * rank 0.
  *
  * StarPU-MPI works only while StarPU runs.  Before it starts (option
  * checks, the start itself) and after it stops, each rank keeps its own

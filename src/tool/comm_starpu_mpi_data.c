@@ -9,7 +9,7 @@
 #include "comm_starpu_mpi_data.h"
 
 /* Tags: the exchanges below count up from 1, the same sequence on every
- * rank; tiles' handles take theirs from 2^40 (lp_tiles_register_mpi). */
+ * rank; tiles' handles take theirs from 2^40 (run.c, LP_TILE_TAG_BASE). */
 static starpu_mpi_tag_t next_tag = 1;
 
 void lp_smpi_data_register(const lp_comm *c, starpu_data_handle_t h, int64_t tag, int owner)

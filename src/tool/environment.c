@@ -1,5 +1,6 @@
-/* StarPU as the tool finds it: what it was built with (--version), the
- * tool's defaults for its environment, and why a backend has no worker. */
+/* StarPU as the tool finds it: what it was built with (--version), why a
+ * backend has no worker, and what an MPI launcher tells a process.  (The
+ * STARPU_* defaults are lp_start's: src/library/starpu_env.c.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -183,15 +183,13 @@ int lp_out_open(lp_out_file *o, const char *path, char *err, size_t errlen)
         return 0;
     }
     int fd = lp_file_temp(o->target, &o->tmp);
-    if (fd >= 0) {   /* in use while locked: see lp_out_remove_stale */
-        flock(fd, LOCK_EX);
-        remember_temp(o->tmp);
-    }
     if (fd < 0) {
         int e = errno;
         lp_out_abort(o);
         return lp_fail(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(e));
     }
+    flock(fd, LOCK_EX);   /* in use while locked: see lp_out_remove_stale */
+    remember_temp(o->tmp);
     /* A replaced file keeps its permissions; a new one gets the umask's. */
     mode_t mode = exists ? st.st_mode & 07777 : new_file_mode();
     if (fchmod(fd, mode) != 0 || !(o->f = fdopen(fd, "wb"))) {

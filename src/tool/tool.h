@@ -19,7 +19,6 @@ int lp_fail(char *err, size_t len, const char *fmt, ...)
 /* A new private directory $TMPDIR/NAME.XXXXXX (/tmp without TMPDIR) in
  * dir; 0, or -1 with dir empty. */
 int lp_temp_dir(const char *name, char *dir, size_t len);
-/* mkdir -p; 0 on success. */
 /* Host bytes needed for rows (4 float64 columns); 0 on overflow. */
 unsigned long long lp_bytes_needed(unsigned long long rows, lp_dtype dtype);
 /* Memory the system can give us now (MemAvailable), 0 if unknown. */
