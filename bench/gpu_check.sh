@@ -130,12 +130,22 @@ print('ncuda = %d' % n['cuda'])
 " "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n1)" \
   "${out#"$PWD"/}" "$(date -u +%Y-%m-%d)" "$(nproc)" > "$capture/machine.conf" || status=1
 
+echo "== [$(elapsed)] Numba CUDA's kernel compiles on this NumPy (bench/numba_cuda_check.py)"
+rc=0
+python3 bench/numba_cuda_check.py > "$out/numba_cuda_check.txt" 2>&1 || rc=$?
+cat "$out/numba_cuda_check.txt"
+[ "$rc" = 0 ] || [ "$rc" = 77 ] || status=1
+
 echo "== [$(elapsed)] the comparison with the Python approaches (bench/compare, main table)"
 # No network there: the Python packages come from a wheelhouse carried along
 # (bench/compare --download-wheels bench/wheelhouse --wheel-python 3.12, run
-# where PyPI is reachable), else from what the machine's python3 has.
+# where PyPI is reachable); or the machine's python3 as it is, plus Dask
+# from bench/wheels-dask (--download-wheels bench/wheels-dask --dask-only,
+# about 7 MB); else the machine's python3 alone (no Dask rows).
 if [ -d bench/wheelhouse ]; then
     bench/compare --no-sweep --wheelhouse bench/wheelhouse --out "$out/compare" || status=1
+elif [ -d bench/wheels-dask ]; then
+    bench/compare --no-sweep --add-wheels bench/wheels-dask --out "$out/compare" || status=1
 else
     bench/compare --no-sweep --no-venv --out "$out/compare" || status=1
 fi

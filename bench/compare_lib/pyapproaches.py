@@ -146,7 +146,20 @@ def cupy_expr(x, y, z, intensity):
     return run, None
 
 
+def restore_row_stack(np):
+    """numba-cuda 0.30.4 (the newest release) registers an overload for
+    np.row_stack whenever NumPy >= 2.0, so its first kernel compilation
+    fails on NumPy 2.5, which removed that alias of np.vstack
+    ("module 'numpy' has no attribute 'row_stack'", the GPU node's NumPy
+    2.5.2).  Giving NumPy the alias back, the same function, lets the
+    kernel compile; nothing here calls it.  bench/numba_cuda_check.py
+    compiles the kernel with row_stack removed."""
+    if not hasattr(np, "row_stack"):
+        np.row_stack = np.vstack
+
+
 def numba_cuda(x, y, z, intensity):
+    restore_row_stack(_import("numpy"))
     cuda = _import("numba.cuda")
     if not cuda.is_available():
         raise Unavailable("no CUDA device (numba.cuda.is_available() is false)")
