@@ -95,6 +95,14 @@ typedef struct lp_options {
     /* 1: no checksum (the report's is NaN), and no pass over the results
      * for it after the runs (resident rows; verify still reads them). */
     int no_checksum;
+    /* 1: lp_run keeps the tiles it registered with StarPU in its lp_data,
+     * for the next lp_run on it with keep_tiles (see lp_run). */
+    int keep_tiles;
+    /* 1: while lp_run runs, SIGINT calls lp_request_stop(SIGINT) instead
+     * of the process's handler, which is put back before lp_run returns
+     * (LP_ERR_INTERRUPTED if it came): for a caller whose own handler
+     * cannot run while lp_run holds its thread (Python's). */
+    int stop_on_sigint;
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory
@@ -107,8 +115,11 @@ typedef struct lp_data {
         void *col[4];
     };
     int wrapped;          /* the caller's memory: lp_data_free only unpins */
-    lp_dtype dtype;       /* LP_FLOAT64 unless made with an _as function */
+    lp_dtype dtype;       /* of the four columns */
     int pinned;           /* wrapped columns pinned by a run (lp_data_wrap) */
+    /* The tiles an lp_run with keep_tiles registered with StarPU, kept for
+     * the next (lp_run).  NULL: none. */
+    struct lp_kept *kept;
 } lp_data;
 
 typedef struct lp_worker_stats {
@@ -174,6 +185,9 @@ typedef struct lp_report {
     /* Registering and unregistering this process's resident tiles with
      * StarPU, once for all the runs (not in seconds). */
     double register_seconds;
+    /* StarPU handles this call registered: 4 per resident tile, or 0 when
+     * lp_run ran on the tiles kept from its last run on the same lp_data. */
+    size_t handles_registered;
     /* What the runtime cost per tile in the best run: the time the workers
      * that may run the backend were not running a task (this process's
      * time each, less its busy time), over the tasks; NaN without one. */
@@ -205,6 +219,8 @@ LP_API int lp_start(const lp_options *opt);
  * because they were unset (models under ~/.cache/lp-starpu, StarPU's
  * messages off...), space-separated: the tool's report lists them. */
 LP_API const char *lp_start_defaults(void);
+/* Stops StarPU, letting go first the tiles every lp_data kept (lp_run's
+ * keep_tiles; their lp_data_free is still owed). */
 LP_API void lp_stop(void);
 
 /* Asks lp_run to stop early: it submits no further task, waits for the
@@ -240,7 +256,9 @@ LP_API int lp_data_alloc(lp_data *d, size_t rows, lp_dtype dtype);
  * The first lp_run that may use a CUDA worker (backend auto or cuda,
  * StarPU having one) pins them for the accelerators' DMA; a CPU or OpenCL
  * run never does.  x, y and z are only read.  The memory must stay valid
- * until lp_data_free, which unpins it and frees nothing.  LP_OK, or
+ * until lp_data_free, which unpins it and frees nothing; it may change
+ * between two lp_run on d (each run reads what the columns hold when it
+ * starts, never a device's copy of before).  LP_OK, or
  * LP_ERR_USAGE for a NULL column with rows > 0. */
 LP_API int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
                         void *out);
@@ -248,15 +266,26 @@ LP_API int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *
 LP_API size_t lp_dtype_size(lp_dtype dtype);
 LP_API const char *lp_dtype_name(lp_dtype dtype);
 LP_API double lp_verify_tolerance(lp_dtype dtype);
+/* Lets d's kept tiles go (unregistered; see lp_run), unpins its columns,
+ * frees those lp_data_alloc made; before lp_stop or after it.  d is then
+ * empty. */
 LP_API void lp_data_free(lp_data *d);
 /* seed: x = y = z = i+1 (the reference program's data); random: each value
  * uniform in [0.5, 1.5), a pure function of (seed, row, column). */
 LP_API void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
 
 /* Runs opt->warmup untimed and opt->repeat timed runs on d; fills rep.
- * Timed: registration, partitioning, task submission and execution, and the
- * results back in host memory (unpartition and unregister).  d->out is set
- * to NaN before the last run, so a row no task wrote cannot pass for a
+ * Timed: task submission and execution, and the results back in host
+ * memory; the tiles' registration with StarPU is not
+ * (rep->register_seconds).  With opt->keep_tiles the tiles stay
+ * registered in d after the call, and the next lp_run on d with
+ * keep_tiles, for the same tile count and columns, registers nothing
+ * (rep->handles_registered 0); it still reads x, y and z as they are
+ * when it starts, never a device's copy of before.  They are let go by
+ * lp_data_free(d) (which the caller owes d, even after lp_stop), a run
+ * without keep_tiles, or lp_stop.  A tile of d->out the last run
+ * left unwritten (its task lost, or cut short at either end), and every
+ * tile after a failed run, is NaN: a row no task wrote cannot pass for a
  * result of an earlier run.  Returns LP_OK or an error; on an error the
  * report is freed, except LP_ERR_VERIFY, where it is complete. */
 LP_API int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);

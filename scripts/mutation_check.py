@@ -32,17 +32,34 @@ MUTATIONS = {
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),
     "no_poison": (
         "src/library/run.c",
-        "            lp_tiles_each(ts, poison_tile, &(size_t){rs.rows_total * lp_dtype_size(ts->dtype)});",
-        "            (void)poison_tile;",
+        "            lp_poison_if_unwritten(ts->col[t][3], ts->dtype, count);",
+        "            (void)0;",
         ["cli.stale_results_of_an_earlier_run_never_pass", "cli.mpi_lost_tile_caught",
          "python.errors"],
         "out keeps the previous run's values (one process, MPI, Python's logprod)"),
+    "tiles_not_marked": (
+        "src/library/run.c",
+        "            lp_mark_unwritten(ts->col[t][3], ts->dtype, count);",
+        "            (void)0;",
+        ["cli.stale_results_of_an_earlier_run_never_pass", "python.errors"],
+        "tiles not marked before the kept run: a lost tile keeps the run before's values"),
+    "unwritten_last_row_not_read": (
+        "src/library/data.c",
+        "row_marked(col, dtype, 0) || row_marked(col, dtype, count - 1)",
+        "row_marked(col, dtype, 0)", ["poison"],
+        "a tile cut short at its end passes for written"),
+    "failed_run_not_poisoned": (
+        "src/library/run.c", "status == LP_OK ? POISON_UNWRITTEN : POISON_ALL",
+        "POISON_UNWRITTEN", ["python.errors"],
+        "an interrupted run leaves the caller's out with tiles cut short in it"),
     "heteroprio_default_buckets": (
         "src/library/policies.c", "    heteroprio_buckets = 1;", "    heteroprio_buckets = 0;",
         ["cli.opencl_heteroprio_runs_tasks_only_some_workers_can"],
         "heteroprio's tasks keep priority 0: a CPU-only task in the bucket of every worker"),
     "python_ctrl_c_not_passed_on": (
-        "python/lp_starpu/_runtime.py", "lib().lp_request_stop(signal.SIGINT)", "pass",
+        "python/lp_starpu/_runtime.py",
+        "opt.stop_on_sigint = int(threading.current_thread() is threading.main_thread())",
+        "opt.stop_on_sigint = 0",
         ["python.errors"], "Ctrl-C does not ask the run to stop: KeyboardInterrupt comes late"),
     "python_strided_input_in_place": (
         "python/lp_starpu/_columns.py", "a.flags.c_contiguous\n            and a.flags.aligned",
@@ -232,7 +249,7 @@ MUTATIONS = {
         ["cli.opencl_backend_runs_every_task"], "a work-group larger than the device allows"),
     "stream_slot_not_poisoned": (
         "src/library/stream.c",
-        "    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]), 0);   /* written next */",
+        "    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]));   /* written next */",
         "",
         ["cli.stale_results_of_an_earlier_run_never_pass"],
         "a streamed slot keeps the run before's results"),
@@ -326,9 +343,6 @@ MUTATIONS = {
         "    if (0)\n        fprintf(f, \"checksum    none",
         ["sim.report_says_simulated_and_no_checksum"],
         "a simulated run prints a checksum of rows it never computed"),
-    "poison_bypass_wrong_pattern": (
-        "src/library/data.c", "_mm_set1_epi64x(b64)", "_mm_set1_epi64x(b32)", ["poison"],
-        "float64 results poisoned around the cache with a tiny number instead of NaN"),
     "no_checksum_reports_zero": (
         "src/library/run.c", "if (lp_simulated() || (opt->no_checksum && !ts->streamed))",
         "if (lp_simulated())", ["seed_checksum"],
@@ -355,7 +369,20 @@ MUTATIONS = {
         "out and x, two memmaps of one file: x overwritten under the run"),
     "kept_inputs_keep_device_copies": (
         "src/library/run.c", "    if (copied_elsewhere(h)) {", "    if (0 && copied_elsewhere(h)) {",
-        ["kept_handles"], "a run reads the inputs an earlier run left on the accelerator"),
+        ["kept_handles", "python.runtime"],
+        "a run reads the inputs an earlier run (or call) left on the accelerator"),
+    "kept_tiles_let_go_each_call": (
+        "src/library/run.c", "    if (!ts->keep_handles)\n", "    if (1)\n",
+        ["kept_handles", "python.runtime"],
+        "keep_tiles keeps nothing: every call registers its tiles again"),
+    "kept_tiles_other_count": (
+        "src/library/kept.c", "if (k && !k->husk && k->asked == tiles &&",
+        "if (k && !k->husk &&", ["kept_handles"],
+        "a call for another tile count runs on the tiles of the last"),
+    "kept_tiles_outlive_stop": (
+        "src/library/session.c", "    lp_kept_let_go_all();\n", "", ["kept_handles"],
+        "lp_stop leaves kept handles registered (and a later lp_data_free unregisters "
+        "into a stopped StarPU)"),
     "tile_cost_counts_busy_time": (
         "src/library/stats.c", "idle_ms += rep->own_seconds * 1e3 - s->busy_ms;",
         "idle_ms += rep->own_seconds * 1e3;", ["python.results"],

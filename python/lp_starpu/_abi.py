@@ -21,7 +21,8 @@ class Options(ctypes.Structure):
                 ("intensity", ctypes.c_uint),
                 ("progress", ctypes.c_void_p), ("progress_arg", ctypes.c_void_p),
                 ("cpu_impl", ctypes.c_char_p), ("progress_rows", ctypes.c_void_p),
-                ("no_checksum", ctypes.c_int)]
+                ("no_checksum", ctypes.c_int), ("keep_tiles", ctypes.c_int),
+                ("stop_on_sigint", ctypes.c_int)]
 
 
 _double_p = ctypes.POINTER(ctypes.c_double)
@@ -64,6 +65,7 @@ class Report(ctypes.Structure):
                 ("model_samples", ctypes.c_int * len(BACKENDS)),
                 ("dtype", ctypes.c_int),
                 ("register_seconds", ctypes.c_double),
+                ("handles_registered", ctypes.c_size_t),
                 ("tile_cost_seconds", ctypes.c_double),
                 ("reproducible", ctypes.c_int)]
 

@@ -1,12 +1,12 @@
 """One StarPU runtime per process: started on first use (StarPU reads its
 STARPU_* variables then), restarted only for another policy, stopped at
-exit.  Runs go one at a time; each runs in a helper thread so that Ctrl-C
-reaches the main thread, which asks the run to stop, waits for the tasks in
-flight, and raises KeyboardInterrupt."""
+exit.  Runs go one at a time, in the caller's thread; Ctrl-C asks the run
+to stop, waits for the tasks in flight, and raises KeyboardInterrupt.  The last call's columns stay
+registered with StarPU for the next call on the same arrays (kept_data)."""
 import atexit
 import os
-import signal
 import threading
+import weakref
 
 from . import _abi
 from .errors import BackendUnavailableError, Error
@@ -95,10 +95,68 @@ def last_error():
     return (lib().lp_last_error() or b"").decode(errors="replace")
 
 
+class _Kept:
+    """The last call's x, y, z and out, wrapped as an lp_data whose tiles
+    the library keeps registered with StarPU (lp_options.keep_tiles): a
+    call on the same arrays registers nothing (each run still reads what
+    the arrays hold then).  Held by weak references: it keeps no array
+    alive, and is let go as soon as one of them is collected (or, if a run
+    holds the lock then, by the next call or stop())."""
+
+    def __init__(self, arrays, rows, dtype_index):
+        self.key = (tuple(_address(a) for a in arrays), rows, dtype_index)
+        self.refs = [weakref.ref(a, self._gone) for a in arrays]
+        self.data = _abi.opaque(lib(), "lp_data")
+        lib().lp_data_wrap(self.data, rows, dtype_index, *self.key[0])
+
+    def serves(self, arrays, rows, dtype_index):
+        # The addresses suffice: arrays that took a collected one's place
+        # (its entry let go later, the lock being held then) are read
+        # afresh like any changed data.
+        return self.key == (tuple(_address(a) for a in arrays), rows, dtype_index)
+
+    def _gone(self, _ref):
+        # From the collector, in any thread: never wait for the lock (a
+        # run's progress callback may be the one collecting).
+        if _lock.acquire(blocking=False):
+            try:
+                if _kept is self:
+                    let_go_kept()
+            finally:
+                _lock.release()
+
+
+_kept = None   # a _Kept, or None
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+def kept_data(arrays, rows, dtype_index):
+    """The lp_data for a call on arrays (x, y, z, out; C-contiguous, of
+    rows elements of the dtype): the last call's if it had these very
+    arrays, else a new one.  Under _lock."""
+    global _kept
+    if _kept is None or not _kept.serves(arrays, rows, dtype_index):
+        let_go_kept()
+        _kept = _Kept(arrays, rows, dtype_index)
+    return _kept.data
+
+
+def let_go_kept():
+    """The kept tiles unregistered and the lp_data freed.  Under _lock."""
+    global _kept
+    if _kept is not None:
+        kept, _kept = _kept, None
+        lib().lp_data_free(kept.data)
+
+
 def stop():
     """Stops StarPU if it runs; the next call starts it again."""
     global _started, _running_sched
     with _lock:
+        let_go_kept()
         if _started:
             lib().lp_stop()
             _started, _running_sched = False, None
@@ -108,29 +166,16 @@ def workers(backend):
     return lib().lp_backend_workers(_abi.BACKENDS.index(backend))
 
 
-def call_interruptibly(fn, *args):
-    """fn(*args) in a helper thread; Ctrl-C asks the run to stop, waits
-    for it, and raises KeyboardInterrupt.  The end is told by an Event the
-    thread sets, not by Thread.join/is_alive: a join interrupted by Ctrl-C
-    can mark a running thread as stopped (CPython up to 3.12)."""
-    box, done = {}, threading.Event()
-
-    def target():
-        try:
-            box["status"] = fn(*args)
-        finally:
-            done.set()
-    worker = threading.Thread(target=target, name="lp_starpu run", daemon=True)
-    interrupted = False
-    worker.start()
-    while not done.is_set():
-        try:
-            done.wait(0.1)
-        except KeyboardInterrupt:
-            if not interrupted:
-                lib().lp_request_stop(signal.SIGINT)
-            interrupted = True
-    if interrupted or box.get("status") == _abi.ERR_INTERRUPTED:
+def run_interruptibly(opt, data, report):
+    """lp_run in this thread.  On the main thread SIGINT is routed to the
+    run for its span (lp_options.stop_on_sigint: Python's own handler
+    could not run before lp_run returns): Ctrl-C asks the run to stop,
+    the tasks in flight end, and KeyboardInterrupt is raised.  No helper
+    thread: on a small machine whose cores StarPU's workers keep busy,
+    waking one cost 1-2 ms a call."""
+    opt.stop_on_sigint = int(threading.current_thread() is threading.main_thread())
+    status = lib().lp_run(opt, data, report)
+    if status == _abi.ERR_INTERRUPTED:
         lib().lp_request_stop(0)   # the next run starts afresh
         raise KeyboardInterrupt
-    return box["status"]
+    return status

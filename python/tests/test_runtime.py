@@ -97,3 +97,62 @@ def test_progress_exception_stops_the_run(lp):
         lp.run(x, y, z, progress=3)
     # the runtime goes on
     assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+KEPT_CHILD = r"""
+import sys, numpy as np, lp_starpu
+backend = sys.argv[1]
+try:
+    lp_starpu.start()
+    lp_starpu.logprod([1.5], [1.5], [1.5], backend=backend)
+except lp_starpu.BackendUnavailableError as e:
+    print("skip", e)
+    sys.exit(0)
+rng = np.random.default_rng(3)
+x, y, z = (rng.uniform(0.5, 1.5, 100_003) for _ in range(3))
+out = np.empty_like(x)
+got = []
+for k in range(3):
+    # verify=True: every row against what x, y and z hold when the run
+    # starts; a device's copy of the last call's x would fail it.
+    r = lp_starpu.run(x, y, z, out=out, backend=backend, tiles=5, verify=True)
+    got.append(r.handles_registered)
+    x[:] = rng.uniform(0.5, 1.5, len(x))   # the caller's new data, in place
+got.append(lp_starpu.run(x.copy(), y, z, out=out, backend=backend, tiles=5,
+                         verify=True).handles_registered)
+got.append(lp_starpu.run(x, y, z, out=out, backend=backend, tiles=4).handles_registered)
+print(*got)
+"""
+
+
+@pytest.mark.parametrize("backend", ["cpu", "opencl"])
+def test_tiles_kept_between_calls_read_the_new_data(backend):
+    # The last call's tiles stay registered for a call on the very same
+    # arrays (no handle registered), and still read the inputs changed in
+    # place between the calls, on the OpenCL device too (PoCL), whose
+    # copies of the last call's rows must not be used; other arrays, or
+    # another tile count, register their own.
+    p = run_child(KEPT_CHILD.replace("sys.argv[1]", repr(backend)),
+                  env={"STARPU_OPENCL_ON_CPUS": "1"})
+    assert p.returncode == 0, p.stderr[-2000:]
+    if p.stdout.startswith("skip"):
+        pytest.skip(f"no {backend} worker here: {p.stdout.strip()}")
+    assert p.stdout.split() == ["20", "0", "0", "20", "16"], p.stdout
+
+
+def test_kept_tiles_let_go_with_their_arrays(lp):
+    # The kept lp_data holds its arrays weakly: collecting one lets the
+    # tiles go (unregistered, before the memory is freed), and stop() too.
+    from lp_starpu import _runtime
+    x, y, z = random_columns(1000)
+    out = np.empty_like(x)
+    lp.run(x, y, z, out=out, backend="cpu")
+    assert _runtime._kept is not None and _runtime._kept.serves([x, y, z, out], 1000, 0)
+    del x
+    assert _runtime._kept is None
+    x = np.ones(1000) * 1.5
+    lp.run(x, y, z, out=out, backend="cpu")
+    assert _runtime._kept is not None
+    lp.stop()
+    assert _runtime._kept is None
+    assert lp.run(x, y, z, out=out, backend="cpu").handles_registered > 0

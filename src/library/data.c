@@ -5,10 +5,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include <starpu.h>
 
 #include "internal.h"
@@ -57,51 +53,52 @@ int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
     return 0;
 }
 
-/* Bytes of the caches the cores own: their L2 caches together (1 MiB a
- * core where the C library does not say).  Not the L3: a virtual machine
- * reports its host's (480 MiB on the 2-core Xeon VM), shared with every
- * other tenant, and an 80 MB pass gained nothing from it there. */
-static size_t own_cache_bytes(void)
+void lp_poison(void *col, lp_dtype dtype, size_t count)
 {
-    static _Atomic size_t bytes;   /* read once: the C library asks cpuid */
-    if (!bytes) {
-        long l2 = 0, cores = sysconf(_SC_NPROCESSORS_ONLN);
-#ifdef _SC_LEVEL2_CACHE_SIZE
-        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-#endif
-        bytes = (size_t)(l2 > 0 ? l2 : 1L << 20) * (size_t)(cores > 0 ? cores : 1);
-    }
-    return bytes;
+    for (size_t i = 0; i < count; i++)
+        lp_set(col, dtype, i, NAN);
 }
 
-void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes)
+/* Signalling NaNs with a payload of their own: arithmetic never yields
+ * one (every operation on a signalling NaN returns a quiet one, on CPUs
+ * and GPUs alike), so a row still holding it was not written. */
+#define UNWRITTEN64 UINT64_C(0x7ff000000badf00d)
+#define UNWRITTEN32 UINT32_C(0x7f80f00d)
+
+static void row_mark(void *col, lp_dtype dtype, size_t i)
 {
-    size_t i = 0;
-#ifdef __SSE2__
-    /* A pass larger than the cache would only evict it: stores that bypass
-     * it need no read of each line first (measured on the 2-core Xeon VM,
-     * 80 MB: 8.4 -> 4.5 ms, one thread). */
-    if (pass_bytes > own_cache_bytes()) {
-        char *p = col;
-        size_t size = lp_dtype_size(dtype);
-        double nan64 = NAN;
-        float nan32 = NAN;
-        int64_t b64;
-        int32_t b32;
-        memcpy(&b64, &nan64, sizeof b64);
-        memcpy(&b32, &nan32, sizeof b32);
-        __m128i v = dtype == LP_FLOAT32 ? _mm_set1_epi32(b32) : _mm_set1_epi64x(b64);
-        for (; i < count && ((uintptr_t)(p + i * size) & 15); i++)
-            lp_set(col, dtype, i, NAN);
-        for (size_t per = 16 / size; i + per <= count; i += per)
-            _mm_stream_si128((__m128i *)(void *)(p + i * size), v);
-        _mm_sfence();
+    if (dtype == LP_FLOAT32)
+        memcpy((uint32_t *)col + i, &(uint32_t){UNWRITTEN32}, sizeof(uint32_t));
+    else
+        memcpy((uint64_t *)col + i, &(uint64_t){UNWRITTEN64}, sizeof(uint64_t));
+}
+
+static int row_marked(const void *col, lp_dtype dtype, size_t i)
+{
+    if (dtype == LP_FLOAT32) {
+        uint32_t v;
+        memcpy(&v, (const uint32_t *)col + i, sizeof v);
+        return v == UNWRITTEN32;
     }
-#else
-    (void)pass_bytes;
-#endif
-    for (; i < count; i++)
-        lp_set(col, dtype, i, NAN);
+    uint64_t v;
+    memcpy(&v, (const uint64_t *)col + i, sizeof v);
+    return v == UNWRITTEN64;
+}
+
+void lp_mark_unwritten(void *col, lp_dtype dtype, size_t count)
+{
+    if (count > 0) {
+        row_mark(col, dtype, 0);
+        row_mark(col, dtype, count - 1);
+    }
+}
+
+int lp_poison_if_unwritten(void *col, lp_dtype dtype, size_t count)
+{
+    if (count == 0 || !(row_marked(col, dtype, 0) || row_marked(col, dtype, count - 1)))
+        return 0;
+    lp_poison(col, dtype, count);
+    return 1;
 }
 
 size_t lp_dtype_size(lp_dtype dtype)
@@ -184,6 +181,7 @@ void lp_data_pin_for(lp_data *d, lp_backend backend)
 
 void lp_data_free(lp_data *d)
 {
+    lp_kept_let_go(d);   /* unregistered before the memory goes */
     if (d->pinned)
         pin_columns(d, 0);
     if (!d->wrapped)

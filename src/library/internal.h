@@ -108,6 +108,24 @@ double lp_median(const double *v, int n);
 struct lp_tiles;
 int lp_run_tiles(const lp_options *opt, struct lp_tiles *ts, lp_report *rep);
 
+/* SIGINT made to call lp_request_stop (lp_options.stop_on_sigint): 0, the
+ * handler it replaced in *before; -1 (errno) if sigaction refused.  Then
+ * lp_sigint_back(before) puts it back. */
+struct sigaction;
+int lp_sigint_stops(struct sigaction *before);
+void lp_sigint_back(const struct sigaction *before);
+
+/* d's tiles for lp_run with keep_tiles (kept.c): those it kept from its
+ * last run if made for the same tile count and columns, else new ones
+ * (not yet registered: lp_run_tiles does it, and keeps them).  NULL: out
+ * of memory. */
+struct lp_tiles *lp_kept_tiles(lp_data *d, size_t tiles);
+/* d's kept tiles let go (handles unregistered), if it has its own; d->kept
+ * NULL after. */
+void lp_kept_let_go(lp_data *d);
+/* Every lp_data's kept tiles let go (lp_stop, before StarPU goes). */
+void lp_kept_let_go_all(void);
+
 /* The best of reps passes of out = x * y * z over this rank's resident
  * tiles, as CPU tasks on every CPU worker (what the map's bytes cost with
  * no log), in seconds; 0 for streamed tiles. */
@@ -144,9 +162,18 @@ void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind
  * backend if it may use a CUDA worker; lp_data_free unpins them. */
 void lp_data_pin_for(lp_data *d, lp_backend backend);
 
-/* count NaNs from col: results not yet written (see lp_run).  pass_bytes:
- * what the whole pass writes (beyond the cache, the stores bypass it). */
-void lp_poison(void *col, lp_dtype dtype, size_t count, size_t pass_bytes);
+/* count NaNs from col: results not written (see lp_run). */
+void lp_poison(void *col, lp_dtype dtype, size_t count);
+
+/* A tile's results before the run that keeps them: its first and last rows
+ * marked as not written (a value no computation yields), so that after
+ * the run a tile its task left unwritten, or cut short at either end, is
+ * found in two reads instead of poisoning every row beforehand (a pass
+ * over the whole output, a sixth of the run's memory traffic). */
+void lp_mark_unwritten(void *col, lp_dtype dtype, size_t count);
+/* After the run: a tile still marked at either end is made NaN throughout
+ * (lp_poison); 1 if it was, else 0. */
+int lp_poison_if_unwritten(void *col, lp_dtype dtype, size_t count);
 
 /* count elements of dtype in StarPU memory, every page touched if touch;
  * 0 on success, -1 on failure or when lp_request_stop was called

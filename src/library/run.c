@@ -11,6 +11,7 @@
  * run together, the slowest rank's time, the checksum's digits, the
  * verification's worst row. */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <starpu.h>
@@ -174,14 +175,18 @@ static int refused(size_t t, int ret)
 #define LP_TILE_TAG_BASE (INT64_C(1) << 40)
 
 /* Resident rows: each owned tile's columns registered where they are,
- * once for all the runs of a job (a registration and an unregistration
- * cost more than the tile's task: bench/starpu_costs).  The output tile
+ * once for all the runs of a job, or of every lp_run on one lp_data (a
+ * registration and an unregistration cost more than the tile's task:
+ * bench/starpu_costs).  The output tile
  * goes home as soon as its task ends (write-through), overlapping the
  * copies back with the work still running.  Under StarPU-MPI every rank
  * registers every tile, the others' with no home, each with its owner. */
-static void register_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
+static int register_tiles(lp_tiles *ts)
 {
     const lp_comm *cm = ts->comm;
+    starpu_data_handle_t (*h)[4] = ts->h = calloc(ts->tiles + 1, sizeof *ts->h);
+    if (!h)
+        return LP_ERR_RUNTIME;
     ts->handles = 0;
     for (size_t t = 0; t < ts->tiles; t++) {
         int mine = ts->owner[t] == cm->rank;
@@ -201,14 +206,17 @@ static void register_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
         if (mine)
             starpu_data_set_wt_mask(h[t][3], 1u << STARPU_MAIN_RAM);
     }
+    return LP_OK;
 }
 
-static void unregister_tiles(lp_tiles *ts, starpu_data_handle_t (*h)[4])
+void lp_tiles_let_go_handles(lp_tiles *ts)
 {
-    for (size_t t = 0; t < ts->tiles; t++)
+    for (size_t t = 0; ts->h && t < ts->tiles; t++)
         for (int c = 0; c < 4; c++)
-            if (h[t][c])
-                starpu_data_unregister(h[t][c]);
+            if (ts->h[t][c])
+                starpu_data_unregister(ts->h[t][c]);
+    free(ts->h);
+    ts->h = NULL;
 }
 
 /* Whether a copy of h other than main memory's is valid or on its way. */
@@ -227,7 +235,8 @@ static int copied_elsewhere(starpu_data_handle_t h)
 
 /* A kept input tile, before a run: its device copies dropped, so that the
  * run moves its rows again as a fresh handle would, and reads what main
- * memory holds now (the caller may have changed it since the last run).
+ * memory holds now (the caller may have changed it since the last run,
+ * or since the last lp_run on the same lp_data).
  * A write acquire on main memory invalidates every other copy; tiles that
  * never left main memory (CPU workers) skip it. */
 static void drop_device_copies(starpu_data_handle_t h)
@@ -253,10 +262,10 @@ static void bring_home(starpu_data_handle_t h)
 /* Resident rows: each owned tile's task, on its kept handles.  Under
  * StarPU-MPI every rank builds every tile's task, which is made only on
  * the tile's owner (owner computes). */
-static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
-                           starpu_data_handle_t (*h)[4])
+static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
 {
     const lp_comm *cm = ts->comm;
+    starpu_data_handle_t (*h)[4] = ts->h;
     for (size_t t = 0; t < ts->tiles; t++) {
         int mine = ts->owner[t] == cm->rank;
         if (!mine && !cm->ops->task_build)
@@ -283,8 +292,8 @@ static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs
 
 /* One run of this rank's tiles, timed from t0 to t1 (us).  Returns LP_OK,
  * or an error with a message printed. */
-static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
-                    starpu_data_handle_t (*h)[4], double *t0, double *t1)
+static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs, double *t0,
+                    double *t1)
 {
     static unsigned long runs;   /* the marks of the runs in an FxT trace */
     for (size_t t = 0; t < ts->tiles; t++) {
@@ -303,13 +312,13 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     rs->mark = ++runs;
     starpu_fxt_trace_user_event(rs->mark);
     lp_memory_watch_reset();
-    int status = ts->streamed ? lp_stream_submit(opt, ts, rs) : submit_resident(opt, ts, rs, h);
+    int status = ts->streamed ? lp_stream_submit(opt, ts, rs) : submit_resident(opt, ts, rs);
     starpu_task_wait_for_all();
     if (ts->streamed)
         lp_stream_release(ts, rs);
     for (size_t t = 0; !ts->streamed && t < ts->tiles; t++)
-        if (h[t][3] && ts->owner[t] == ts->comm->rank)
-            bring_home(h[t][3]);
+        if (ts->h[t][3] && ts->owner[t] == ts->comm->rank)
+            bring_home(ts->h[t][3]);
     *t1 = starpu_timing_now();
 
     char msg[700];
@@ -320,15 +329,29 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs,
     return status;
 }
 
-/* Resident rows not yet written are NaN: what the run leaves unwritten can
- * never pass for an earlier run's.  (Streamed slots are poisoned by each
- * tile's read task.) */
-static void poison_tile(lp_tiles *ts, size_t t, const void *ctx)
+/* Resident rows the kept run leaves unwritten are NaN, never an earlier
+ * run's values: each owned tile is marked before that run (its two ends,
+ * data.c) and, after it, made NaN if still marked; or made NaN whatever it
+ * holds when the run failed (a stop may cut tiles short).  (Streamed slots
+ * are poisoned by each tile's read task.) */
+typedef enum { MARK_TILES, POISON_UNWRITTEN, POISON_ALL } unwritten_step;
+
+static void unwritten_tiles(lp_tiles *ts, unwritten_step step)
 {
-    const size_t *pass_bytes = ctx;   /* the rank's whole out column */
-    size_t first, count;
-    lp_tiles_range(ts, t, &first, &count);
-    lp_poison(ts->col[t][3], ts->dtype, count, *pass_bytes);
+    if (ts->streamed || lp_simulated())   /* simulated: no rows behind the tiles */
+        return;
+    for (size_t t = 0; t < ts->tiles; t++) {
+        if (ts->owner[t] != ts->comm->rank)
+            continue;
+        size_t first, count;
+        lp_tiles_range(ts, t, &first, &count);
+        if (step == MARK_TILES)
+            lp_mark_unwritten(ts->col[t][3], ts->dtype, count);
+        else if (step == POISON_UNWRITTEN)
+            lp_poison_if_unwritten(ts->col[t][3], ts->dtype, count);
+        else
+            lp_poison(ts->col[t][3], ts->dtype, count);
+    }
 }
 
 static void floor_tile(lp_tiles *ts, size_t t, const void *ctx)
@@ -435,33 +458,35 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     lp_run_state rs = {.opt = opt, .reporting = ATOMIC_FLAG_INIT};
     rs.seen = calloc(ts->tiles + 1, sizeof *rs.seen);
     rs.rows_total = lp_tiles_rows_mine(ts);
-    starpu_data_handle_t (*h)[4] = calloc(ts->tiles + 1, sizeof *h);
-    status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.seen && h ? LP_OK
-                                                                                 : LP_ERR_RUNTIME;
+    status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.seen ? LP_OK
+                                                                           : LP_ERR_RUNTIME;
     for (size_t t = 0; t < ts->tiles; t++)
         ts->args[t].intensity = rep->intensity;
     double r0 = starpu_timing_now();
-    if (status == LP_OK && !ts->streamed && ts->rows > 0)
-        register_tiles(ts, h);
+    if (status == LP_OK && !ts->streamed && ts->rows > 0 && !ts->h) {
+        status = register_tiles(ts);
+        rep->handles_registered = ts->handles;
+    }
     rep->register_seconds = (starpu_timing_now() - r0) * 1e-6;
 
     double t0, t1;
-    int total = opt->warmup + opt->repeat;
+    int total = opt->warmup + opt->repeat, started = 0;
     for (int r = 0; r < total && (status = lp_comm_agree(comm, status)) == LP_OK; r++) {
         /* Every rank goes into each run or none does: a signal seen by one
          * stops them all before the next run. */
         if ((status = lp_comm_agree(comm, lp_stop_now() ? LP_ERR_INTERRUPTED : LP_OK)))
             break;
         int timed = r >= opt->warmup, k = r - opt->warmup, last = r + 1 == total;
-        if (last && !ts->streamed)   /* the run whose results are kept */
-            lp_tiles_each(ts, poison_tile, &(size_t){rs.rows_total * lp_dtype_size(ts->dtype)});
+        if (last)   /* the run whose results are kept */
+            unwritten_tiles(ts, MARK_TILES);
+        started = 1;
         ts->verify_now = last && opt->verify;   /* streamed: the store tasks check */
         ts->write_now = last || !ts->io.in_order;   /* a FIFO takes one copy */
         t0 = t1 = 0;
         if (timed)
             lp_bus_counters_reset();
         if (ts->rows > 0)
-            status = run_once(opt, ts, &rs, h, &t0, &t1);
+            status = run_once(opt, ts, &rs, &t0, &t1);
         /* A stop asked during the run may have cut tiles short (the CPU
          * kernels stop between pieces): its results are not to be used. */
         if (status == LP_OK && lp_stop_now())
@@ -482,11 +507,13 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         if (status == LP_OK && opt->progress)
             opt->progress(opt->progress_arg, r + 1, total);
     }
+    /* Every task has ended and every result is home (run_once). */
+    if (started && ts->rows > 0)   /* two reads a tile */
+        unwritten_tiles(ts, status == LP_OK ? POISON_UNWRITTEN : POISON_ALL);
     r0 = starpu_timing_now();
-    if (h)   /* every task has ended: the results are home */
-        unregister_tiles(ts, h);
+    if (!ts->keep_handles)
+        lp_tiles_let_go_handles(ts);
     rep->register_seconds += (starpu_timing_now() - r0) * 1e-6;
-    free(h);
     free(rs.seen);
     if (status != LP_OK) {
         lp_report_free(rep);
@@ -510,20 +537,29 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
 
 int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
 {
-    lp_tiles ts;
     memset(rep, 0, sizeof *rep);
     lp_error_clear();
     if (d->rows > LP_MAX_ROWS) {
         lp_error("%zu rows: at most %llu", d->rows, (unsigned long long)LP_MAX_ROWS);
         return LP_ERR_USAGE;
     }
-    if (lp_tiles_view(&ts, d, lp_tiles_for(opt, d->rows, d->dtype,
-                                           lp_backend_workers(opt->backend), NULL)) != LP_OK) {
+    size_t tiles = lp_tiles_for(opt, d->rows, d->dtype, lp_backend_workers(opt->backend), NULL);
+    lp_tiles view, *ts = &view;
+    if (opt->keep_tiles)
+        ts = lp_kept_tiles(d, tiles);
+    else if (lp_kept_let_go(d), lp_tiles_view(&view, d, tiles) != LP_OK)
+        ts = NULL;
+    if (!ts) {
         lp_error("out of memory for the tiles of %zu rows", d->rows);
         return LP_ERR_RUNTIME;
     }
     lp_data_pin_for(d, opt->backend);
-    int status = lp_run_tiles(opt, &ts, rep);
-    lp_tiles_free(&ts);
+    struct sigaction before;
+    int routed = opt->stop_on_sigint && lp_sigint_stops(&before) == 0;
+    int status = lp_run_tiles(opt, ts, rep);
+    if (routed)
+        lp_sigint_back(&before);
+    if (ts == &view)
+        lp_tiles_free(&view);
     return status;
 }

@@ -119,6 +119,7 @@ int lp_simulated(void)
 
 void lp_stop(void)
 {
+    lp_kept_let_go_all();
     lp_logprod_opencl_unload();
     starpu_shutdown();
 }

@@ -57,7 +57,7 @@ static void read_cpu(void *buffers[], void *cl_arg)
     lp_tile_result *r = &ts->result[a->tile];
     r->bad_inputs = lp_count_bad_inputs(&tile, &r->first_bad);
     /* unwritten results stay NaN */
-    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]), 0);   /* written next */
+    lp_poison(tile.col[3], tile.dtype, STARPU_VECTOR_GET_NX(buffers[3]));   /* written next */
 }
 
 static void store_cpu(void *buffers[], void *cl_arg)

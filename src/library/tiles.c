@@ -324,6 +324,7 @@ size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row)
 
 void lp_tiles_free(lp_tiles *ts)
 {
+    lp_tiles_let_go_handles(ts);
     if (ts->own_whole) {
         lp_data_free(&ts->whole);
     } else if (!ts->whole.col[0] && ts->col) {   /* tiles allocated one by one */

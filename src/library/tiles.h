@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <starpu.h>
 #include "comm.h"
 #include "exact_sum.h"
 #include "lp_starpu.h"
@@ -79,9 +80,14 @@ typedef struct lp_tiles {
      * of its user event). */
     lp_rank_io best_io;
     unsigned long best_mark;
-    /* Resident tiles' handles the last lp_run_tiles registered with StarPU:
-     * 4 per owned tile in one process; 4 per tile of the job on every rank
-     * under StarPU-MPI (comm.h's data_register). */
+    /* Resident tiles' handles (x, y, z, out of each tile; NULL where
+     * none), registered by lp_run_tiles and let go at its end, or kept for
+     * the next lp_run_tiles if keep_handles (lp_run's tiles, kept in their
+     * lp_data) until lp_tiles_let_go_handles; and how many the last
+     * registration made: 4 per owned tile in one process, 4 per tile of
+     * the job on every rank under StarPU-MPI (comm.h's data_register). */
+    starpu_data_handle_t (*h)[4];
+    int keep_handles;
     size_t handles;
 } lp_tiles;
 
@@ -126,6 +132,9 @@ int lp_tiles_write(lp_tiles *ts);
  * streamed ones by the last run's read tasks. */
 size_t lp_tiles_bad_inputs(const lp_tiles *ts, size_t *first_row);
 
+/* Resident tiles' handles unregistered (results home first), if any;
+ * lp_tiles_free does it too. */
+void lp_tiles_let_go_handles(lp_tiles *ts);
 void lp_tiles_free(lp_tiles *ts);
 
 /* Tile t's out added into ts->sum if sum_it and, with verify, its worst
