@@ -217,11 +217,13 @@ def test_ctrl_c_raises_keyboard_interrupt_and_the_runtime_goes_on():
     import signal
     import subprocess
     import sys
+    import tempfile
     import time
     from conftest import PYTHON_DIR
     env = dict(os.environ, PYTHONPATH=PYTHON_DIR)
+    errfile = tempfile.TemporaryFile(mode="w+")   # not a pipe: it can never fill up
     p = subprocess.Popen([sys.executable, "-c", INTERRUPT_CHILD], env=env, text=True,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=errfile)
     try:
         assert p.stdout.readline().strip() == "running"
         time.sleep(1.5)   # well inside the 100000 runs
@@ -234,9 +236,14 @@ def test_ctrl_c_raises_keyboard_interrupt_and_the_runtime_goes_on():
         assert ready, "no KeyboardInterrupt within 30 s of Ctrl-C"
         assert p.stdout.readline().strip() == "interrupted"
         stopped = time.monotonic() - sent
-        out, err = p.communicate(timeout=60)
+        # Through the same buffered reader as the lines above (communicate
+        # reads the pipe itself, and would miss lines already buffered).
+        out = p.stdout.read()
+        p.wait(timeout=60)
     finally:
         p.kill()
+    errfile.seek(0)
+    err = errfile.read()
     assert p.returncode == 0, err
     assert out.split() == ["nan", "True", "again", "True"]
     assert stopped < 5, f"{stopped:.1f} s from Ctrl-C to KeyboardInterrupt"
