@@ -542,7 +542,7 @@ def main():
             finally:
                 open(full, "w").write(text)
             missed = {t: results.get(t, "not run") for t in usable
-                      if results.get(t) not in ("Failed", "Timeout")}
+                      if results.get(t) not in ("Failed", "Timeout", "Subprocess", "Exception")}
             took = time.monotonic() - start
             if missed:
                 bad += 1

@@ -997,8 +997,9 @@ def verify_catches_a_lost_tile():
 @case(mpi=True)
 def stale_results_of_an_earlier_run_never_pass():
     # The tile is lost only from its second execution on, so out[] still
-    # holds the right values of the run before: out is poisoned (NaN) before
-    # the last run of each lp_run, or this would pass.
+    # holds the right values of the run before: each tile's two ends are
+    # marked before the last run of each lp_run and a tile still marked
+    # after it is made NaN, or this would pass.
     drop = {"LP_FAULT_DROP_TILE": "3:1"}
     args = ("--rows", 10000, "--tiles", 8, "--data", "random", "--verify", "--warmup", 0)
     rc, _, err = run(*args, "--repeat", 2, env=drop, binary=faulty())
@@ -1012,6 +1013,20 @@ def stale_results_of_an_earlier_run_never_pass():
     # Dropped from the third execution on: the runs are verified one by one.
     rc, out, err = run(*args, "--repeat", 2, env={"LP_FAULT_DROP_TILE": "3:2"}, binary=faulty())
     check(rc == 0, f"nothing lost yet, exit {rc}: {err}")
+    check_lost_tile_nan(run(*args[:-3], "--repeat", 2, "--warmup", 0, "--output", "out.npy",
+                            env=drop, binary=faulty()), range(3750, 5000))
+
+
+def check_lost_tile_nan(result, lost):
+    """Unverified, the run writes --output: the lost tile's every row is
+    NaN (not only the two rows marked before the run), every other row is
+    a result."""
+    rc, _, err = result
+    check(rc == 0, f"unverified run: exit {rc}: {err[-2000:]}")
+    out = read_npy_vector("out.npy")
+    nan = [i for i, v in enumerate(out) if math.isnan(v)]
+    check(nan == list(lost), f"NaN rows {nan[:3]}..{nan[-3:]} ({len(nan)}), expected the lost "
+                             f"tile's {lost[0]}..{lost[-1]}")
 
 
 @case
@@ -1878,6 +1893,10 @@ def mpi_lost_tile_caught():
                           binary=faulty())
     check(rc == 5, f"exit {rc}, expected 5: {err[-2000:]}")
     check("row 6250 has relative error inf" in err, err[-2000:])
+    check_lost_tile_nan(mpirun(2, "--rows", 10000, "--tiles", 8, "--data", "random", "--repeat", 2,
+                               "--warmup", 0, "--output", "out.npy",
+                               env={"LP_FAULT_DROP_TILE": "5:1"}, binary=faulty()),
+                        range(6250, 7500))
 
 
 @case
