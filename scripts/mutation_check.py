@@ -379,6 +379,11 @@ MUTATIONS = {
         "src/library/kept.c", "if (k && !k->husk && k->asked == tiles &&",
         "if (k && !k->husk &&", ["kept_handles"],
         "a call for another tile count runs on the tiles of the last"),
+    "python_keeps_tiles_of_a_view": (
+        "python/lp_starpu/_runtime.py",
+        "                and all(r() is a for r, a in zip(self.refs, arrays)))",
+        "                )", ["python.runtime"],
+        "a view (or an array in a collected one's place) served by the kept entry, unwatched"),
     "kept_tiles_outlive_stop": (
         "src/library/session.c", "    lp_kept_let_go_all();\n", "", ["kept_handles"],
         "lp_stop leaves kept handles registered (and a later lp_data_free unregisters "

@@ -143,11 +143,12 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
     devices and results back in host memory, as the tool times them;
     registering the tiles with StarPU is not timed: register_seconds).
     The tiles stay registered for the next call on the very same x, y, z
-    and out arrays, which then registers none (handles_registered 0) and
-    still reads what the arrays hold when it runs.  Returns a Result.  verify=True checks every row of the last run against a
-    long-double reference and raises VerifyError beyond VERIFY_TOLERANCE
-    (VERIFY_TOLERANCE_F32 for dtype="float32": float32 columns, logf, half
-    the bytes; the checksum is still summed in double).
+    and out arrays (not views of them), which then registers none
+    (handles_registered 0) and still reads what the arrays hold when it
+    runs.  Returns a Result.  verify=True checks every row of the last run
+    against a long-double reference and raises VerifyError beyond
+    VERIFY_TOLERANCE (VERIFY_TOLERANCE_F32 for dtype="float32": float32
+    columns, logf, half the bytes; the checksum is still summed in double).
     progress(done, total), if given, is called with the rows done so far
     over every run of the call (warm-up included; total = rows x runs):
     as tiles end, from StarPU's worker threads (never two calls at once,

@@ -1,8 +1,9 @@
 """One StarPU runtime per process: started on first use (StarPU reads its
 STARPU_* variables then), restarted only for another policy, stopped at
 exit.  Runs go one at a time, in the caller's thread; Ctrl-C asks the run
-to stop, waits for the tasks in flight, and raises KeyboardInterrupt.  The last call's columns stay
-registered with StarPU for the next call on the same arrays (kept_data)."""
+to stop, waits for the tasks in flight, and raises KeyboardInterrupt.  The
+last call's columns stay registered with StarPU for the next call on the
+same arrays (kept_data)."""
 import atexit
 import os
 import threading
@@ -110,10 +111,11 @@ class _Kept:
         lib().lp_data_wrap(self.data, rows, dtype_index, *self.key[0])
 
     def serves(self, arrays, rows, dtype_index):
-        # The addresses suffice: arrays that took a collected one's place
-        # (its entry let go later, the lock being held then) are read
-        # afresh like any changed data.
-        return self.key == (tuple(_address(a) for a in arrays), rows, dtype_index)
+        # The very same arrays, alive: an array that took a collected one's
+        # place (its entry not yet let go, the lock being held then), or a
+        # view of one, gets an entry of its own, watched in turn.
+        return (self.key == (tuple(_address(a) for a in arrays), rows, dtype_index)
+                and all(r() is a for r, a in zip(self.refs, arrays)))
 
     def _gone(self, _ref):
         # From the collector, in any thread: never wait for the lock (a

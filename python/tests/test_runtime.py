@@ -148,6 +148,10 @@ def test_kept_tiles_let_go_with_their_arrays(lp):
     out = np.empty_like(x)
     lp.run(x, y, z, out=out, backend="cpu")
     assert _runtime._kept is not None and _runtime._kept.serves([x, y, z, out], 1000, 0)
+    # A view is not the array (it may outlive it): its call registers anew.
+    assert lp.run(x[:], y, z, out=out, backend="cpu").handles_registered > 0
+    assert lp.run(x, y, z, out=out, backend="cpu").handles_registered > 0
+    assert lp.run(x, y, z, out=out, backend="cpu").handles_registered == 0
     del x
     assert _runtime._kept is None
     x = np.ones(1000) * 1.5
