@@ -99,7 +99,7 @@ def ensure_over_system(wheelhouse):
     """bench/.venv-system: a venv that sees the running Python's packages
     (NumPy, Numba, CuPy, numba-cuda as the machine has them) and adds only
     Dask and distributed, offline, from `wheelhouse` (made with
-    --download-wheels DIR --dask-only: about 5 MB, small enough to carry
+    --download-wheels DIR --dask-only: about 7 MB, small enough to carry
     to a GPU node whose Python lacks only Dask).  Returns its python."""
     wanted = _fingerprint([DASK_REQUIREMENTS])
     stamp = os.path.join(OVER_SYSTEM, STAMP_NAME)

@@ -34,16 +34,15 @@ void lp_kept_let_go(lp_data *d)
     d->kept = NULL;
     if (!k)
         return;
-    int listed = 0;
     pthread_mutex_lock(&all_lock);
-    for (struct lp_kept **p = &all; *p; p = &(*p)->next)
+    int husk = k->husk;   /* lp_stop let it go, and took it off the list */
+    for (struct lp_kept **p = &all; !husk && *p; p = &(*p)->next)
         if (*p == k) {
             *p = k->next;
-            listed = 1;
             break;
         }
     pthread_mutex_unlock(&all_lock);
-    if (listed)   /* not a husk: lp_stop has not let it go */
+    if (!husk)
         lp_tiles_free(&k->ts);   /* unregisters: the results are home */
     free(k);
 }

@@ -545,10 +545,13 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     }
     size_t tiles = lp_tiles_for(opt, d->rows, d->dtype, lp_backend_workers(opt->backend), NULL);
     lp_tiles view, *ts = &view;
-    if (opt->keep_tiles)
+    if (opt->keep_tiles) {
         ts = lp_kept_tiles(d, tiles);
-    else if (lp_kept_let_go(d), lp_tiles_view(&view, d, tiles) != LP_OK)
-        ts = NULL;
+    } else {
+        lp_kept_let_go(d);   /* a run without keep_tiles leaves none kept */
+        if (lp_tiles_view(&view, d, tiles) != LP_OK)
+            ts = NULL;
+    }
     if (!ts) {
         lp_error("out of memory for the tiles of %zu rows", d->rows);
         return LP_ERR_RUNTIME;
