@@ -116,7 +116,7 @@ typedef struct lp_data {
     };
     int wrapped;          /* the caller's memory: lp_data_free only unpins */
     lp_dtype dtype;       /* of the four columns */
-    int pinned;           /* wrapped columns pinned by a run (lp_data_wrap) */
+    int pinned;           /* bits: the wrapped columns its runs pinned (pins.c) */
     /* The tiles an lp_run with keep_tiles registered with StarPU, kept for
      * the next (lp_run).  NULL: none. */
     struct lp_kept *kept;
@@ -254,7 +254,9 @@ LP_API int lp_data_alloc(lp_data *d, size_t rows, lp_dtype dtype);
  * point at rows elements of dtype (double for LP_FLOAT64, float for
  * LP_FLOAT32).
  * The first lp_run that may use a CUDA worker (backend auto or cuda,
- * StarPU having one) pins them for the accelerators' DMA; a CPU or OpenCL
+ * StarPU having one) pins them for the accelerators' DMA (except those
+ * inside an lp_pin range; one the system will not pin is used unpinned);
+ * a CPU or OpenCL
  * run never does.  x, y and z are only read.  The memory must stay valid
  * until lp_data_free, which unpins it and frees nothing; it may change
  * between two lp_run on d (each run reads what the columns hold when it
@@ -262,6 +264,23 @@ LP_API int lp_data_alloc(lp_data *d, size_t rows, lp_dtype dtype);
  * LP_ERR_USAGE for a NULL column with rows > 0. */
 LP_API int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
                         void *out);
+/* Host memory kept pinned (page-locked) for the CUDA workers' DMA from
+ * lp_pin until lp_unpin(addr): a run on columns inside it (lp_data_wrap)
+ * pins and unpins nothing.  Pinned only while StarPU runs with a CUDA
+ * worker: before lp_start, or on a machine without one, the range is
+ * recorded and pinned by the first run that may use a CUDA worker.
+ * *pinned (if not NULL): 1 if pinned on return.  LP_OK; LP_ERR_RUNTIME
+ * if the system refused (the locked-memory limit, say: runs use it
+ * unpinned, with slower copies; lp_last_error says so); LP_ERR_USAGE for
+ * NULL, no bytes, or a range overlapping another (the same range again
+ * is not: it is pinned now if it can be).  Valid before and after
+ * lp_stop; thread-safe. */
+LP_API int lp_pin(void *addr, size_t bytes, int *pinned);
+/* Ends lp_pin(addr, ...): unpinned if it was.  LP_OK, or LP_ERR_USAGE if
+ * addr began no range lp_pin recorded. */
+LP_API int lp_unpin(void *addr);
+/* 1 if [addr, addr + bytes) lies in a range lp_pin pinned, else 0. */
+LP_API int lp_pinned(const void *addr, size_t bytes);
 /* Bytes per element, "float64" or "float32", and --verify's bound. */
 LP_API size_t lp_dtype_size(lp_dtype dtype);
 LP_API const char *lp_dtype_name(lp_dtype dtype);

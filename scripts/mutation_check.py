@@ -388,6 +388,25 @@ MUTATIONS = {
         "src/library/session.c", "    lp_kept_let_go_all();\n", "", ["kept_handles"],
         "lp_stop leaves kept handles registered (and a later lp_data_free unregisters "
         "into a stopped StarPU)"),
+    "pin_ranges_overlap": (
+        "src/library/pins.c", "        if (ranges[i].lo < hi && lo < ranges[i].hi) {",
+        "        if (0) {", ["pins"],
+        "lp_pin records a range inside another: CUDA would refuse it, or unpin it twice"),
+    "pin_range_never_ends": (
+        "src/library/pins.c", "        ranges[i] = ranges[--nranges];\n", "", ["pins"],
+        "lp_unpin leaves the record: a freed buffer's address passes for pinned"),
+    "python_cpu_runs_pin": (
+        "python/lp_starpu/__init__.py",
+        '        if backend in ("auto", "cuda") and _runtime.workers("cuda"):',
+        "        if True:", ["python.pinned"],
+        "a CPU-only run pins (and holds) every array it takes"),
+    "python_pinned_shares_pages": (
+        "python/lp_starpu/_pins.py", "    first = -_address(raw) % page\n",
+        "    first = 0\n", ["python.pinned"],
+        "a pinned array starts mid-page: two arrays' pins share a page"),
+    "python_pins_held_forever": (
+        "python/lp_starpu/_pins.py", "    _held.pop(addr, None)\n", "", ["python.pinned"],
+        "a collected array's record stays: its address, reused, passes for pinned"),
     "tile_cost_counts_busy_time": (
         "src/library/stats.c", "idle_ms += rep->own_seconds * 1e3 - s->busy_ms;",
         "idle_ms += rep->own_seconds * 1e3;", ["python.results"],

@@ -19,11 +19,11 @@ from typing import List, Optional
 
 import numpy as np
 
-from . import _abi, _columns, _runtime
+from . import _abi, _columns, _pins, _runtime
 from .errors import BackendUnavailableError, Error, VerifyError
 
 __all__ = ["logprod", "run", "Result", "Worker", "Bus", "start", "stop", "policies",
-           "library_path", "Error", "BackendUnavailableError", "VerifyError",
+           "library_path", "empty", "zeros", "asarray", "is_pinned", "Error", "BackendUnavailableError", "VerifyError",
            "VERIFY_TOLERANCE", "VERIFY_TOLERANCE_F32"]
 __version__ = "0.1.0"
 
@@ -101,6 +101,57 @@ def policies():
 def library_path():
     """The liblp-starpu the module loaded."""
     return _runtime.lib().path
+
+
+def empty(shape, dtype="float64", *, pinned=False):
+    """np.empty(shape, dtype) for float64 or float32; pinned=True: on whole
+    pages of its own, page-locked for the CUDA workers' DMA until it is
+    collected (as CuPy's empty_pinned), so that no call pins it again.
+    Pinning starts the runtime; without a CUDA worker nothing is pinned
+    (is_pinned False) until a runtime with one runs on it.  Memory the
+    system will not pin (the locked-memory limit) is used unpinned, with a
+    RuntimeWarning."""
+    dtype = _dtype_name(dtype)
+    if not pinned:
+        return np.empty(_pins._shape(shape), dtype)
+    return _pins.empty(shape, dtype, stacklevel=3)
+
+
+def zeros(shape, dtype="float64", *, pinned=False):
+    """empty(), filled with zeros."""
+    a = empty(shape, dtype, pinned=pinned)
+    a.fill(0)
+    return a
+
+
+def asarray(a, dtype="float64", *, pinned=False):
+    """a as a C-contiguous native array of dtype (float64 or float32),
+    used in place by the calls: a itself if it is one, else a copy.
+    pinned=True: a itself only if is_pinned(a), else a copy made with
+    empty(pinned=True); without a CUDA worker, as pinned=False (nothing
+    to pin for)."""
+    dtype = _dtype_name(dtype)
+    _columns._refuse_masked("a", a)
+    array = np.asarray(a)
+    if pinned:
+        _runtime.start()
+        pinned = _runtime.workers("cuda") > 0   # else nothing to pin for
+    if _columns._is_in_place(array, dtype) and (not pinned or is_pinned(array)):
+        return array
+    if not pinned:
+        return np.ascontiguousarray(array, dtype=dtype)
+    copy = _pins.empty(array.shape, dtype, stacklevel=3)
+    copy[...] = array
+    return copy
+
+
+def is_pinned(a):
+    """True if all of a's bytes are page-locked memory lp_starpu holds
+    (empty(pinned=True), or an array a run that may use a CUDA worker
+    pinned: each is pinned once, until it is collected)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"is_pinned takes a numpy.ndarray, not {type(a).__name__}")
+    return _pins.pinned(a)
 
 
 def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
@@ -221,6 +272,8 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         told = None if progress is None else _Progress(lib, progress, rows, warmup + repeat)
         if told is not None:
             told.install(opt)
+        if backend in ("auto", "cuda") and _runtime.workers("cuda"):
+            _pins.hold_for_run([*cols, out], stacklevel=4)   # once per buffer
         data = _runtime.kept_data([*cols, out], rows, _abi.DTYPES.index(dtype))
         report = _abi.Report()
         try:

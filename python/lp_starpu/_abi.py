@@ -123,6 +123,9 @@ def _declare(lib):
         "lp_run": (c.c_int, [c.POINTER(Options), c.c_void_p, c.POINTER(Report)]),
         "lp_report_free": (None, [c.POINTER(Report)]),
         "lp_struct_size": (c.c_size_t, [c.c_char_p]),
+        "lp_pin": (c.c_int, [c.c_void_p, c.c_size_t, c.POINTER(c.c_int)]),
+        "lp_unpin": (c.c_int, [c.c_void_p]),
+        "lp_pinned": (c.c_int, [c.c_void_p, c.c_size_t]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)

@@ -139,25 +139,6 @@ int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch)
     return LP_OK;
 }
 
-/* Pinning matters only for a CUDA worker's DMA (StarPU 1.3 pins nothing
- * without CUDA), and costs a pass over the pages each way (320 MB of
- * columns: tens of ms).  A column given twice is pinned, and unpinned,
- * once. */
-static void pin_columns(const lp_data *d, int pin)
-{
-    for (int c = 0; c < 4; c++) {
-        int seen = 0;
-        for (int e = 0; e < c; e++)
-            seen |= d->col[e] == d->col[c];
-        if (seen)
-            continue;
-        if (pin)
-            starpu_memory_pin(d->col[c], d->rows * lp_dtype_size(d->dtype));
-        else
-            starpu_memory_unpin(d->col[c], d->rows * lp_dtype_size(d->dtype));
-    }
-}
-
 int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void *z,
                  void *out)
 {
@@ -170,20 +151,10 @@ int lp_data_wrap(lp_data *d, size_t rows, lp_dtype dtype, void *x, void *y, void
     return LP_OK;
 }
 
-void lp_data_pin_for(lp_data *d, lp_backend backend)
-{
-    if (d->wrapped && !d->pinned && d->rows > 0 && starpu_cuda_worker_get_count() > 0 &&
-        (backend == LP_BACKEND_AUTO || backend == LP_BACKEND_CUDA)) {
-        pin_columns(d, 1);
-        d->pinned = 1;
-    }
-}
-
 void lp_data_free(lp_data *d)
 {
     lp_kept_let_go(d);   /* unregistered before the memory goes */
-    if (d->pinned)
-        pin_columns(d, 0);
+    lp_data_unpin(d);
     if (!d->wrapped)
         for (int c = 0; c < 4; c++)
             if (d->col[c])

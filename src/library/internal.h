@@ -159,8 +159,10 @@ void lp_fill_values(void *x, void *y, void *z, lp_dtype dtype, lp_data_kind kind
                     uint64_t seed, size_t first, size_t count);
 
 /* The caller's columns (lp_data_wrap) pinned, once, for a run of this
- * backend if it may use a CUDA worker; lp_data_free unpins them. */
+ * backend if it may use a CUDA worker, except those inside an lp_pin
+ * range; lp_data_unpin (from lp_data_free) unpins them (pins.c). */
 void lp_data_pin_for(lp_data *d, lp_backend backend);
+void lp_data_unpin(lp_data *d);
 
 /* count NaNs from col: results not written (see lp_run). */
 void lp_poison(void *col, lp_dtype dtype, size_t count);
