@@ -136,6 +136,30 @@ python3 bench/numba_cuda_check.py > "$out/numba_cuda_check.txt" 2>&1 || rc=$?
 cat "$out/numba_cuda_check.txt"
 [ "$rc" = 0 ] || [ "$rc" = 77 ] || status=1
 
+echo "== [$(elapsed)] pinned memory: lp_pin's ranges and the module's calls"
+# Pinned exactly where a CUDA worker is (tests/test_pins.c,
+# python/tests/test_pinned.py), then what pinning costs and saves a call
+# (bench/pinned_check.py), with StarPU's pinning and without it.
+check() {   # check NAME COMMAND...: PASS, SKIP (77) or FAIL, output in $out
+    local name=$1 rc=0; shift
+    "$@" > "$out/test-$name.txt" 2>&1 || rc=$?
+    case $rc in
+        0) echo "PASS $name" ;;
+        77) echo "SKIP $name: $(tail -1 "$out/test-$name.txt")" ;;
+        *) echo "FAIL($rc) $name"; status=1 ;;
+    esac
+}
+check pins build/tests/test_pins
+check python-pinned env PYTHONPATH=python LP_STARPU_LIB=build/liblp-starpu.so.0 \
+    python3 tests/support/pytest_or_skip.py -q -p no:cacheprovider python/tests/test_pinned.py
+for disable in 0 1; do
+    rc=0
+    STARPU_DISABLE_PINNING=$disable python3 bench/pinned_check.py --backend cuda \
+        > "$out/pinned-check-disable-$disable.md" 2>&1 || rc=$?
+    cat "$out/pinned-check-disable-$disable.md"
+    [ "$rc" = 0 ] || [ "$rc" = 77 ] || status=1
+done
+
 echo "== [$(elapsed)] the comparison with the Python approaches (bench/compare, main table)"
 # No network there: the Python packages come from a wheelhouse carried along
 # (bench/compare --download-wheels bench/wheelhouse --wheel-python 3.12, run

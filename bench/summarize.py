@@ -34,6 +34,10 @@ def main(d):
         for r in runs:
             label = name if len(runs) == 1 else f"{name} ({r['backend']})"
             print(row(label, r))
+    # The module's calls with and without pinning (bench/pinned_check.py).
+    for path in sorted(glob.glob(os.path.join(d, "pinned-check-*.md"))):
+        print()
+        print(open(path).read().rstrip())
     if os.path.exists(os.path.join(d, "machine.md")):
         print()
         print(open(os.path.join(d, "machine.md")).read())

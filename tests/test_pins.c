@@ -58,8 +58,10 @@ static int run_on(double *block, lp_backend backend, const char *what)
 
 int main(void)
 {
-    double *block = aligned_alloc(4096, 4 * COLUMN + 4096);
-    double *other = aligned_alloc(4096, 4 * COLUMN);
+    /* Four columns and a page after them (aligned_alloc: whole pages). */
+    size_t bytes = (4 * COLUMN / 4096 + 2) * 4096;
+    double *block = aligned_alloc(4096, bytes);
+    double *other = aligned_alloc(4096, bytes);
     if (!block || !other)
         return 1;
     int pinned = -1;

@@ -10,7 +10,8 @@
  *     use a CUDA worker, unpinned by lp_data_free.
  * StarPU 1.3's starpu_memory_pin is CUDA's cudaHostRegister when StarPU has
  * CUDA, and does nothing (successfully) under valgrind or
- * STARPU_DISABLE_PINNING. */
+ * STARPU_DISABLE_PINNING: the latter is read here too, so that no record
+ * says pinned then (under valgrind one may). */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,9 +36,13 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pin_range *ranges;
 static size_t nranges, capacity;
 
-static int cuda_workers(void)
+/* StarPU runs a CUDA worker, and pins (starpu_memory_pin would succeed
+ * without pinning under STARPU_DISABLE_PINNING: no record may say
+ * pinned then). */
+static int pinning_wanted(void)
 {
-    return starpu_is_initialized() && starpu_cuda_worker_get_count() > 0;
+    return starpu_is_initialized() && starpu_cuda_worker_get_count() > 0 &&
+           starpu_get_env_number_default("STARPU_DISABLE_PINNING", 0) <= 0;
 }
 
 /* The recorded range holding all of [lo, hi), NULL if none.  Under lock. */
@@ -52,7 +57,7 @@ static struct pin_range *covering(uintptr_t lo, uintptr_t hi)
 /* Under lock. */
 static void pin_if_wanted(struct pin_range *r)
 {
-    if (r->state == PIN_WAITING && cuda_workers())
+    if (r->state == PIN_WAITING && pinning_wanted())
         r->state = starpu_memory_pin((void *)r->lo, r->hi - r->lo) == 0 ? PIN_DONE : PIN_REFUSED;
 }
 
@@ -166,7 +171,7 @@ enum { PINS_TRIED = 1 << 4 };   /* above the four columns' bits */
 
 void lp_data_pin_for(lp_data *d, lp_backend backend)
 {
-    if (!d->wrapped || (d->pinned & PINS_TRIED) || d->rows == 0 || !cuda_workers() ||
+    if (!d->wrapped || (d->pinned & PINS_TRIED) || d->rows == 0 || !pinning_wanted() ||
         (backend != LP_BACKEND_AUTO && backend != LP_BACKEND_CUDA))
         return;
     /* A column given twice is pinned, and unpinned, once; one that cannot
