@@ -404,6 +404,11 @@ MUTATIONS = {
         "python/lp_starpu/_pins.py", "    first = -_address(raw) % page\n",
         "    first = 0\n", ["python.pinned"],
         "a pinned array starts mid-page: two arrays' pins share a page"),
+    "python_pins_whole_buffer_of_a_slice": (
+        "python/lp_starpu/_pins.py",
+        "            if owner is not None and 2 * a.nbytes >= owner.nbytes:",
+        "            if owner is not None:", ["python.pinned"],
+        "a run on a small slice pins the whole (maybe huge) array it lies in"),
     "python_pins_held_forever": (
         "python/lp_starpu/_pins.py", "    _held.pop(addr, None)\n", "", ["python.pinned"],
         "a collected array's record stays: its address, reused, passes for pinned"),

@@ -10,7 +10,8 @@ graph in this process (tiles scheduled on CPU cores and accelerators).
 One StarPU runtime per process: started on first use (the STARPU_*
 variables are read then), restarted only when another `sched` is asked
 for, stopped at exit.  Runs are one at a time.  Arrays: see _columns.py
-(C-contiguous float64 is used in place, never copied)."""
+(C-contiguous float64 is used in place, never copied); pinned memory for
+CUDA workers, paid once per buffer: see _pins.py (empty(..., pinned=True))."""
 import ctypes
 import dataclasses
 import math

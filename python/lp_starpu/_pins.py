@@ -63,11 +63,14 @@ def pinned(a):
 def hold_for_run(arrays, stacklevel):
     """The cache: each array's buffer pinned for a run that may use a CUDA
     worker (the caller checked that there is one), kept so until its owner
-    is collected.  Arrays pinned already cost a lookup."""
+    is collected.  Arrays pinned already cost a lookup.  An array that is
+    less than half of its buffer (a slice of a larger one) is left to the
+    run, which pins its bytes alone for as long as its tiles are kept:
+    pinning the whole buffer could cost far more than the run."""
     for a in arrays:
         if a.nbytes and not pinned(a):
             owner = _owner(a)
-            if owner is not None:
+            if owner is not None and 2 * a.nbytes >= owner.nbytes:
                 _hold(owner, _address(owner), owner.nbytes, stacklevel + 1)
 
 

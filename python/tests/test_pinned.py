@@ -84,6 +84,23 @@ def test_cpu_runs_pin_nothing(lp, cuda):
     assert held() == before
 
 
+def test_cache_holds_each_buffer_once(lp):
+    """What a run that may use a CUDA worker holds (called directly: here
+    there may be none, and then lp_pin records without pinning)."""
+    from lp_starpu import _pins
+    before = held()
+    big = np.ones(100_000)
+    _pins.hold_for_run([big[:10_000], big[50_000:]], stacklevel=1)
+    assert held() == before + 1      # the half: its whole buffer, once
+    _pins.hold_for_run([big, big[1:]], stacklevel=1)
+    assert held() == before + 1      # the same buffer again
+    other = np.ones(100_000)
+    _pins.hold_for_run([other[:49_999]], stacklevel=1)
+    assert held() == before + 1      # under half of its buffer: left to the run
+    del big
+    assert held() == before
+
+
 def test_asarray(lp, cuda):
     x = np.arange(1.0, 11.0)
     assert lp.asarray(x) is x
