@@ -7,6 +7,7 @@
  * nothing is pinned and the test says so; on a GPU machine the same test
  * checks the pinning itself. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,9 @@ int main(void)
     check_status(lp_pin(NULL, COLUMN, &pinned), LP_ERR_USAGE, "lp_pin(NULL)");
     check_status(lp_pin(block, 0, &pinned), LP_ERR_USAGE, "lp_pin of no bytes");
     CHECK(pinned == 0, "a refused lp_pin said pinned=%d", pinned);
+    check_status(lp_pin(block, SIZE_MAX, NULL), LP_ERR_USAGE, "lp_pin past the address space");
+    CHECK(strstr(lp_last_error(), "address space") != NULL, "lp_last_error: %s",
+          lp_last_error());
     check_status(lp_unpin(block), LP_ERR_USAGE, "lp_unpin of a range never pinned");
 
     /* Before lp_start: recorded, nothing pinned. */

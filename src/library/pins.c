@@ -61,15 +61,17 @@ static void pin_if_wanted(struct pin_range *r)
         r->state = starpu_memory_pin((void *)r->lo, r->hi - r->lo) == 0 ? PIN_DONE : PIN_REFUSED;
 }
 
-/* The new record for [lo, hi), NULL (lp_error said why) if it overlaps
- * another or memory ran out.  Under lock. */
-static struct pin_range *record(uintptr_t lo, uintptr_t hi)
+/* The new record for [lo, hi), NULL if it overlaps another
+ * (*status LP_ERR_USAGE) or memory ran out (LP_ERR_RUNTIME); lp_error
+ * says which.  Under lock. */
+static struct pin_range *record(uintptr_t lo, uintptr_t hi, int *status)
 {
     for (size_t i = 0; i < nranges; i++) {
         if (ranges[i].lo < hi && lo < ranges[i].hi) {
             lp_error("lp_pin: [%#jx, %#jx) overlaps [%#jx, %#jx), pinned before",
                      (uintmax_t)lo, (uintmax_t)hi, (uintmax_t)ranges[i].lo,
                      (uintmax_t)ranges[i].hi);
+            *status = LP_ERR_USAGE;
             return NULL;
         }
     }
@@ -78,6 +80,7 @@ static struct pin_range *record(uintptr_t lo, uintptr_t hi)
         struct pin_range *grown = realloc(ranges, more * sizeof *grown);
         if (!grown) {
             lp_error("lp_pin: out of memory");
+            *status = LP_ERR_RUNTIME;
             return NULL;
         }
         ranges = grown;
@@ -93,13 +96,15 @@ int lp_pin(void *addr, size_t bytes, int *pinned)
     if (pinned)
         *pinned = 0;
     if (!addr || bytes == 0 || hi < lo) {
-        lp_error("lp_pin: %s", addr ? "no bytes" : "NULL address");
+        lp_error("lp_pin: %s", !addr ? "NULL address" : bytes ? "past the address space"
+                                                               : "no bytes");
         return LP_ERR_USAGE;
     }
+    int status = LP_OK;
     pthread_mutex_lock(&lock);
     struct pin_range *r = covering(lo, hi);
     if (!r || r->lo != lo || r->hi != hi)   /* the same range again: its record */
-        r = record(lo, hi);
+        r = record(lo, hi, &status);
     enum pin_state state = PIN_REFUSED;
     if (r) {
         pin_if_wanted(r);
@@ -107,7 +112,7 @@ int lp_pin(void *addr, size_t bytes, int *pinned)
     }
     pthread_mutex_unlock(&lock);
     if (!r)
-        return LP_ERR_USAGE;
+        return status;
     if (pinned)
         *pinned = state == PIN_DONE;
     if (state == PIN_REFUSED) {
