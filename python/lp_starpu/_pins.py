@@ -55,9 +55,23 @@ def _hold(owner, addr, nbytes, stacklevel):
     return bool(pinned.value)
 
 
+def _bounds(a):
+    """The bytes [first, end) a's elements lie in, whatever its strides."""
+    first = end = _address(a)
+    for n, stride in zip(a.shape, a.strides):
+        if stride < 0:
+            first += stride * (n - 1)
+        else:
+            end += stride * (n - 1)
+    return first, end + a.itemsize
+
+
 def pinned(a):
     """True if all of a's bytes lie in memory lp_starpu holds pinned."""
-    return bool(a.nbytes) and bool(_runtime.lib().lp_pinned(_address(a), a.nbytes))
+    if not a.size:
+        return False
+    first, end = _bounds(a)
+    return bool(_runtime.lib().lp_pinned(first, end - first))
 
 
 def hold_for_run(arrays, stacklevel):

@@ -43,6 +43,8 @@ def test_pinned_arrays_on_pages_of_their_own(lp, cuda, dtype):
         assert a.__array_interface__["data"][0] % mmap.PAGESIZE == 0
         assert lp.is_pinned(a) == cuda
     assert not pages(arrays[0]) & pages(arrays[1])
+    # Any view inside is pinned too, whatever its strides.
+    assert lp.is_pinned(arrays[1][::-2, ::3]) == cuda and lp.is_pinned(arrays[0][7:9]) == cuda
     assert held() == before + 3
     del arrays, a
     assert held() == before   # each collected array let its pages go
