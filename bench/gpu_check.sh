@@ -51,15 +51,18 @@ elapsed() { echo "$((SECONDS - start)) s"; }
 # The faulty test build (a codelet that loses a tile on purpose), for the
 # test that a lost GPU result is caught.
 export LP_FAULTY=$PWD/build/tests/lp-starpu-faulty
+check() {   # check NAME COMMAND...: PASS, SKIP (77) or FAIL, output in $out
+    local name=$1 rc=0; shift
+    "$@" > "$out/test-$name.txt" 2>&1 || rc=$?
+    case $rc in
+        0) echo "PASS $name" ;;
+        77) echo "SKIP $name: $(tail -1 "$out/test-$name.txt")" ;;
+        *) echo "FAIL($rc) $name"; status=1 ;;
+    esac
+}
 echo "== [$(elapsed)] gpu tests"
 for c in $(python3 tests/cli_test.py --list | grep '^gpu_'); do
-    if python3 tests/cli_test.py "$bin" "$c" > "$out/test-$c.txt" 2>&1; then
-        echo "PASS $c"
-    else
-        rc=$?
-        if [ "$rc" = 77 ]; then echo "SKIP $c: $(tail -1 "$out/test-$c.txt")"
-        else echo "FAIL($rc) $c"; status=1; fi
-    fi
+    check "$c" python3 tests/cli_test.py "$bin" "$c"
 done
 
 run() {   # run NAME ARGS...: text and JSON reports into $out
@@ -140,15 +143,6 @@ echo "== [$(elapsed)] pinned memory: lp_pin's ranges and the module's calls"
 # Pinned exactly where a CUDA worker is (tests/test_pins.c,
 # python/tests/test_pinned.py), then what pinning costs and saves a call
 # (bench/pinned_check.py), with StarPU's pinning and without it.
-check() {   # check NAME COMMAND...: PASS, SKIP (77) or FAIL, output in $out
-    local name=$1 rc=0; shift
-    "$@" > "$out/test-$name.txt" 2>&1 || rc=$?
-    case $rc in
-        0) echo "PASS $name" ;;
-        77) echo "SKIP $name: $(tail -1 "$out/test-$name.txt")" ;;
-        *) echo "FAIL($rc) $name"; status=1 ;;
-    esac
-}
 check pins build/tests/test_pins
 check python-pinned env PYTHONPATH=python LP_STARPU_LIB=build/liblp-starpu.so.0 \
     python3 tests/support/pytest_or_skip.py -q -p no:cacheprovider python/tests/test_pinned.py

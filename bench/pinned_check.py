@@ -61,7 +61,7 @@ def main():
     if args.backend == "cuda" and not ncuda:
         print("pinned_check: no CUDA worker here; skipped")
         return 77
-    n, want = args.rows, None
+    n = args.rows
     print(f"# {n} rows, backend {args.backend}, {ncuda} CUDA worker(s), "
           f"STARPU_DISABLE_PINNING={os.environ.get('STARPU_DISABLE_PINNING', '')!r}")
     print("| calls on | first call ms | best of next ms | pinned |")

@@ -48,6 +48,20 @@ def _fingerprint(files):
     return h.hexdigest()
 
 
+def _installed(venv, wanted):
+    """Whether venv holds what the fingerprint `wanted` names (its stamp)."""
+    try:
+        with open(os.path.join(venv, STAMP_NAME)) as f:
+            return f.read() == wanted
+    except FileNotFoundError:
+        return False
+
+
+def _stamp(venv, wanted):
+    with open(os.path.join(venv, STAMP_NAME), "w") as f:
+        f.write(wanted)
+
+
 def _create(wheelhouse, venv=VENV, system_site=False):
     make = [sys.executable, "-m", "venv"] + (["--system-site-packages"] if system_site else [])
     try:
@@ -75,8 +89,7 @@ def ensure(wheelhouse=None):
     gpu = has_nvidia_gpu()
     files = [REQUIREMENTS, DASK_REQUIREMENTS] + ([GPU_REQUIREMENTS] if gpu else [])
     wanted = _fingerprint(files)
-    stamp = os.path.join(VENV, STAMP_NAME)
-    if os.path.exists(stamp) and open(stamp).read() == wanted:
+    if _installed(VENV, wanted):
         return python()
     print(f"[compare] installing {', '.join(os.path.basename(f) for f in files)} into {VENV}",
           file=sys.stderr, flush=True)
@@ -90,8 +103,7 @@ def ensure(wheelhouse=None):
         print("[compare] GPU packages did not install: CuPy and Numba CUDA rows will be skipped",
               file=sys.stderr)
         return python()  # no stamp: the next run tries again
-    with open(stamp, "w") as f:
-        f.write(wanted)
+    _stamp(VENV, wanted)
     return python()
 
 
@@ -102,8 +114,7 @@ def ensure_over_system(wheelhouse):
     --download-wheels DIR --dask-only: about 7 MB, small enough to carry
     to a GPU node whose Python lacks only Dask).  Returns its python."""
     wanted = _fingerprint([DASK_REQUIREMENTS])
-    stamp = os.path.join(OVER_SYSTEM, STAMP_NAME)
-    if os.path.exists(stamp) and open(stamp).read() == wanted:
+    if _installed(OVER_SYSTEM, wanted):
         return python(OVER_SYSTEM)
     print(f"[compare] installing requirements-dask.txt from {wheelhouse} into {OVER_SYSTEM}",
           file=sys.stderr, flush=True)
@@ -112,8 +123,7 @@ def ensure_over_system(wheelhouse):
     subprocess.run([python(OVER_SYSTEM), "-m", "pip", "install", "-q",
                     "--disable-pip-version-check", "--no-index", "--find-links", wheelhouse,
                     "-r", DASK_REQUIREMENTS], check=True)
-    with open(stamp, "w") as f:
-        f.write(wanted)
+    _stamp(OVER_SYSTEM, wanted)
     return python(OVER_SYSTEM)
 
 

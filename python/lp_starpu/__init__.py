@@ -24,8 +24,8 @@ from . import _abi, _columns, _pins, _runtime
 from .errors import BackendUnavailableError, Error, VerifyError
 
 __all__ = ["logprod", "run", "Result", "Worker", "Bus", "start", "stop", "policies",
-           "library_path", "empty", "zeros", "asarray", "is_pinned", "Error", "BackendUnavailableError", "VerifyError",
-           "VERIFY_TOLERANCE", "VERIFY_TOLERANCE_F32"]
+           "library_path", "empty", "zeros", "asarray", "is_pinned", "Error",
+           "BackendUnavailableError", "VerifyError", "VERIFY_TOLERANCE", "VERIFY_TOLERANCE_F32"]
 __version__ = "0.1.0"
 
 VERIFY_TOLERANCE = 1e-12       # LP_VERIFY_TOLERANCE: verify's bound per row

@@ -20,12 +20,9 @@ import weakref
 import numpy as np
 
 from . import _abi, _runtime
+from ._runtime import _address
 
 _held = {}   # address lp_pin was given -> the weakref.finalize ending it
-
-
-def _address(a):
-    return a.__array_interface__["data"][0]
 
 
 def _owner(a):
