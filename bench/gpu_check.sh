@@ -10,10 +10,12 @@
 # measures cpu-only, cuda-only and the scheduled run on the default 10M rows
 # (plus every main scheduler and lp-starpu's own lp-eft, a run under
 # STARPU_LIMIT_CUDA_MEM=64, and --trace charts of dmda and lp-eft with each
-# PCIe link's copies),
-# runs bench/perf.py (the OpenMP and overlapped-CUDA baselines against
-# lp-starpu, with the performance targets) and bench/compare's main table
-# (the Python approaches, CuPy and Numba CUDA included), writes the raw
+# PCIe link's copies), lets --calibrate choose the tile count and runs the
+# default job with it, runs bench/perf.py (the OpenMP and overlapped-CUDA
+# baselines against lp-starpu, with the performance targets), pins memory
+# (tests and bench/pinned_check.py), runs bench/compare's main table
+# (the Python approaches, CuPy and Numba CUDA included) and the --intensity
+# crossover (bench/compare's sweep at 10M rows, K = 1 .. 64), writes the raw
 # reports (text and JSON), the tables and charts and a summary.md into
 # RESULTS_DIR, and last the tuning sweep (bench/perf.py --sweep-only: tile
 # size x scheduler x CUDA workers per GPU and pipeline depth; LP_GPU_SWEEP=0
@@ -102,23 +104,38 @@ done
 run trace-dmda --sched dmda --repeat 3 --trace "$out/trace-dmda.svg"
 run trace-lp-eft --sched lp-eft --repeat 3 --trace "$out/trace-lp-eft.svg"
 
+echo "== [$(elapsed)] the tile count measured for this machine (--calibrate), and the default run with it"
+# --calibrate times 1, 2, 4, 8 and 16 rounds of the workers, 262144-row tiles
+# and the formula's count (each with its model calibrated first) and keeps the
+# fastest beside the models: the default runs from here on (perf.py's
+# included) use it, and the capture below has models at each of those sizes.
+if "$bin" --calibrate > "$out/calibrate.txt" 2>&1; then
+    grep -E '^  tiles:' "$out/calibrate.txt" || true
+else
+    echo "FAILED: see $out/calibrate.txt"; cat "$out/calibrate.txt"; status=1
+fi
+run default-calibrated --verify --repeat "$repeat"
+
 echo "== [$(elapsed)] hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
 python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
 
-echo "== [$(elapsed)] a capture of this machine for lp-starpu-sim (docs/simulation.md)"
-# The models calibrated above, the bus files and the platform StarPU wrote,
+# A capture of this machine for lp-starpu-sim (docs/simulation.md): the
+# models calibrated so far, the bus files and the platform StarPU wrote,
 # under the neutral host name "captured", and what the machine was: copy
-# $out/capture to perfmodels/machines/NAME to replay it anywhere.
-capture=$out/capture
-host=${STARPU_HOSTNAME:-$(hostname | cut -d. -f1)}
-rm -rf "$capture"
-mkdir -p "$capture/starpu-home/.starpu"
-cp -r "$STARPU_HOME/.starpu/sampling" "$capture/starpu-home/.starpu/"
-find "$capture/starpu-home" -type f -name "*.$host" | while read -r f; do mv "$f" "${f%.$host}.captured"; done
-for f in "$capture"/starpu-home/.starpu/sampling/bus/"$host".*; do
-    [ -e "$f" ] && mv "$f" "$(dirname "$f")/captured.${f##*/$host.}"
-done
-"$bin" --rows 1 --json - 2>/dev/null | python3 -c "
+# $out/capture to perfmodels/machines/NAME to replay it anywhere.  Taken
+# after perf.py and again, with the models of every intensity, after the
+# crossover (a lease that ends between the two keeps the first).
+capture() {
+    local capture=$out/capture host=${STARPU_HOSTNAME:-$(hostname | cut -d. -f1)} f
+    echo "== [$(elapsed)] a capture of this machine for lp-starpu-sim, in $capture"
+    rm -rf "$capture"
+    mkdir -p "$capture/starpu-home/.starpu"
+    cp -r "$STARPU_HOME/.starpu/sampling" "$capture/starpu-home/.starpu/"
+    find "$capture/starpu-home" -type f -name "*.$host" | while read -r f; do mv "$f" "${f%.$host}.captured"; done
+    for f in "$capture"/starpu-home/.starpu/sampling/bus/"$host".*; do
+        [ -e "$f" ] && mv "$f" "$(dirname "$f")/captured.${f##*/$host.}"
+    done
+    "$bin" --rows 1 --json - 2>/dev/null | python3 -c "
 import json, sys
 r = json.load(sys.stdin)
 n = {k: sum(1 for w in r['workers'] if w['kind'] == k) for k in ('cpu', 'cuda')}
@@ -131,7 +148,9 @@ print('description = %s CPU cores + %s' % (sys.argv[4], gpu))
 print('ncpu = %d' % n['cpu'])
 print('ncuda = %d' % n['cuda'])
 " "$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n1)" \
-  "${out#"$PWD"/}" "$(date -u +%Y-%m-%d)" "$(nproc)" > "$capture/machine.conf" || status=1
+      "${out#"$PWD"/}" "$(date -u +%Y-%m-%d)" "$(nproc)" > "$capture/machine.conf" || status=1
+}
+capture
 
 echo "== [$(elapsed)] Numba CUDA's kernel compiles on this NumPy (bench/numba_cuda_check.py)"
 rc=0
@@ -161,12 +180,24 @@ echo "== [$(elapsed)] the comparison with the Python approaches (bench/compare, 
 # from bench/wheels-dask (--download-wheels bench/wheels-dask --dask-only,
 # about 7 MB); else the machine's python3 alone (no Dask rows).
 if [ -d bench/wheelhouse ]; then
-    bench/compare --no-sweep --wheelhouse bench/wheelhouse --out "$out/compare" || status=1
+    python_env=(--wheelhouse bench/wheelhouse)
 elif [ -d bench/wheels-dask ]; then
-    bench/compare --no-sweep --add-wheels bench/wheels-dask --out "$out/compare" || status=1
+    python_env=(--add-wheels bench/wheels-dask)
 else
-    bench/compare --no-sweep --no-venv --out "$out/compare" || status=1
+    python_env=(--no-venv)
 fi
+bench/compare --no-sweep "${python_env[@]}" --out "$out/compare" || status=1
+
+echo "== [$(elapsed)] the --intensity crossover on 10M rows (bench/compare's sweep)"
+# From which work per row on the GPU wins, and by how much: lp-starpu's
+# backends and the Python approaches that use every core or the GPU, at
+# K = 1 .. 64 (out = sum over k < K of log(x+k) log(y+k) log(z+k)).
+# lp-starpu's models stay in this script's STARPU_HOME, so the capture
+# taken next has them at every intensity (the simulated --intensity rows).
+bench/compare "${python_env[@]}" --only lp-cpu,lp-cuda,lp-sched,numba-parallel,numba-cuda,cupy \
+    --rows 10M --sweep-min-rows 10M --sweep-max-rows 10M --sweep-intensities 1,2,4,8,16,32,64 \
+    --starpu-home "$STARPU_HOME" --out "$out/crossover" || status=1
+capture
 python3 bench/summarize.py "$out" > "$out/summary.md" || status=1
 cat "$out/summary.md"
 

@@ -10,6 +10,7 @@ models hold (a simulated run per cell, seconds in all).
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,61 @@ SIM = os.path.join(BUILD, "lp-starpu-sim")
 RESULTS = os.path.join(HERE, "bench", "results")
 # Policies whose committed real runs predate the bootstrap's dmda patch.
 PATCHED = ("dmda", "dmdas", "dmdar")
+
+
+MACHINES = os.path.join(HERE, "perfmodels", "machines")
+ROWS = 10_000_000
+F64_ROW_BYTES = 32   # x, y, z and out, float64
+
+
+def workers(machine):
+    """{kind of worker: how many} of a capture (its machine.conf)."""
+    conf = open(os.path.join(MACHINES, machine, "machine.conf")).read()
+    found = {k: re.search(rf"^n{k}\s*=\s*(\d+)", conf, re.M) for k in ("cpu", "cuda", "opencl")}
+    return {k: int(m[1]) for k, m in found.items() if m and int(m[1])}
+
+
+def gpu_machines():
+    """The captures (and what-ifs) with a GPU, by name."""
+    return [m for m in sorted(os.listdir(MACHINES)) if "cuda" in workers(m)]
+
+
+def model_sizes(machine):
+    """{kind of worker: tile sizes in bytes with a calibrated entry (10 samples, as
+    StarPU asks)} in the capture's model of lp_logprod."""
+    sampling = os.path.join(MACHINES, machine, "starpu-home", ".starpu", "sampling", "codelets")
+    sizes, kind = {}, None
+    for version in sorted(os.listdir(sampling)):
+        path = os.path.join(sampling, version, "lp_logprod.captured")
+        if not os.path.exists(path):
+            continue
+        for line in open(path):
+            if line.startswith("# Model for "):     # "# Model for cuda0_impl0 (Comb0)"
+                kind = re.match(r"[a-z]+", line.split()[3]).group()
+                continue
+            f = line.split()
+            if kind and len(f) == 8 and not line.startswith("#") and int(f[7]) >= 10:
+                sizes.setdefault(kind, set()).add(int(f[1]))
+    return sizes
+
+
+def captured_tiles(machine, kinds=None, rows=ROWS):
+    """The tile counts of rows float64 rows whose tiles each of kinds (of
+    worker; default: all the capture has) has a model for: where a simulated
+    run on them can be timed.  A size alone does not tell float64 from
+    float32 (twice the rows), so a count found here may still lack a model:
+    the simulator says so."""
+    sizes, kinds = model_sizes(machine), kinds or list(workers(machine))
+    common = set.intersection(*(sizes.get(k, set()) for k in kinds)) if kinds else set()
+    tiles = set()
+    for size in common:
+        if size % F64_ROW_BYTES:
+            continue
+        per_tile = size // F64_ROW_BYTES
+        for t in {rows // per_tile, -(-rows // per_tile)}:
+            if t and per_tile in {rows // t, -(-rows // t)}:
+                tiles.add(t)
+    return sorted(tiles)
 
 
 def simulate(machine, *args):
@@ -82,12 +138,14 @@ def main():
     print("\n\\* measured with StarPU's dmda as released; simulated with the bootstrap's "
           "patched dmda (scripts/patches/starpu-1.3.10-dmda-link-queues.patch): "
           "not the same scheduler, so not a measure of faithfulness.")
-    for machine in ("h200", "h200-glibc-log"):
+    for machine in gpu_machines():
+        if "what-if" in open(os.path.join(MACHINES, machine, "machine.conf")).read():
+            continue   # nothing real to compare with
         scheds = ("dmda", "dmdas", "heteroprio", "lp-eft", "eager", "lws")
         print(f"\nSweep on {machine} (simulated ms, 10M rows; - : no model for that tile size)\n")
         print("| tiles | " + " | ".join(scheds) + " |")
         print("| ---: |" + " ---: |" * len(scheds))
-        for tiles in (10, 20, 39, 40, 64, 77, 153):
+        for tiles in captured_tiles(machine):
             cells = []
             for sched in scheds:
                 report, _ = simulate(machine, "--tiles", tiles, "--sched", sched)

@@ -6,18 +6,17 @@ scheduling issue targets.
     bench/sim_hybrid.py [BUILD]      (default build/) > table.md
 
 The bound is the simulated machine's own, 1 / (1/T_cpu + 1/T_cuda), with
-T_cpu and T_cuda the fastest CPU-only and CUDA-only runs over the tile
-counts the capture has models for (the simulation models no memory floor:
-host memory has the bus's bandwidth); "at these tiles" takes T_cpu and
+T_cpu and T_cuda the fastest CPU-only and CUDA-only runs over every tile
+count of 10M rows the capture has models for (the simulation models no
+memory floor: host memory has the bus's bandwidth); "at these tiles" takes T_cpu and
 T_cuda at the row's own tile count.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sim_faithfulness import simulate, split  # noqa: E402
+from sim_faithfulness import captured_tiles, gpu_machines, simulate, split  # noqa: E402
 
-TILES = (10, 20, 39, 40, 60, 64, 77, 153)
 SCHEDS = ("dmda", "dmdas", "heteroprio", "lp-eft", "eager")
 
 
@@ -27,7 +26,9 @@ def ms(report):
 
 def table(machine):
     rows = []
-    for tiles in TILES:
+    # Each kind alone where it has models (for the bound), both where both do.
+    counts = set().union(*(captured_tiles(machine, [k]) for k in ("cpu", "cuda")))
+    for tiles in sorted(counts):
         cpu, _ = simulate(machine, "--tiles", tiles, "--backend", "cpu")
         cuda, _ = simulate(machine, "--tiles", tiles, "--backend", "cuda")
         default, _ = simulate(machine, "--tiles", tiles)
@@ -56,7 +57,7 @@ def table(machine):
 
 
 def main():
-    for machine in ("h200", "h200-glibc-log", "h200x2"):
+    for machine in gpu_machines():
         table(machine)
 
 

@@ -34,6 +34,22 @@ def main(d):
         for r in runs:
             label = name if len(runs) == 1 else f"{name} ({r['backend']})"
             print(row(label, r))
+    # The tile count --calibrate measured for the machine (bench/gpu_check.sh).
+    calibrate = os.path.join(d, "calibrate.txt")
+    if os.path.exists(calibrate):
+        tiles = [line.strip() for line in open(calibrate) if line.startswith("  tiles:")]
+        print()
+        print("--calibrate's " + (tiles[0] if tiles else "tile count: none (see calibrate.txt)"))
+    # From which work per row on the GPU wins (bench/compare's sweep).
+    crossover = os.path.join(d, "crossover", "results.md")
+    if os.path.exists(crossover):
+        text = open(crossover).read()
+        start = text.find("Crossover at")
+        if start >= 0:
+            end = min(i for i in (text.find("\nNot measured here", start),
+                                  text.find("\nIntensity ", start), len(text)) if i >= 0)
+            print()
+            print(text[start:end].rstrip())
     # The module's calls with and without pinning (bench/pinned_check.py).
     for path in sorted(glob.glob(os.path.join(d, "pinned-check-*.md"))):
         print()

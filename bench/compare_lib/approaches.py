@@ -105,6 +105,8 @@ def catalogue(python_loop_rows):
     return pythons + lps + in_process
 
 
-# The sweep's approaches: lp-starpu's backends and the two Python approaches
-# that are serious contenders at every N.
-SWEEP_KEYS = ["lp-cpu", "lp-cuda", "lp-opencl", "lp-sched", "numpy", "numba-parallel"]
+# The sweep's approaches: lp-starpu's backends, the two Python CPU approaches
+# that are serious contenders at every N, and the two Python GPU ones (the
+# other side of the crossover; skipped without a GPU).
+SWEEP_KEYS = ["lp-cpu", "lp-cuda", "lp-opencl", "lp-sched", "numpy", "numba-parallel",
+              "cupy", "numba-cuda"]

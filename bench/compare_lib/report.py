@@ -81,6 +81,52 @@ def sweep_tables(points):
     return "\n".join(out)
 
 
+# The crossover's two sides: approaches that run on a GPU only, and on CPU
+# cores only (the scheduled run uses both, so it is on neither side).
+GPU_KEYS = ("lp-cuda", "cupy", "numba-cuda")
+CPU_KEYS = ("lp-cpu", "numpy", "numba-parallel")
+
+
+def crossover_table(points):
+    """At the largest N: approaches down, intensities across, best ms; then
+    the fastest GPU approach over the fastest CPU one at each intensity (below
+    1: the GPU wins) and the intensity from which on it wins. Empty with one
+    intensity."""
+    ok = [p for p in points if p["status"] == OK]
+    ks = sorted({p["intensity"] for p in ok})
+    if len(ks) < 2:
+        return ""
+    n = max(p["rows"] for p in ok)
+    at = {(p["key"], p["intensity"]): p for p in ok if p["rows"] == n}
+    labels = dict.fromkeys((p["key"], p["label"]) for p in ok if p["rows"] == n)
+    out = [f"Crossover at N={n:.0e}".replace("e+0", "e") + ", best ms per run:\n",
+           "| approach | " + " | ".join(f"K={k}" for k in ks) + " |",
+           "| --- |" + " ---: |" * len(ks)]
+    for key, label in labels:
+        cells = [f"{at[(key, k)]['best_s'] * 1e3:.2f}" if (key, k) in at else "" for k in ks]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    def fastest(keys, k):
+        return min((at[(key, k)]["best_s"] for key in keys if (key, k) in at), default=None)
+
+    ratios = {}
+    for k in ks:
+        gpu, cpu = fastest(GPU_KEYS, k), fastest(CPU_KEYS, k)
+        if gpu and cpu:
+            ratios[k] = gpu / cpu
+    if not ratios:
+        return "\n".join(out) + "\n\nNo GPU approach and CPU approach both measured: no crossover.\n"
+    out.append("| fastest GPU / fastest CPU approach | "
+               + " | ".join(f"{ratios[k]:.2f}" if k in ratios else "" for k in ks) + " |")
+    wins = [k for k in ratios if all(ratios[j] < 1 for j in ratios if j >= k)]
+    last = max(ratios)
+    out.append("")
+    out.append(f"The GPU wins from K={wins[0]} on ({1 / ratios[last]:.2f}x faster at K={last})."
+               if wins else f"The GPU does not win up to K={last} "
+               f"(the fastest CPU approach {ratios[last]:.2f}x faster there).")
+    return "\n".join(out) + "\n"
+
+
 def write_markdown(meta, rows, points, path, charts):
     """`charts`: whether the PNGs were drawn (matplotlib may be missing)."""
     m = meta["machine"]
@@ -108,8 +154,10 @@ def write_markdown(meta, rows, points, path, charts):
     if points:
         lines += ["", "## Crossover sweep", "",
                   f"Best of {cfg['sweep_repeat']} timed runs per point; a point whose predicted run "
-                  f"time (linear in N from the last one measured) exceeds {cfg['sweep_budget_s']:g} s "
-                  "is skipped.", "", sweep_tables(points)] + (["![sweep](sweep.png)"] if charts else [])
+                  f"time exceeds {cfg['sweep_budget_s']:g} s (linear in N from the last one "
+                  "measured, or in the work per row from the nearest smaller intensity at this N) "
+                  "is skipped.", "", crossover_table(points), sweep_tables(points)] + (
+                      ["![sweep](sweep.png)"] if charts else [])
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

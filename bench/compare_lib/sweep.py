@@ -6,9 +6,9 @@ from .results import OK, SKIPPED, Row
 from .runner import describe_row, log, run_row
 
 
-def sizes(max_rows):
-    """Powers of ten from 10^3 up to max_rows (itself included)."""
-    out, n = [], 1000
+def sizes(min_rows, max_rows):
+    """min_rows, 10x it, ... up to max_rows (itself included)."""
+    out, n = [], min_rows
     while n < max_rows:
         out.append(n)
         n *= 10
@@ -23,14 +23,14 @@ def _point(row, intensity):
             "rel_error": row.rel_error, "reason": row.reason}
 
 
-def run(ctx, approaches, max_rows, intensities, budget_s):
+def run(ctx, approaches, min_rows, max_rows, intensities, budget_s):
     """Every (N, intensity, approach), N outermost so that the input
     columns are made once per N. An approach that cannot run here is tried
     once; a point predicted to run longer than budget_s is skipped."""
     unavailable = {}   # key -> reason
     last = {}          # (key, intensity) -> (rows, best_s) of the last point measured
     points = []
-    for n in sizes(max_rows):
+    for n in sizes(min_rows, max_rows):
         for k in intensities:
             reference = ctx.lp.reference_checksum(n, k, verify=False)
             for a in approaches:
@@ -43,15 +43,29 @@ def run(ctx, approaches, max_rows, intensities, budget_s):
 def _sweep_row(a, ctx, n, k, reference, unavailable, last, budget_s):
     if a.key in unavailable:
         return Row(a.key, a.label, a.group, SKIPPED, rows=n, reason=unavailable[a.key])
-    if (a.key, k) in last:
-        prev_rows, prev_best = last[(a.key, k)]
-        predicted = prev_best * n / prev_rows
-        if predicted > budget_s:
-            return Row(a.key, a.label, a.group, SKIPPED, rows=n,
-                       reason=f"predicted {predicted:.0f} s per run > budget {budget_s:g} s")
+    predicted = _predicted_s(last, a.key, n, k)
+    if predicted > budget_s:
+        return Row(a.key, a.label, a.group, SKIPPED, rows=n,
+                   reason=f"predicted {predicted:.0f} s per run > budget {budget_s:g} s")
     row = run_row(a, ctx, n, k, lambda _n: reference)
     if row.status == SKIPPED:
         unavailable[a.key] = row.reason
     elif row.status == OK:
         last[(a.key, k)] = (n, row.best_s)
     return row
+
+
+def _predicted_s(last, key, n, k):
+    """A run's time, linear in N from the last point of this intensity, or
+    in the work per row (K) from the nearest smaller intensity at this N
+    (an upper bound: fixed costs do not grow with K); 0 with nothing to go
+    by."""
+    if (key, k) in last:
+        prev_rows, prev_best = last[(key, k)]
+        return prev_best * n / prev_rows
+    below = [(j, best) for (key_j, j), (rows, best) in last.items()
+             if key_j == key and rows == n and j < k]
+    if not below:
+        return 0.0
+    j, best = max(below)   # the nearest intensity: the fixed costs weigh least
+    return best * k / j
