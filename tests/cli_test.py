@@ -303,7 +303,7 @@ def json_file_beside_the_text_report():
     check(report["rows"] == 1000 and report["tiles"] == 3, report)
     text_sum = float(re.search(r"^checksum +(\S+)$", out, re.M).group(1))
     check(text_sum == report["checksum"], f"text {text_sum!r}, JSON {report['checksum']!r}")
-    check([f for f in os.listdir(".") if ".tmp" in f] == [], "temporary file left")
+    check([f for f in os.listdir(".") if "-tmp." in f] == [], "temporary file left")
     # An unwritable report is refused before the run, not after it.
     for opt, path in (("--json", "/nonexistent-dir/r.json"), ("--trace", "/nonexistent-dir/t.svg"),
                       ("--json", "."), ("--output", "/nonexistent-dir/o.npy")):
@@ -1063,7 +1063,7 @@ def npy_round_trip():
         for (x, y, z), v in zip(rows, got):
             ref = math.log(x) * math.log(y) * math.log(z)
             check(abs(v - ref) <= 1e-13 * abs(ref), f"{v} vs {ref}")
-        check([f for f in os.listdir(d) if ".tmp" in f] == [], "temporary file left")
+        check([f for f in os.listdir(d) if "-tmp." in f] == [], "temporary file left")
 
 
 @case(mpi=True)
@@ -1130,7 +1130,7 @@ def short_write_keeps_the_old_output():   # not under mpirun: its own files hit 
     check(rc == 1, f"exit {rc}: {err}")
     check("out.npy: cannot write: File too large" in err, err)
     check(open("out.npy", "rb").read() == b"old", "the old output was damaged")
-    check([f for f in os.listdir(".") if ".tmp" in f] == [], f"temporary file left: {os.listdir('.')}")
+    check([f for f in os.listdir(".") if "-tmp." in f] == [], f"temporary file left: {os.listdir('.')}")
 
 
 @case(mpi=True)
@@ -1827,6 +1827,70 @@ def mpi_more_ranks_than_tiles():
         check(abs(v - row) <= 1e-12 * max(row, 1), f"row {i}: {v}, expected {row}")
 
 
+def mpmd(*contexts, env=None):
+    """mpirun of one rank per context, each context (environment, arguments)
+    its own: rank r runs lp-starpu --mpi with contexts[r]."""
+    cmd = [mpi_launcher()]
+    for i, (ctx_env, args) in enumerate(contexts):
+        cmd += [":"] if i else []
+        cmd += ["-np", "1", "env", *(f"{k}={v}" for k, v in ctx_env.items()), BIN, "--mpi",
+                *map(str, args)]
+    p = subprocess.run(cmd, capture_output=True, text=True,
+                       env=dict(os.environ, **MPI_ENV, **(env or {})), timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+@case
+def mpi_ranks_agree_on_the_job():
+    # Every rank cuts the rows alike, whatever each one's own models or
+    # memory say: rank 0's tile count (a count --calibrate kept is read
+    # from each rank's own models) and the smallest window.  Before they
+    # agreed, rank 1 cut other tiles and the job computed some rows twice,
+    # others never, and exited 0 with a wrong checksum.
+    host = {"STARPU_HOSTNAME": "lptest"}
+    kept = os.path.join(os.getcwd(), "kept", ".starpu", "sampling")
+    os.makedirs(kept)
+    with open(os.path.join(kept, "lp-starpu-tiles.lptest"), "w") as f:
+        f.write("200000 0 1 2 3\n")   # rows, float64, intensity 1, 2 workers: 3 tiles
+    with_choice = dict(host, STARPU_HOME=os.path.join(os.getcwd(), "kept"))
+    without = dict(host, STARPU_HOME=os.path.join(os.getcwd(), "none"))
+    # lp-starpu's own log: the same bits whatever the tiles (glibc's differ
+    # in the last bit at a tile's ragged end).
+    args = ("--rows", 200000, "--data", "random", "--seed", 3, "--verify", "--cpu-impl", "lplog",
+            "--backend", "cpu")
+    ref, _ = run_json(*args, "--tiles", 5, env={"STARPU_NCPU": "1"})
+    rc, _, err = run(*args, "--tiles", 5, "--output", "single.npy", env={"STARPU_NCPU": "1"})
+    check(rc == 0, err)
+    for first, second, tiles in ((with_choice, without, 3), (without, with_choice, None)):
+        for dist in ("block", "cyclic"):
+            job = (*args, "--distribution", dist, "--output", f"mpi-{dist}.npy", "--json", "-")
+            rc, out, err = mpmd((first, job), (second, job))
+            check(rc == 0, f"exit {rc}: {err[-1500:]}")
+            rep = json.loads(out)
+            check(tiles is None or rep["tiles"] == tiles, f"tiles {rep['tiles']}, not {tiles}")
+            check(rep["tiles_calibrated"] is (tiles is not None), rep["tiles_calibrated"])
+            check(sum(r["tiles"] for r in rep["ranks"]) == rep["tiles"], rep["ranks"])
+            check(rep["checksum"] == ref["checksum"],
+                  f"{dist}: checksum {rep['checksum']!r} != {ref['checksum']!r}")
+            check(open(f"mpi-{dist}.npy", "rb").read() == open("single.npy", "rb").read(),
+                  f"{dist}: output differs")
+    # Streamed through windows of different sizes: the smaller cuts the
+    # tiles on both ranks (two tiles must fit in it).
+    job = (*args, "--stream", "--tiles", 2, "--json", "-", "--output", "streamed.npy")
+    rc, out, err = mpmd(({}, (*job, "--window", "64M")), ({}, (*job, "--window", "1M")))
+    check(rc == 0, f"exit {rc}: {err[-1500:]}")
+    rep = json.loads(out)
+    check(rep["tiles"] == -(-200000 // (2**20 // (2 * 32))), f"tiles {rep['tiles']}")
+    check(rep["checksum"] == ref["checksum"], f"streamed: {rep['checksum']!r}")
+    check(open("streamed.npy", "rb").read() == open("single.npy", "rb").read(), "streamed differs")
+    # Ranks given different jobs stop, said, and leave nothing behind.
+    rc, out, err = mpmd(({}, (*args, "--output", "odd.npy")),
+                        ({}, (*args, "--output", "odd.npy", "--intensity", 2)))
+    check(rc == 2 and "the ranks disagree on the job (intensity: 1 on one, 2 on another)" in err,
+          f"exit {rc}: {err[-1500:]}")
+    check(not [f for f in os.listdir(".") if f.startswith("odd.npy")], os.listdir("."))
+
+
 @case
 def mpi_one_rank_reports_like_one_process():
     # One path: an MPI job of one rank reports what one process does, the
@@ -2061,34 +2125,37 @@ def make_temp(name, head):
 @case(mpi=True)
 def stale_temporaries_of_a_killed_run_removed():
     import fcntl
-    make_temp("out.npy.tmp.Ab3dE9", b"\x93NUMPY\x01\x00" + b"x" * 100)   # ours, dead
-    make_temp("out.npy.tmp.Zz0000", b"")                                 # ours, killed early
-    make_temp("out.npy.tmp.Qq1111", b"my own notes")                    # not lp-starpu's
-    make_temp("out.npy.tmp.Live00", b"\x93NUMPY\x01\x00")                # a live writer's
-    make_temp("out.npy.tmp.toolong1", b"\x93NUMPY\x01\x00")             # not the pattern
-    make_temp("other.npy.tmp.Ab3dE9", b"\x93NUMPY\x01\x00")             # another output's
-    live = open("out.npy.tmp.Live00", "rb")
+    make_temp("out.npy.lp-starpu-tmp.Ab3dE9", b"\x93NUMPY\x01\x00" + b"x" * 100)   # ours, dead
+    make_temp("out.npy.lp-starpu-tmp.Zz0000", b"")                                 # ours, killed early
+    make_temp("out.npy.lp-starpu-tmp.Qq1111", b"my own notes")                    # not lp-starpu's
+    make_temp("out.npy.lp-starpu-tmp.Live00", b"\x93NUMPY\x01\x00")                # a live writer's
+    make_temp("out.npy.lp-starpu-tmp.toolong1", b"\x93NUMPY\x01\x00")             # not the pattern
+    make_temp("other.npy.lp-starpu-tmp.Ab3dE9", b"\x93NUMPY\x01\x00")             # another output's
+    make_temp("out.npy.tmp.backup", b"\x93NUMPY\x01\x00")             # the user's copy
+    live = open("out.npy.lp-starpu-tmp.Live00", "rb")
     fcntl.flock(live, fcntl.LOCK_EX)
     rc, _, err = run("--rows", 10, "--output", "out.npy")
     live.close()
     check(rc == 0 and "removed 2 temporary files beside out.npy" in err, f"exit {rc}: {err}")
-    left = sorted(f for f in os.listdir(".") if ".tmp." in f)
-    check(left == ["other.npy.tmp.Ab3dE9", "out.npy.tmp.Live00", "out.npy.tmp.Qq1111",
-                   "out.npy.tmp.toolong1"], f"left: {left}")
+    left = sorted(f for f in os.listdir(".") if "tmp." in f)
+    check(left == ["other.npy.lp-starpu-tmp.Ab3dE9", "out.npy.lp-starpu-tmp.Live00",
+                   "out.npy.lp-starpu-tmp.Qq1111", "out.npy.lp-starpu-tmp.toolong1",
+                   "out.npy.tmp.backup"], f"left: {left}")
     # A real run killed with SIGKILL leaves one; the next run removes it.
     p = subprocess.Popen([BIN, "--rows", "1M", "--intensity", "5000", "--output", "k.npy"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(f.startswith("k.npy.tmp.") for f in os.listdir(".")):
+    while time.monotonic() < deadline and not any(f.startswith("k.npy.lp-starpu-tmp.")
+                                                  for f in os.listdir(".")):
         time.sleep(0.05)
     time.sleep(0.5)
     p.kill()
     p.wait()
-    stale = [f for f in os.listdir(".") if f.startswith("k.npy.tmp.")]
+    stale = [f for f in os.listdir(".") if f.startswith("k.npy.lp-starpu-tmp.")]
     check(len(stale) == 1, f"the killed run left {stale}")
     rc, _, err = run("--rows", 10, "--output", "k.npy")
     check(rc == 0 and "removed 1 temporary file beside k.npy" in err, f"exit {rc}: {err}")
-    check(not any(f.startswith("k.npy.tmp.") for f in os.listdir(".")), os.listdir("."))
+    check(not any(f.startswith("k.npy.lp-starpu-tmp.") for f in os.listdir(".")), os.listdir("."))
 
 
 @case
@@ -2192,7 +2259,7 @@ def second_sigint_stops_at_once():
     check(time.monotonic() - sent[1] < tile / 2, f"{time.monotonic() - sent[1]:.1f} s after the "
           f"second Ctrl-C, for tiles of {tile:.1f} s: it waited for the tile")
     check(open("out.npy", "rb").read() == before, "the old output was changed")
-    check([f for f in os.listdir(".") if ".tmp." in f] == [], os.listdir("."))
+    check([f for f in os.listdir(".") if "-tmp." in f] == [], os.listdir("."))
 
 
 @case

@@ -573,7 +573,7 @@ static int count_temp_files(void)
     if (!d)
         die("opendir %s", tmpdir);
     while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, ".tmp.") != NULL)
+        if (strstr(e->d_name, ".lp-starpu-tmp.") != NULL)
             n++;
     closedir(d);
     return n;

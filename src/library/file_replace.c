@@ -1,5 +1,5 @@
 /* Files replaced whole, the one home of how: the new content goes to a
- * temporary NAME.tmp.XXXXXX beside NAME (the same file system, so the
+ * temporary NAME.lp-starpu-tmp.XXXXXX beside NAME (the same file system, so the
  * rename is atomic), is synced, then renamed over NAME.  Readers (other
  * ranks, runs started together) see the old file or the new one, never a
  * part of one.  The library's files beside the models are written so, and
@@ -14,7 +14,9 @@
 
 #include "internal.h"
 
-#define TEMP_SUFFIX ".tmp.XXXXXX"
+/* lp-starpu's own: a stale one is removed by the next run (file_out.c), so
+ * no name a user would give a file of theirs, as "NAME.tmp.backup" is. */
+#define TEMP_SUFFIX ".lp-starpu-tmp.XXXXXX"
 
 int lp_file_temp(const char *target, char **tmp)
 {

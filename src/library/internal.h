@@ -71,7 +71,7 @@ void lp_tile_range(size_t rows, size_t tiles, size_t tile, size_t *first, size_t
 size_t lp_count_bad_inputs(const lp_data *d, size_t *first_row);
 
 /* Files replaced whole (file_replace.c): written to a temporary
- * NAME.tmp.XXXXXX beside NAME, synced, renamed over it.  lp_file_temp: that
+ * NAME.lp-starpu-tmp.XXXXXX beside NAME, synced, renamed over it.  lp_file_temp: that
  * temporary created (mkstemp), its fd and malloc'd name; -1 with errno.
  * lp_file_is_temp: whether a directory entry is one of base's temporaries.
  * lp_file_commit: f flushed, synced if tmp, closed, tmp renamed over

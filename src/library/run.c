@@ -434,6 +434,31 @@ static lp_rank_io io_stats(const lp_tiles *ts)
                         (double)atomic_load(&ts->write_ns) * 1e-9};
 }
 
+/* The same job on every rank: ranks that cut the rows differently would
+ * compute some rows twice and others never, and still add up to a
+ * checksum.  Every rank sees the same extremes, so all return alike. */
+static int same_job(const lp_comm *c, const lp_options *opt, const lp_tiles *ts,
+                    unsigned intensity)
+{
+    if (c->size == 1)
+        return LP_OK;
+    int64_t lo[6] = {(int64_t)ts->rows, (int64_t)ts->tiles, (int64_t)ts->dtype, intensity,
+                     opt->warmup, opt->repeat}, hi[6];
+    memcpy(hi, lo, sizeof hi);
+    c->ops->reduce_i64(c, lo, 6, LP_REDUCE_MIN);
+    c->ops->reduce_i64(c, hi, 6, LP_REDUCE_MAX);
+    if (memcmp(lo, hi, sizeof lo) == 0)
+        return LP_OK;
+    static const char *const what[6] = {"rows", "tiles", "element type", "intensity",
+                                        "warm-up runs", "timed runs"};
+    int k = 0;
+    while (lo[k] == hi[k])
+        k++;
+    lp_error("the ranks disagree on the job (%s: %lld on one, %lld on another): every rank "
+             "must run the same one", what[k], (long long)lo[k], (long long)hi[k]);
+    return LP_ERR_USAGE;
+}
+
 int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
 {
     const lp_comm *comm = ts->comm;
@@ -446,9 +471,12 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     rep->warmup = opt->warmup;
     rep->intensity = opt->intensity ? opt->intensity : 1;
     snprintf(rep->sched, sizeof rep->sched, "%s", lp_sched_name());
+    int status = same_job(comm, opt, ts, rep->intensity);
+    if (status != LP_OK)
+        return status;
     if (opt->repeat < 1 || opt->warmup < 0)
         return LP_ERR_USAGE;
-    int status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
+    status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
     if (status != LP_OK)
         lp_error("--backend %s: StarPU found no %s worker", lp_backend_name(opt->backend),
                  lp_backend_name(opt->backend));

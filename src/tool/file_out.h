@@ -36,7 +36,7 @@ int lp_out_check(const char *path, int force, char *err, size_t errlen);
 int lp_out_same_file(const char *a, const char *b);
 
 /* Removes the temporary files an earlier writer of path left behind (a run
- * that was killed): regular files named PATH.tmp.XXXXXX, owned by this
+ * that was killed): regular files named PATH.lp-starpu-tmp.XXXXXX, owned by this
  * user, locked by no live writer, empty or starting as a .npy, JSON or SVG
  * file does.  Returns how many it removed. */
 int lp_out_remove_stale(const char *path);

@@ -114,7 +114,8 @@ static int open_input(job *j)
 /* Resident when this rank's rows fit in the memory available (with room
  * to spare), streamed through a window otherwise, or when --stream asks.
  * The window: --window, or a quarter of the memory available, at most
- * 1 GiB.  Every rank decides alike; LP_OK or the agreed error. */
+ * 1 GiB, the smallest over the ranks.  Every rank decides alike; LP_OK or
+ * the agreed error. */
 static int choose_residence(job *j, size_t *window)
 {
     char need_s[32], avail_s[32], win_s[32];
@@ -122,9 +123,13 @@ static int choose_residence(job *j, size_t *window)
     unsigned long long need = lp_bytes_needed(rows, j->c.dtype), avail = lp_memory_available();
     int64_t stream = j->c.stream || (avail && need > avail / 10 * 8);
     j->comm->ops->reduce_i64(j->comm, &stream, 1, LP_REDUCE_MAX);
-    *window = j->c.window ? (size_t)j->c.window
-                          : (size_t)(avail ? (avail / 4 < (1ull << 30) ? avail / 4 : 1ull << 30)
-                                           : 1ull << 28);
+    int64_t win = j->c.window ? (int64_t)j->c.window
+                              : (int64_t)(avail ? (avail / 4 < (1ull << 30) ? avail / 4 : 1ull << 30)
+                                                : 1ull << 28);
+    /* The smallest rank's window on every rank: the tiles are cut to fit
+     * it, and every rank must cut them alike. */
+    j->comm->ops->reduce_i64(j->comm, &win, 1, LP_REDUCE_MIN);
+    *window = (size_t)win;
     int status = LP_OK;
     if (stream && avail && *window > avail) {
         lp_say(j->comm, "a window of %s does not fit in the %s of memory available",
@@ -426,6 +431,12 @@ static int prepare(job *j)
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
     size_t tiles = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
                                 &j->ctx.tiles_calibrated);
+    /* Rank 0's count on every rank: a count --calibrate kept is read from
+     * each rank's own models, which need not be the same files. */
+    int64_t agreed[2] = {(int64_t)tiles, j->ctx.tiles_calibrated};
+    j->comm->ops->bcast(j->comm, agreed, sizeof agreed);
+    tiles = (size_t)agreed[0];
+    j->ctx.tiles_calibrated = (int)agreed[1];
     size_t asked = j->c.opt.tiles ? j->c.opt.tiles
                    : j->c.opt.tile_rows && j->rows
                        ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
