@@ -214,6 +214,7 @@ USAGE_ERRORS = {
     "repeat_over_max": (["--repeat", "1000001"], "--repeat '1000001'"),
     "calibrate_with_trace": (["--calibrate", "--trace", "t.svg"], "--calibrate runs alone"),
     "calibrate_with_output": (["--calibrate", "--output", "o.npy"], "--calibrate runs alone"),
+    "trace_to_stdout": (["--trace", "-"], "--trace -: the SVG would mix with the report"),
 }
 
 
@@ -1191,6 +1192,60 @@ def outputs_follow_links_and_never_replace_special_files():
         check(rc == 1 and "/dev/full: cannot write: No space left on device" in err,
               f"exit {rc}: {err}")
         check(stat.S_ISCHR(os.lstat("/dev/full").st_mode), "/dev/full was replaced")
+
+
+@case
+def standard_streams_as_outputs():
+    # /dev/stdout and /dev/stderr are links to whatever the stream is (here
+    # pipes: "pipe:[N]", no path): written through, never taken for a new
+    # file in /proc.  Standard output itself carries the report, so the
+    # JSON report there is refused before the run (--json - is for that).
+    rc, out, err = run("--rows", 1000, "-q", "--json", "/dev/stderr")
+    check(rc == 0 and out.strip() == "222084.04024893238", f"exit {rc}: {out} {err[-300:]}")
+    check(json.loads(err)["rows"] == 1000, err[:300])
+    with open("old.npy", "wb") as f:
+        f.write(b"old")
+    rc, out, err = run("--rows", 1000, "-q", "--output", "old.npy", "--json", "/dev/stdout")
+    check(rc == 1 and "/dev/stdout: is where standard output goes, which carries the report" in err
+          and out == "", f"exit {rc}: {out} {err}")
+    check(open("old.npy", "rb").read() == b"old", "the old output was replaced")
+
+
+@case
+def json_report_is_utf8_whatever_the_names():
+    # A file name (or an environment value) that is not UTF-8 goes into
+    # the JSON report as U+FFFD: the report stays JSON.
+    name = os.fsdecode(b"in\xff\xc3(\xed\xa0\x80).npy")   # a lone byte, a cut one, a surrogate
+    write_npy(name, [1.5, 2.5, 3.5] * 4, (4, 3))
+    home = os.path.abspath(os.fsdecode(b"home\xff"))
+    p = subprocess.run([BIN, "--input", name, "-q", "--json", "-"], capture_output=True,
+                       timeout=120, env=dict(os.environ, STARPU_HOME=home))
+    check(p.returncode == 0, p.stderr)
+    rep = json.loads(p.stdout.decode("utf-8"))   # strict: raises on a byte that is not UTF-8
+    check("in\ufffd\ufffd(\ufffd\ufffd\ufffd).npy" in rep["data"], rep["data"])
+    check(any(v.endswith("home\ufffd") for v in rep["env"].values()), rep["env"])
+
+
+@case
+def a_failed_report_keeps_the_old_output():
+    # The reports are written before --output is renamed: a JSON report
+    # that cannot be written (or a checksum standard output cannot take)
+    # fails the run, and a failed run leaves the old output.
+    if not os.path.exists("/dev/full"):
+        raise Skip("no /dev/full here")
+    with open("old.npy", "wb") as f:
+        f.write(b"old")
+    rc, _, err = run("--rows", 1000, "-q", "--output", "old.npy", "--json", "/dev/full")
+    check(rc == 1 and "/dev/full: cannot write: No space left on device (the JSON report)" in err,
+          f"exit {rc}: {err}")
+    check(open("old.npy", "rb").read() == b"old", "the old output was replaced")
+    check([f for f in os.listdir(".") if "-tmp." in f] == [], os.listdir("."))
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([BIN, "--rows", "1000", "-q", "--output", "old.npy"], stdout=full,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    check(p.returncode == 1 and "standard output: cannot write: No space left on device"
+          in p.stderr, f"exit {p.returncode}: {p.stderr}")
+    check(open("old.npy", "rb").read() == b"old", "the old output was replaced")
 
 
 # ---------------------------------------------------------------- data at scale

@@ -147,6 +147,9 @@ static int set_value(lp_cli *c, const char *name, const char *v,
                         "output; name a file");
         c->output = v;
     } else if (strcmp(name, "--trace") == 0) {
+        if (strcmp(v, "-") == 0)
+            return fail(err, len, "--trace -: the SVG would mix with the report on standard "
+                        "output; name a file");
         c->trace = v;
     } else if (strcmp(name, "--json") == 0) {
         c->json = v;

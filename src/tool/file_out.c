@@ -66,13 +66,17 @@ static char *dir_of(const char *path)
 }
 
 /* Follows symbolic links to the file they end at, which need not exist.
+ * A link that ends at a device, FIFO or socket is kept as it is: it is
+ * written through (/dev/stdout to a pipe reads "pipe:[N]", no path).
  * Returns a malloc'd path, or NULL with errno set (ELOOP: a cycle). */
 static char *resolve(const char *path)
 {
     char *p = strdup(path);
     for (int hops = 0; p && hops < 40; hops++) {
-        struct stat st;
+        struct stat st, end;
         if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+            return p;
+        if (stat(p, &end) == 0 && !S_ISREG(end.st_mode) && !S_ISDIR(end.st_mode))
             return p;
         char link[4096];
         ssize_t n = readlink(p, link, sizeof link - 1);
@@ -128,10 +132,11 @@ int lp_out_check(const char *path, int force, char *err, size_t errlen)
     int ret = 0, exists = stat(target, &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) {
         ret = lp_fail(err, errlen, "%s: is a directory", path);
-    } else if (exists && S_ISREG(st.st_mode) && fstat(STDOUT_FILENO, &std_out) == 0 &&
-               S_ISREG(std_out.st_mode) && st.st_dev == std_out.st_dev &&
-               st.st_ino == std_out.st_ino) {
-        ret = lp_fail(err, errlen, "%s: is the file standard output goes to, which carries the "
+    } else if (exists && !S_ISCHR(st.st_mode) && fstat(STDOUT_FILENO, &std_out) == 0 &&
+               st.st_dev == std_out.st_dev && st.st_ino == std_out.st_ino) {
+        /* A file or a pipe would mix the two; a terminal or /dev/null is
+         * only shown or thrown away. */
+        ret = lp_fail(err, errlen, "%s: is where standard output goes, which carries the "
                    "report: name another file", path);
     } else if (exists && S_ISREG(st.st_mode) && !force &&
                (access(target, W_OK) != 0 || !(st.st_mode & 0222))) {

@@ -471,17 +471,24 @@ static int prepare(job *j)
     return lp_comm_agree(j->comm, lp_stop_requested() ? LP_ERR_INTERRUPTED : status);
 }
 
-/* Resident rows: each rank writes its results into --output (streamed:
- * the runs did); the output closed on every rank and renamed at rank 0. */
-static int write_output(job *j, int status)
+/* Resident rows: each rank writes its results into --output's temporary
+ * file (streamed: the runs did). */
+static int write_rows(job *j, int status)
 {
-    if (!j->out_open)
-        return status;
-    if (status == LP_OK && !j->ts.streamed) {
+    if (j->out_open && status == LP_OK && !j->ts.streamed) {
         status = said(j, lp_tiles_write(&j->ts));
         j->io.write_bytes = atomic_load(&j->ts.write_bytes);
         j->io.write_seconds = (double)atomic_load(&j->ts.write_ns) * 1e-9;
     }
+    return lp_comm_agree(j->comm, status);
+}
+
+/* --output closed on every rank and, if all went well (the reports
+ * written too), renamed over the old file at rank 0; else removed. */
+static int close_output(job *j, int status)
+{
+    if (!j->out_open)
+        return status;
     j->out_open = 0;
     return lp_job_output_close(j->comm, j->c.output, &j->out, lp_comm_agree(j->comm, status));
 }
@@ -645,9 +652,10 @@ static int run_tool(int argc, char **argv)
         status = run_all(&j);
         if (status == LP_OK && j.ts.streamed && j.c.input)
             status = lp_comm_agree(j.comm, bad_inputs(&j));   /* the read tasks counted them */
-        status = write_output(&j, status);
-        if (status == LP_OK)
+        status = write_rows(&j, status);
+        if (status == LP_OK)   /* before the rename: a report that fails keeps the old output */
             status = report(&j);
+        status = close_output(&j, status);
     }
     if (j.out_open)   /* never reached the runs' end: nothing is renamed */
         lp_job_output_close(j.comm, j.c.output, &j.out, LP_ERR_RUNTIME);

@@ -1,6 +1,7 @@
 /* Where the reports go, for the single-process and the MPI drivers alike:
  * the checksum alone (--quiet), the text report, and the JSON report
  * (--json FILE, or - for stdout in place of the text and the checksum). */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -26,6 +27,13 @@ int lp_write_reports(const lp_cli *c, const lp_report_context *ctx,
         printf("%s\n", lp_format_number(runs[0].checksum, sum, sizeof sum));
     else if (!json_stdout)
         lp_report_text(stdout, ctx, runs, nruns);
+    /* The checksum or the report lost (a full disk, a closed pipe) is a
+     * failed run, not an exit status of 0. */
+    if (!json_stdout && (fflush(stdout) != 0 || ferror(stdout))) {
+        fprintf(stderr, "lp-starpu: standard output: cannot write: %s (the report)\n",
+                strerror(errno));
+        return LP_ERR_RUNTIME;
+    }
     if (!c->json)
         return LP_OK;
     lp_out_file o;
