@@ -122,6 +122,8 @@ void lp_logprod_opencl_unload(void);
 void lp_codelet_fail(size_t tile, const char *backend, const char *what);
 /* Returns 1 and copies the message when a codelet failed; clears it. */
 int lp_codelet_take_error(char *msg, size_t len);
+/* Whether a codelet failed since the last lp_codelet_take_error. */
+int lp_codelet_failed(void);
 
 #ifdef __cplusplus
 }

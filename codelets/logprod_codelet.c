@@ -127,6 +127,11 @@ void lp_codelet_fail(size_t tile, const char *backend, const char *what)
     atomic_store(&failed, 2);
 }
 
+int lp_codelet_failed(void)
+{
+    return atomic_load(&failed) != 0;
+}
+
 int lp_codelet_take_error(char *msg, size_t len)
 {
     if (atomic_load(&failed) != 2)

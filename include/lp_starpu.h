@@ -247,7 +247,8 @@ LP_API const char *lp_backend_name(lp_backend b);
 LP_API int lp_backend_parse(const char *s, lp_backend *b);
 
 /* Four columns of rows elements of dtype, every page touched (see data.c).
- * LP_OK, LP_ERR_USAGE for an unknown dtype, LP_ERR_RUNTIME, or
+ * LP_OK, LP_ERR_USAGE for an unknown dtype or more rows than lp_run takes
+ * (2^58), LP_ERR_RUNTIME, or
  * LP_ERR_INTERRUPTED when lp_request_stop was called meanwhile. */
 LP_API int lp_data_alloc(lp_data *d, size_t rows, lp_dtype dtype);
 /* The caller's columns, used in place (no copy): x, y, z and out each
@@ -303,10 +304,13 @@ LP_API void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed);
  * when it starts, never a device's copy of before.  They are let go by
  * lp_data_free(d) (which the caller owes d, even after lp_stop), a run
  * without keep_tiles, or lp_stop.  A tile of d->out the last run
- * left unwritten (its task lost, or cut short at either end), and every
- * tile after a failed run, is NaN: a row no task wrote cannot pass for a
- * result of an earlier run.  Returns LP_OK or an error; on an error the
- * report is freed, except LP_ERR_VERIFY, where it is complete. */
+ * left unwritten on a CPU worker (its task lost, or cut short at either
+ * end), and every row after a failed call, is NaN: a row no task wrote
+ * cannot pass for a result of an earlier run.  (An accelerator's tile
+ * comes back whole from its device buffer; a kernel that fails to launch
+ * fails the run, one that wrote only part of its tile would be caught by
+ * opt->verify only.)  Returns LP_OK or an error; on an error the report
+ * is freed, except LP_ERR_VERIFY, where it is complete. */
 LP_API int lp_run(const lp_options *opt, lp_data *d, lp_report *rep);
 LP_API void lp_report_free(lp_report *rep);
 

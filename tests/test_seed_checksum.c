@@ -55,6 +55,36 @@ static int without_checksum(lp_options *opt, lp_data *d)
     return failed;
 }
 
+/* A call that fails before its runs begin (a stop asked already, no timed
+ * run) leaves no earlier call's results in out: every row NaN, and a
+ * reason.  d holds good results when called: 0 passed, 1 failed. */
+static int failed_before_running(const lp_options *good, lp_data *d)
+{
+    lp_options opt = *good;
+    lp_report r;
+    int failed = 0;
+    for (int how = 0; how < 2; how++) {
+        int want = how == 0 ? LP_ERR_INTERRUPTED : LP_ERR_USAGE;
+        opt.repeat = how == 0 ? 1 : 0;
+        if (how == 0)
+            lp_request_stop(2);
+        int got = lp_run(&opt, d, &r);
+        lp_request_stop(0);
+        size_t not_nan = 0;
+        for (size_t i = 0; i < d->rows; i++)
+            not_nan += !isnan(d->out[i]);
+        if (got != want || not_nan || (how == 1 && !lp_last_error()[0])) {
+            fprintf(stderr, "FAIL: a call failing before its runs (%s): status %d (%d "
+                    "expected), %zu rows not NaN, reason '%s'\n",
+                    how ? "repeat 0" : "stop asked", got, want, not_nan, lp_last_error());
+            failed = 1;
+        }
+        if (lp_run(good, d, &r) == LP_OK)   /* good results again for the next */
+            lp_report_free(&r);
+    }
+    return failed;
+}
+
 /* The public API's refusals and names; the number of failures. */
 static int api_checks(void)
 {
@@ -63,6 +93,10 @@ static int api_checks(void)
     double col[1] = {1};
 #define CHECK(cond) do { if (!(cond)) { fprintf(stderr, "FAIL: %s\n", #cond); failed++; } } while (0)
     CHECK(lp_data_alloc(&d, 10, (lp_dtype)7) == LP_ERR_USAGE);
+    /* More rows than lp_run takes: refused, not 2^61 x 8 bytes wrapped to 8. */
+    CHECK(lp_data_alloc(&d, ((size_t)1 << 61) + 1, LP_FLOAT64) == LP_ERR_USAGE &&
+          d.col[0] == NULL && strstr(lp_last_error(), "at most") != NULL);
+    CHECK(lp_data_alloc(&d, ((size_t)1 << 58) + 1, LP_FLOAT32) == LP_ERR_USAGE);
     CHECK(lp_data_wrap(&d, 1, (lp_dtype)7, col, col, col, col) == LP_ERR_USAGE);
     CHECK(lp_data_wrap(&d, 1, LP_FLOAT64, col, NULL, col, col) == LP_ERR_USAGE);
     CHECK(lp_data_wrap(&d, 1, LP_FLOAT64, col, col, col, col) == LP_OK && d.rows == 1);
@@ -98,7 +132,7 @@ int main(void)
     }
     long double ref = 0;
     size_t wrong = ok ? wrong_rows(&d, &ref) : 0;
-    int unchecked_failed = ok ? without_checksum(&opt, &d) : 0;
+    int unchecked_failed = ok ? without_checksum(&opt, &d) || failed_before_running(&opt, &d) : 0;
     lp_data_free(&d);
     lp_stop();
     if (!ok) {

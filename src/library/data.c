@@ -37,6 +37,8 @@ static void ask_huge_pages(void *p, size_t bytes)
  * per CPU tile instead of 0.66). */
 int lp_column_alloc(void **col, lp_dtype dtype, size_t count, int touch)
 {
+    if (count > SIZE_MAX / lp_dtype_size(dtype))   /* the bytes would wrap to a small size */
+        return -1;
     size_t bytes = count * lp_dtype_size(dtype);
     if (starpu_malloc(col, bytes) != 0)
         return -1;
@@ -126,6 +128,10 @@ int lp_data_reserve(lp_data *d, size_t rows, lp_dtype dtype, int touch)
     memset(d, 0, sizeof *d);
     if (dtype != LP_FLOAT64 && dtype != LP_FLOAT32)
         return LP_ERR_USAGE;
+    if (rows > LP_MAX_ROWS) {   /* what lp_run takes */
+        lp_error("%zu rows: at most %llu", rows, (unsigned long long)LP_MAX_ROWS);
+        return LP_ERR_USAGE;
+    }
     d->rows = rows;
     d->dtype = dtype;
     if (rows == 0)

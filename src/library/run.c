@@ -185,8 +185,10 @@ static int register_tiles(lp_tiles *ts)
 {
     const lp_comm *cm = ts->comm;
     starpu_data_handle_t (*h)[4] = ts->h = calloc(ts->tiles + 1, sizeof *ts->h);
-    if (!h)
+    if (!h) {
+        lp_error("out of memory for the handles of %zu tiles", ts->tiles);
         return LP_ERR_RUNTIME;
+    }
     ts->handles = 0;
     for (size_t t = 0; t < ts->tiles; t++) {
         int mine = ts->owner[t] == cm->rank;
@@ -280,7 +282,8 @@ static int submit_resident(const lp_options *opt, lp_tiles *ts, lp_run_state *rs
         int ret = 0;
         if (task) {
             compute_task_fill(task, opt, ts, t, h[t], rs);
-            ret = starpu_task_submit(task);
+            if ((ret = starpu_task_submit(task)) != 0)
+                starpu_task_destroy(task);   /* StarPU 1.3 frees no task it refused */
         }
         if (cm->ops->task_post_build)
             cm->ops->task_post_build(cm, &lp_logprod_cl, h[t]);
@@ -474,8 +477,11 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     int status = same_job(comm, opt, ts, rep->intensity);
     if (status != LP_OK)
         return status;
-    if (opt->repeat < 1 || opt->warmup < 0)
+    if (opt->repeat < 1 || opt->warmup < 0) {
+        lp_error("%d timed runs, %d warm-up runs: at least one timed run, no negative warm-up",
+                 opt->repeat, opt->warmup);
         return LP_ERR_USAGE;
+    }
     status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
     if (status != LP_OK)
         lp_error("--backend %s: StarPU found no %s worker", lp_backend_name(opt->backend),
@@ -488,6 +494,8 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     rs.rows_total = lp_tiles_rows_mine(ts);
     status = lp_report_alloc(rep, opt->repeat, ts->tiles) == 0 && rs.seen ? LP_OK
                                                                            : LP_ERR_RUNTIME;
+    if (status != LP_OK)
+        lp_error("out of memory for the report of %zu tiles", ts->tiles);
     for (size_t t = 0; t < ts->tiles; t++)
         ts->args[t].intensity = rep->intensity;
     double r0 = starpu_timing_now();
@@ -592,5 +600,10 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         lp_sigint_back(&before);
     if (ts == &view)
         lp_tiles_free(&view);
+    /* A run that failed before its runs began (a stop asked already, no
+     * worker for the backend) left out as it was: NaN, as after any
+     * failed run, never an earlier run's results. */
+    if (status != LP_OK && status != LP_ERR_VERIFY && d->rows && d->col[3] && !lp_simulated())
+        lp_poison(d->col[3], d->dtype, d->rows);
     return status;
 }

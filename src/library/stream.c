@@ -50,8 +50,11 @@ static void read_cpu(void *buffers[], void *cl_arg)
     lp_data tile = slot_tile(buffers, a, &first);
     uint64_t t0 = lp_now_ns();
     if (ts->io.read(ts->io.read_arg, first, tile.rows, tile.dtype, tile.col[0], tile.col[1],
-                    tile.col[2], err, sizeof err))
+                    tile.col[2], err, sizeof err)) {
         lp_codelet_fail(a->tile, "read", err);
+        for (int k = 0; k < 3; k++)   /* not the slot's previous tile: NaN results */
+            lp_poison(tile.col[k], tile.dtype, tile.rows);
+    }
     atomic_fetch_add(&ts->read_ns, lp_now_ns() - t0);
     atomic_fetch_add(&ts->read_bytes, 3 * tile.rows * lp_dtype_size(tile.dtype));
     lp_tile_result *r = &ts->result[a->tile];
@@ -68,7 +71,9 @@ static void store_cpu(void *buffers[], void *cl_arg)
     char err[600];
     lp_data tile = slot_tile(buffers, a, &first);
     lp_tile_result_of(ts, a->tile, &tile, first, 1, ts->verify_now, ts->args[a->tile].intensity);
-    if (!ts->io.write || !ts->write_now)
+    /* After a failed task (a read, a write), no row more: an output
+     * written in place (a FIFO, a device) must not take a failed run's. */
+    if (!ts->io.write || !ts->write_now || lp_codelet_failed())
         return;
     uint64_t t0 = lp_now_ns();
     if (ts->io.write(ts->io.write_arg, first, tile.rows, tile.dtype, tile.col[3], err,
@@ -109,18 +114,23 @@ static int submit_io(struct starpu_codelet *cl, starpu_data_handle_t *h, int n, 
     task->cl_arg = arg;
     task->cl_arg_size = sizeof *arg;
     lp_task_bucket(task, STARPU_CPU);
-    return starpu_task_submit(task);
+    int ret = starpu_task_submit(task);
+    if (ret != 0)   /* StarPU 1.3 frees no task it refused */
+        starpu_task_destroy(task);
+    return ret;
 }
 
 int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
 {
     struct lp_stream *st = rs->stream = calloc(1, sizeof *st);
-    if (!st)
+    if (st) {
+        st->slot_h = calloc(ts->slots + 1, sizeof *st->slot_h);
+        st->io_args = calloc(ts->tiles + 1, sizeof *st->io_args);
+    }
+    if (!st || !st->slot_h || !st->io_args) {
+        lp_error("out of memory for the stream of %zu tiles", ts->tiles);
         return LP_ERR_RUNTIME;
-    st->slot_h = calloc(ts->slots + 1, sizeof *st->slot_h);
-    st->io_args = calloc(ts->tiles + 1, sizeof *st->io_args);
-    if (!st->slot_h || !st->io_args)
-        return LP_ERR_RUNTIME;
+    }
     for (size_t s = 0; s < ts->slots; s++)
         for (int k = 0; k < 4; k++)
             starpu_vector_data_register(&st->slot_h[s][k], STARPU_MAIN_RAM, (uintptr_t)ts->slot[s][k],
@@ -141,8 +151,11 @@ int lp_stream_submit(const lp_options *opt, lp_tiles *ts, lp_run_state *rs)
         memcpy(store_h, h, 4 * sizeof *h);
         store_h[4] = st->sequence;
         int ret = submit_io(&read_cl, h, 4, arg);
-        if (ret == 0)
-            ret = starpu_task_submit(lp_compute_task(opt, ts, t, h, rs));
+        if (ret == 0) {
+            struct starpu_task *compute = lp_compute_task(opt, ts, t, h, rs);
+            if ((ret = starpu_task_submit(compute)) != 0)
+                starpu_task_destroy(compute);
+        }
         if (ret == 0)
             ret = submit_io(&store_cl, store_h, ts->io.in_order ? 5 : 4, arg);
         if (ret != 0) {
