@@ -15,6 +15,7 @@ CUDA workers, paid once per buffer: see _pins.py (empty(..., pinned=True))."""
 import ctypes
 import dataclasses
 import math
+import operator
 import signal
 from typing import List, Optional
 
@@ -30,6 +31,7 @@ __version__ = "0.1.0"
 
 VERIFY_TOLERANCE = 1e-12       # LP_VERIFY_TOLERANCE: verify's bound per row
 VERIFY_TOLERANCE_F32 = 1e-5    # LP_VERIFY_TOLERANCE_F32: the same for dtype="float32"
+INT_MAX = 2**31 - 1            # lp_options.repeat and warmup are C ints
 
 
 @dataclasses.dataclass
@@ -169,10 +171,12 @@ def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intens
 
 
 def _whole(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, int):
+    # Any integer (np.int64 too: __index__), never a bool or a float.
+    if isinstance(value, (bool, np.bool_)) or not hasattr(type(value), "__index__"):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    value = operator.index(value)
     if value < low or (high is not None and value > high):
-        raise ValueError(f"{name}={value}: expected {low}.." + (str(high) if high else ""))
+        raise ValueError(f"{name}={value}: expected {low}.." + ("" if high is None else f"{high}"))
     return value
 
 
@@ -203,9 +207,11 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
     columns, logf, half the bytes; the checksum is still summed in double).
     progress(done, total), if given, is called with the rows done so far
     over every run of the call (warm-up included; total = rows x runs):
-    as tiles end, from StarPU's worker threads (never two calls at once,
-    done never smaller than before), and once at each run's end.  An
-    exception it raises stops the run and is raised by this call."""
+    as tiles end, from StarPU's worker threads (never two calls at once),
+    and at each run's end; each done once, growing, the last total.  An
+    exception it raises stops the run and is raised by this call.  It may
+    not run, start or stop the runtime, nor make pinned arrays (its own
+    run holds it): RuntimeError."""
     return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
                 intensity=intensity, repeat=repeat, warmup=warmup, verify=verify, dtype=dtype,
                 progress=progress)
@@ -229,14 +235,19 @@ class _Progress:
         self._tell(done * self.rows)
 
     def _tell(self, done):
-        if self.error is not None or done < self.last:
-            return   # a tile's call that came after a later one
+        # A tile's call that came after a later one, or the run's end told
+        # by its last tile already.
+        if self.error is not None or done <= self.last:
+            return
         self.last = done
+        _runtime.in_callback.active = True   # fn calling the runtime: _runtime.locked()
         try:
             self.fn(done, self.total)
         except BaseException as e:   # KeyboardInterrupt too: raised after the stop
             self.error = e
-            self.lib.lp_request_stop(signal.SIGINT)   # not lib(): its lock is the caller's
+            self.lib.lp_request_stop(signal.SIGINT)
+        finally:
+            _runtime.in_callback.active = False
 
     def install(self, opt):
         opt.progress = ctypes.cast(self.on_run, ctypes.c_void_p)
@@ -249,8 +260,9 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
     dtype = _dtype_name(dtype)
     intensity = _whole("intensity", intensity, 1, 1000000)
-    repeat = _whole("repeat", repeat, 1)
-    warmup = _whole("warmup", warmup, 0)
+    # lp_options' ints, and their sum (the runs) too.
+    repeat = _whole("repeat", repeat, 1, INT_MAX)
+    warmup = _whole("warmup", warmup, 0, INT_MAX - repeat)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable or None, not {type(progress).__name__}")
     cols, copied = _columns.inputs(x, y, z, dtype)
@@ -258,7 +270,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
     # More tiles than rows: one row a tile, as the tool does (it says so).
     tiles = 0 if tiles is None else min(_whole("tiles", tiles, 1), rows)
     out = _columns.output(out, rows, cols, dtype)
-    with _runtime._lock:
+    with _runtime.locked():
         _runtime.start(sched)
         if _runtime.workers(backend) == 0:
             raise BackendUnavailableError(f"no StarPU worker of backend {backend!r} here", 3)
@@ -280,6 +292,9 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         try:
             status = _runtime.run_interruptibly(opt, data, report)
         except KeyboardInterrupt:
+            # A stop after the last run's leaves its rows; none may pass
+            # for a result.
+            out.fill(np.nan)
             if told is not None and told.error is not None:   # the stop the callback asked for
                 raise told.error from None
             raise

@@ -29,14 +29,15 @@ def inputs(x, y, z, dtype="float64"):
     for name, given in (("x", x), ("y", y), ("z", z)):
         _refuse_masked(name, given)
         a = np.asarray(given)
-        copied += not isinstance(given, np.ndarray)   # a list, say: made into an array
         if a.dtype.type not in ACCEPTED:
             raise TypeError(f"{name}: dtype {a.dtype} is not float16, float32 or float64")
         if a.ndim != 1:
             raise ValueError(f"{name} must be one-dimensional, not of shape {a.shape}")
-        if not _is_in_place(a, dtype):
+        in_place = _is_in_place(a, dtype)
+        # Once an input, a list say, made into an array and then converted.
+        copied += not (in_place and isinstance(given, np.ndarray))
+        if not in_place:
             a = np.ascontiguousarray(a, dtype=dtype)
-            copied += 1
         cols.append(a)
     lengths = {len(a) for a in cols}
     if len(lengths) != 1:

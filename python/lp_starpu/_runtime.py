@@ -17,14 +17,29 @@ _lib = None
 _running_sched = None   # None: not started
 _started = False
 _stop_at_exit = False   # atexit registered (once)
+# .active: this thread runs a progress callback, for the run that holds
+# _lock (its worker threads would wait for it forever, its own thread
+# would run StarPU inside lp_run): locked() refuses it.
+in_callback = threading.local()
 
 
 def lib():
     global _lib
+    if _lib is not None:   # no lock: a progress callback's thread cannot take it
+        return _lib
     with _lock:
         if _lib is None:
             _lib = _abi.load()
         return _lib
+
+
+def locked():
+    """_lock, for starting, stopping or running StarPU; RuntimeError from
+    a progress callback, which would wait for its own run."""
+    if getattr(in_callback, "active", False):
+        raise RuntimeError("lp_starpu: a progress callback cannot run, start or stop the "
+                           "runtime, nor make pinned arrays (its own run holds it)")
+    return _lock
 
 
 def _environment_defaults():
@@ -58,7 +73,7 @@ def start(sched=None):
     """Starts StarPU with `sched` (None: STARPU_SCHED, else dmda) unless it
     already runs it; another policy restarts it.  Returns the policy's name."""
     global _running_sched, _started, _stop_at_exit
-    with _lock:
+    with locked():
         sched = check_sched(sched)
         if _started and (sched is None or sched == _running_sched):
             return _running_sched
@@ -157,7 +172,7 @@ def let_go_kept():
 def stop():
     """Stops StarPU if it runs; the next call starts it again."""
     global _started, _running_sched
-    with _lock:
+    with locked():
         let_go_kept()
         if _started:
             lib().lp_stop()
@@ -177,7 +192,12 @@ def run_interruptibly(opt, data, report):
     waking one cost 1-2 ms a call."""
     opt.stop_on_sigint = int(threading.current_thread() is threading.main_thread())
     status = lib().lp_run(opt, data, report)
-    if status == _abi.ERR_INTERRUPTED:
+    # The library reads the flag once a run: a stop asked after the last
+    # one's (its progress call at the end, Ctrl-C during the checksum or
+    # verify) leaves it set, and a complete report.
+    if status == _abi.ERR_INTERRUPTED or lib().lp_stop_requested():
+        if status in (_abi.OK, _abi.ERR_VERIFY):   # else lp_run freed it
+            lib().lp_report_free(report)
         lib().lp_request_stop(0)   # the next run starts afresh
         raise KeyboardInterrupt
     return status

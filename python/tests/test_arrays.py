@@ -39,6 +39,15 @@ def test_other_floating_inputs_are_copied(lp, make):
     assert max_rel_error(r.out, reference(want, y, z)) <= lp.VERIFY_TOLERANCE
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_each_copied_input_counted_once(lp, dtype):
+    # A list is made into an array, then converted to float32: one copy.
+    lst = [1.5, 2.5, 3.5]
+    assert lp.run(lst, lst, lst, dtype=dtype).copied_inputs == 3
+    x = np.array(lst)   # float64: in place unless the run is float32
+    assert lp.run(x, lst, x, dtype=dtype).copied_inputs == (1 if dtype == "float64" else 3)
+
+
 def test_columns_may_be_one_array(lp):
     x = np.linspace(0.5, 3.0, 1000)
     assert max_rel_error(lp.logprod(x, x, x), reference(x, x, x)) <= lp.VERIFY_TOLERANCE

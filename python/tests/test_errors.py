@@ -27,6 +27,9 @@ def test_refused_dtypes_raise_type_error(lp, dtype):
     ({"sched": 3}, "sched"),
     ({"intensity": 1.5}, "intensity"),
     ({"tiles": "4"}, "tiles"),
+    ({"tiles": np.float64(4)}, "tiles"),
+    ({"tiles": np.True_}, "tiles"),
+    ({"intensity": True}, "intensity"),
 ])
 def test_wrong_argument_types(lp, kwargs, match):
     with pytest.raises(TypeError, match=match):
@@ -67,6 +70,27 @@ def test_unknown_or_out_of_range_raise_value_error(lp, kwargs, match):
         lp.logprod(*cols(), **kwargs)
     with pytest.raises(ValueError, match="repeat"):
         lp.run(*cols(), repeat=0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"repeat": 2**31}, r"repeat=2147483648: expected 1\.\.2147483647$"),
+    ({"repeat": 2**32 + 1}, "repeat=4294967297: expected 1..2147483647"),
+    ({"warmup": 2**32}, "warmup=4294967296: expected 0..2147483646"),
+    ({"warmup": -1}, "warmup=-1: expected 0..2147483646"),
+    # The runs, warmup + repeat, are a C int too.
+    ({"repeat": 2**31 - 1, "warmup": 1}, r"warmup=1: expected 0\.\.0$"),
+    ({"repeat": 2**30, "warmup": 2**30}, "warmup=1073741824: expected 0..1073741823"),
+])
+def test_runs_beyond_a_c_int_raise_value_error(lp, kwargs, match):
+    # Not wrapped around by ctypes (2**32 + 1 would run once).
+    with pytest.raises(ValueError, match=match):
+        lp.run(*cols(), **kwargs)
+
+
+def test_numpy_integers_taken(lp):
+    r = lp.run(*cols(), tiles=np.int64(4), intensity=np.int32(2), repeat=np.uint8(2),
+               warmup=np.int16(1))
+    assert (r.tiles, r.intensity, r.repeat, r.warmup) == (4, 2, 2, 1)
 
 
 def test_more_tiles_than_rows_become_one_row_a_tile(lp):

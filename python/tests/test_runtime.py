@@ -1,5 +1,6 @@
 """One runtime per process: policies, restarts, and which library."""
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -73,7 +74,9 @@ def test_progress_counts_every_row_of_every_run(lp):
     total = 3 * len(x)
     assert calls and all(t == total for _, t in calls)
     done = [d for d, _ in calls]
-    assert done == sorted(done) and done[-1] == total
+    # Each count once: a run's end that its last tile told already is not
+    # told again.
+    assert done == sorted(set(done)) and done[-1] == total
     # tiles end within a run, not only at its end
     assert any(d % len(x) for d in done), done
     assert r.repeat == 2
@@ -97,6 +100,98 @@ def test_progress_exception_stops_the_run(lp):
         lp.run(x, y, z, progress=3)
     # the runtime goes on
     assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+def _lp_run_replaced(lp, monkeypatch, wrap):
+    """lp_run replaced, for this test, by wrap(the library's lp_run)."""
+    lib = lp._runtime.lib()
+    monkeypatch.setattr(lib, "lp_run", wrap(lib.lp_run))
+    return lib
+
+
+def test_progress_exception_at_the_last_runs_end_is_raised(lp, monkeypatch):
+    # The library looks at the stop flag once a run: the stop asked by the
+    # call at the last run's end (the one telling done == total when the
+    # last tile's call was skipped, overlapping another) comes after it.
+    # Without progress_rows every call is a run's end.
+    def ends_only(lp_run):
+        def run(opt, data, report):
+            opt.progress_rows = None
+            return lp_run(opt, data, report)
+        return run
+    _lp_run_replaced(lp, monkeypatch, ends_only)
+    x, y, z = random_columns(10_000)
+    out = np.zeros_like(x)
+
+    class Enough(Exception):
+        pass
+
+    def stop(done, total):
+        if done == total:
+            raise Enough
+    with pytest.raises(Enough):
+        lp.run(x, y, z, out=out, repeat=2, progress=stop)
+    assert np.isnan(out).all()   # as after any error
+    monkeypatch.undo()
+    # The stop is not left for the next call.
+    assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_ctrl_c_after_the_last_run_raises_keyboard_interrupt(lp, monkeypatch, verify):
+    # Ctrl-C during the checksum or verify pass, after the library's last
+    # look at the stop flag: asked here as lp_run returns.
+    def then_ctrl_c(lp_run):
+        def run(opt, data, report):
+            status = lp_run(opt, data, report)
+            lib.lp_request_stop(signal.SIGINT)
+            return status
+        return run
+    lib = _lp_run_replaced(lp, monkeypatch, then_ctrl_c)
+    x, y, z = random_columns(10_000)
+    out = np.zeros_like(x)
+    with pytest.raises(KeyboardInterrupt):
+        lp.run(x, y, z, out=out, verify=verify)
+    assert np.isnan(out).all()
+    monkeypatch.undo()
+    assert not lib.lp_stop_requested()
+    r = lp.run(x, y, z, out=out, verify=True)
+    assert r.max_rel_error <= lp.VERIFY_TOLERANCE
+
+
+CALLBACK_CHILD = r"""
+import numpy as np, lp_starpu
+x = np.linspace(1, 2, 10000)
+seen = []
+lp_starpu.logprod(x, x, x, tiles=4, progress=lambda d, t: seen.append(
+    (lp_starpu.is_pinned(x), lp_starpu.library_path(), lp_starpu.policies())))
+print("read", bool(seen) and all(type(p) is bool and lib and "dmda" in names
+                                 for p, lib, names in seen))
+for name, call in [("logprod", lambda: lp_starpu.logprod(x, x, x)),
+                   ("run", lambda: lp_starpu.run(x, x, x)),
+                   ("start", lp_starpu.start), ("stop", lp_starpu.stop),
+                   ("empty", lambda: lp_starpu.empty(8, pinned=True)),
+                   ("asarray", lambda: lp_starpu.asarray(x, pinned=True))]:
+    try:
+        lp_starpu.logprod(x, x, x, tiles=4, progress=lambda d, t: call())
+        print(name, "ran?!")
+    except RuntimeError as e:
+        print(name, "progress callback" in str(e))
+print("then", lp_starpu.run(x, x, x, verify=True).max_rel_error <= lp_starpu.VERIFY_TOLERANCE)
+"""
+
+
+def test_progress_callback_calling_the_module():
+    # The callback runs while its call holds the runtime's lock, on a
+    # StarPU worker or in the call's own thread: reading the module works,
+    # what needs the runtime raises RuntimeError (by the call) rather than
+    # wait forever for its own run, or run StarPU inside it.  A child: a
+    # hang must fail the test, not stop it.
+    p = run_child(CALLBACK_CHILD, timeout=60)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["read", "True", "logprod", "True", "run", "True", "start",
+                                "True", "stop", "True", "empty", "True", "asarray", "True",
+                                "then", "True"], p.stdout
 
 
 KEPT_CHILD = r"""
