@@ -36,7 +36,8 @@ def workers(machine):
 
 def gpu_machines():
     """The captures (and what-ifs) with a GPU, by name."""
-    return [m for m in sorted(os.listdir(MACHINES)) if "cuda" in workers(m)]
+    return [m for m in sorted(os.listdir(MACHINES))
+            if os.path.isfile(os.path.join(MACHINES, m, "machine.conf")) and "cuda" in workers(m)]
 
 
 def model_sizes(machine):
@@ -48,6 +49,7 @@ def model_sizes(machine):
         path = os.path.join(sampling, version, "lp_logprod.captured")
         if not os.path.exists(path):
             continue
+        kind = None
         for line in open(path):
             if line.startswith("# Model for "):     # "# Model for cuda0_impl0 (Comb0)"
                 kind = re.match(r"[a-z]+", line.split()[3]).group()

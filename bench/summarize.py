@@ -30,7 +30,9 @@ def main(d):
         with open(path) as f:
             rep = json.load(f)
         name = os.path.basename(path)[:-5]
-        runs = rep.get("runs", [rep])
+        runs = rep.get("runs", [rep]) if isinstance(rep, dict) else []
+        if not all(isinstance(r, dict) and "workers" in r and "seconds" in r for r in runs):
+            continue   # not a report of the tool (perf.json, a comparison's)
         for r in runs:
             label = name if len(runs) == 1 else f"{name} ({r['backend']})"
             print(row(label, r))

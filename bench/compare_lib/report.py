@@ -88,7 +88,8 @@ CPU_KEYS = ("lp-cpu", "numpy", "numba-parallel")
 
 
 def crossover_table(points):
-    """At the largest N: approaches down, intensities across, best ms; then
+    """At the largest N (where GPU and CPU approaches both ran): approaches
+    down, intensities across, best ms; then
     the fastest GPU approach over the fastest CPU one at each intensity (below
     1: the GPU wins) and the intensity from which on it wins. Empty with one
     intensity."""
@@ -96,7 +97,11 @@ def crossover_table(points):
     ks = sorted({p["intensity"] for p in ok})
     if len(ks) < 2:
         return ""
-    n = max(p["rows"] for p in ok)
+    # The largest N where both sides ran (a side skipped for time at a
+    # larger N leaves nothing to compare there), else the largest.
+    both = ({p["rows"] for p in ok if p["key"] in GPU_KEYS}
+            & {p["rows"] for p in ok if p["key"] in CPU_KEYS})
+    n = max(both or {p["rows"] for p in ok})
     at = {(p["key"], p["intensity"]): p for p in ok if p["rows"] == n}
     labels = dict.fromkeys((p["key"], p["label"]) for p in ok if p["rows"] == n)
     out = [f"Crossover at N={n:.0e}".replace("e+0", "e") + ", best ms per run:\n",
@@ -112,7 +117,7 @@ def crossover_table(points):
     ratios = {}
     for k in ks:
         gpu, cpu = fastest(GPU_KEYS, k), fastest(CPU_KEYS, k)
-        if gpu and cpu:
+        if gpu is not None and cpu is not None:
             ratios[k] = gpu / cpu
     if not ratios:
         return "\n".join(out) + "\n\nNo GPU approach and CPU approach both measured: no crossover.\n"
