@@ -282,8 +282,8 @@ MUTATIONS = {
         "src/tool/file_out.c", "S_ISREG(st.st_mode) && !force &&", "S_ISREG(st.st_mode) && 0 &&",
         ["cli.read_only_output_needs_force"], "a read-only output replaced without --force"),
     "stdout_file_written": (
-        "src/tool/file_out.c", "S_ISREG(std_out.st_mode) && st.st_dev", "0 && st.st_dev",
-        ["cli.output_to_standard_output_refused"],
+        "src/tool/file_out.c", "st.st_dev == std_out.st_dev && st.st_ino == std_out.st_ino",
+        "0", ["cli.output_to_standard_output_refused", "cli.standard_streams_as_outputs"],
         "--output /dev/stdout > f renames over f, under the report"),
     "stale_temporaries_kept": (
         "src/tool/main.c", "int removed = paths[i] ? lp_out_remove_stale(paths[i]) : 0;",
@@ -489,6 +489,48 @@ MUTATIONS = {
     "exact_sum_ties_away": (
         "src/library/exact_sum.c", "(rest == half && (sticky || (mant & 1)))", "(rest == half)",
         ["exact_sum"], "the checksum's rounding is not to nearest even"),
+    "ranks_own_tile_count": (
+        "src/tool/main.c", "    j->comm->ops->bcast(j->comm, agreed, sizeof agreed);",
+        "    (void)agreed;", ["cli.mpi_ranks_agree_on_the_job"],
+        "each rank cuts the rows by the tile count its own models kept"),
+    "ranks_own_window": (
+        "src/tool/main.c", "    j->comm->ops->reduce_i64(j->comm, &win, 1, LP_REDUCE_MIN);",
+        "    (void)0;", ["cli.mpi_ranks_agree_on_the_job"],
+        "each rank cuts streamed tiles by its own window"),
+    "ranks_may_disagree": (
+        "src/library/run.c", "    if (memcmp(lo, hi, sizeof lo) == 0)", "    if (1)",
+        ["cli.mpi_ranks_agree_on_the_job"],
+        "ranks given different jobs exit 0 with a wrong checksum"),
+    "temporary_files_named_like_users": (
+        "src/library/file_replace.c", '#define TEMP_SUFFIX ".lp-starpu-tmp.XXXXXX"',
+        '#define TEMP_SUFFIX ".tmp.XXXXXX"', ["cli.stale_temporaries_of_a_killed_run_removed"],
+        "a user's NAME.tmp.backup is taken for a stale temporary file and removed"),
+    "links_to_streams_followed": (
+        "src/tool/file_out.c",
+        "        if (stat(p, &end) == 0 && !S_ISREG(end.st_mode) && !S_ISDIR(end.st_mode))",
+        "        if (0)", ["cli.standard_streams_as_outputs"],
+        "/dev/stderr on a pipe is taken for a file named pipe:[N] in /proc"),
+    "lost_stdout_exits_0": (
+        "src/tool/report_write.c", "    if (!json_stdout && (fflush(stdout) != 0 || ferror(stdout))) {",
+        "    if (0) {", ["cli.a_failed_report_keeps_the_old_output"],
+        "a checksum standard output could not take, and exit 0"),
+    "json_not_utf8": (
+        "src/tool/report_json.c", "        int n = utf8_length((const unsigned char *)s);",
+        "        int n = 1;", ["cli.json_report_is_utf8_whatever_the_names"],
+        "a file name's bytes that are not UTF-8 make the JSON report unreadable"),
+    "rows_past_the_limit_allocated": (
+        "src/library/data.c", "    if (rows > LP_MAX_ROWS) {   /* what lp_run takes */",
+        "    if (0) {", ["seed_checksum"],
+        "2^61 float64 rows wrap to a tiny buffer, LP_OK"),
+    "call_failed_before_runs_not_poisoned": (
+        "src/library/run.c",
+        "    if (status != LP_OK && status != LP_ERR_VERIFY && d->rows && d->col[3] && !lp_simulated())",
+        "    if (0)", ["seed_checksum"],
+        "a call refused before its runs leaves the previous call's results in out"),
+    "failed_stream_keeps_writing": (
+        "src/library/stream.c", "    if (!ts->io.write || !ts->write_now || lp_codelet_failed())",
+        "    if (!ts->io.write || !ts->write_now)", ["stream_failure"],
+        "a tile whose read failed has the slot's previous results written as its own"),
 }
 
 
