@@ -33,7 +33,7 @@ template <typename T>
 static void launch(void *buffers[], unsigned n, unsigned intensity)
 {
     const unsigned threads = 256;
-    unsigned blocks = (n + threads - 1) / threads;
+    unsigned blocks = n / threads + (n % threads != 0);   /* n + 255 would wrap past 2^32 - 256 */
     logprod_kernel<T><<<blocks, threads, 0, starpu_cuda_get_local_stream()>>>(
         n, intensity, (const T *)STARPU_VECTOR_GET_PTR(buffers[0]),
         (const T *)STARPU_VECTOR_GET_PTR(buffers[1]), (const T *)STARPU_VECTOR_GET_PTR(buffers[2]),

@@ -2276,6 +2276,21 @@ def tile_count_bounded_by_memory():
     check(time.monotonic() - t0 < 60, "refused only after a long while")
 
 
+@case
+def rows_whose_tile_table_cannot_fit_say_why():
+    # 10^16 rows (allowed: up to 2^58) in the default tiles: the table of
+    # 38 billion tiles alone is terabytes.  One line saying so, not a
+    # silent exit 1.
+    if os.environ.get("LP_SANITIZED") == "1":
+        raise Skip("sanitized build: AddressSanitizer aborts on a terabyte calloc instead of "
+                   "returning NULL")
+    for extra in ((), ("--stream",)):
+        rc, out, err = run("--rows", "10000000G", *extra, limit_as=4 << 30, timeout=120)
+        check(rc == 1 and "no memory for the tiles' table" in err and "--tile-rows" in err,
+              f"{extra}: exit {rc}: {err}")
+        check(out == "" and len(err.strip().splitlines()) == 1, f"{out!r} {err!r}")
+
+
 def run_on_tty_timed(*args, on_stderr, env=None):
     """run_on_tty with env, and the time each marker first showed."""
     old = dict(os.environ)

@@ -135,6 +135,16 @@ int main(void)
     int unchecked_failed = ok ? without_checksum(&opt, &d) || failed_before_running(&opt, &d) : 0;
     lp_data_free(&d);
     lp_stop();
+    /* Started again, lp-starpu's defaults are still its own, not taken for
+     * the user's because the first start left them in the environment. */
+    char first[200];
+    snprintf(first, sizeof first, "%s", lp_start_defaults());
+    if (lp_start(&opt) != LP_OK || strcmp(lp_start_defaults(), first) != 0 || !first[0]) {
+        fprintf(stderr, "FAIL: defaults '%s' at the first start, '%s' at the second\n", first,
+                lp_start_defaults());
+        api_failed = 1;
+    }
+    lp_stop();
     if (!ok) {
         fprintf(stderr, "FAIL: the run did not complete\n");
         return 1;

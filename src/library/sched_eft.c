@@ -75,11 +75,13 @@ typedef struct eft_choice {
 } eft_choice;
 
 /* A predicted copy time as one link's share: starpu_transfer_predict
- * multiplies every copy by the number of accelerators (their copies
+ * multiplies every copy by twice the number of accelerators (their copies
  * assumed to share one bus); lp-eft queues each node's link on its own, so
  * the others' copies are not to be counted again in this one's (simulated
  * what-if, two H200s, 64 tiles: 16 on the GPUs and 2.72 ms without this,
- * 26 and 2.09 ms with it; heteroprio 2.06). */
+ * 26 and 2.09 ms with it; heteroprio 2.06).  The factor 2 stays: without
+ * it the simulated H200 sends 26 of 64 tiles to its GPU and takes 3.37 ms
+ * instead of 2.73 (h200-glibc-log, 39 tiles: 4.84 instead of 3.50). */
 static double eft_on_own_link(const eft_data *d, double predicted)
 {
     return d->accelerators > 1 ? predicted / d->accelerators : predicted;
@@ -132,8 +134,8 @@ static eft_choice eft_choose(eft_data *d, struct starpu_task *task, unsigned ctx
         double back = eft_return_time(d, task, node);
         double home = back > 0 ? fmax(d->link_out_free_at[node], done) + back : done;
         /* Ties (no model, empty queues) go to the shorter queue. */
-        if (home < best.home ||
-            (home == best.home && q->ntasks < d->workers[best.worker].ntasks))
+        if (home < best.home || (home == best.home && (best.worker < 0 ||
+                                                       q->ntasks < d->workers[best.worker].ntasks)))
             best = (eft_choice){(int)w, len, ready, done, home, xfer > 0, back > 0};
     }
     if (calib.worker >= 0)

@@ -44,7 +44,20 @@ static const char *const whole_numbers[] = {
     "STARPU_TARGET_AVAILABLE_MEM", "STARPU_TARGET_CLEAN_BUFFERS", "STARPU_TASK_PROGRESS",
     "STARPU_TRACE_BUFFER_SIZE", "STARPU_USE_NUMA", "STARPU_WATCHDOG_CRASH",
     "STARPU_WATCHDOG_DELAY", "STARPU_WORKERS_GETBIND", "STARPU_WORKERS_NOBIND",
-    "STARPU_WORKER_TREE", NULL,
+    "STARPU_WORKER_TREE",
+    /* Read by every starpu_init, by StarPU-MPI, by the simulated builds, or
+     * for devices lp-starpu does not use: StarPU aborts on them as well. */
+    "STARPU_DISABLE_ASYNCHRONOUS_MIC_COPY", "STARPU_DISABLE_ASYNCHRONOUS_MPI_MS_COPY",
+    "STARPU_DISK_SWAP_SIZE", "STARPU_MALLOC_SIMULATION_FOLD", "STARPU_MPI_DEBUG_LEVEL_MAX",
+    "STARPU_MPI_DEBUG_LEVEL_MIN", "STARPU_MPI_DRIVER_CALL_FREQUENCY",
+    "STARPU_MPI_DRIVER_TASK_FREQUENCY", "STARPU_MPI_FAKE_RANK", "STARPU_MPI_FAKE_SIZE",
+    "STARPU_MPI_MASTER_NODE", "STARPU_NMIC", "STARPU_NMICTHREADS", "STARPU_NMPIMSTHREADS",
+    "STARPU_NMPI_MS", "STARPU_PERF_MODEL_HOMOGENEOUS_MIC", "STARPU_PERF_MODEL_HOMOGENEOUS_MPI_MS",
+    "STARPU_SCHED_GRAPH_TEST_DESCENDANTS", "STARPU_SIMGRID", "STARPU_SIMGRID_CUDA_MALLOC_COST",
+    "STARPU_SIMGRID_CUDA_QUEUE_COST", "STARPU_SIMGRID_FETCHING_INPUT_COST",
+    "STARPU_SIMGRID_SCHED_COST", "STARPU_SIMGRID_TASK_SUBMIT_COST",
+    "STARPU_SIMGRID_TRANSFER_COST", "STARPU_TASK_BREAK_ON_EXEC", "STARPU_TASK_BREAK_ON_POP",
+    "STARPU_TASK_BREAK_ON_PUSH", "STARPU_TASK_BREAK_ON_SCHED", NULL,
 };
 
 static const char *const floats[] = {
@@ -98,9 +111,44 @@ int lp_check_environment(char *msg, size_t len)
  * instead).  The names set, for the report: lp_start_defaults(). */
 static char defaults_set[160];
 
+/* What the last lp_start set, to undo before the next one decides again: a
+ * default left in the environment would pass for the user's own (and a
+ * STARPU_HOME set in between would lose to the old model directory). */
+#define LP_DEFAULTS 4
+static struct {
+    const char *name;
+    char value[4096];
+} ours[LP_DEFAULTS];
+
 const char *lp_start_defaults(void)
 {
     return defaults_set;
+}
+
+static void set_default(const char *name, const char *value)
+{
+    setenv(name, value, 1);
+    strcat(defaults_set, name);
+    strcat(defaults_set, " ");
+    for (int i = 0; i < LP_DEFAULTS; i++)
+        if (!ours[i].name) {
+            ours[i].name = name;
+            snprintf(ours[i].value, sizeof ours[i].value, "%s", value);
+            return;
+        }
+}
+
+/* The earlier defaults withdrawn, those the user (or the tool's --trace)
+ * has not changed since. */
+static void unset_defaults(void)
+{
+    for (int i = 0; i < LP_DEFAULTS; i++) {
+        const char *now = ours[i].name ? getenv(ours[i].name) : NULL;
+        if (now && strcmp(now, ours[i].value) == 0)
+            unsetenv(ours[i].name);
+        ours[i].name = NULL;
+    }
+    defaults_set[0] = '\0';
 }
 
 static int mkdirs(const char *path)
@@ -120,8 +168,7 @@ static int mkdirs(const char *path)
 
 void lp_set_defaults(void)
 {
-    char *set = defaults_set;
-    set[0] = '\0';
+    unset_defaults();
     if (!getenv("STARPU_HOME") && !getenv("STARPU_PERF_MODEL_DIR")) {
         const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
         char dir[4096];
@@ -129,26 +176,18 @@ void lp_set_defaults(void)
             snprintf(dir, sizeof dir, "%s/lp-starpu", cache);
         else
             snprintf(dir, sizeof dir, "%s/.cache/lp-starpu", home && *home ? home : "/tmp");
-        if (mkdirs(dir) == 0) {
-            setenv("STARPU_PERF_MODEL_DIR", dir, 1);
-            strcat(set, "STARPU_PERF_MODEL_DIR ");
-        }
+        if (mkdirs(dir) == 0)
+            set_default("STARPU_PERF_MODEL_DIR", dir);
     }
     /* A tile takes twice as long when the other workers run beside it (they
      * share the memory bus): StarPU's default 50% tolerance then flushes the
      * history again and again, and the model never becomes trusted. */
-    if (!getenv("STARPU_HISTORY_MAX_ERROR")) {
-        setenv("STARPU_HISTORY_MAX_ERROR", "300", 1);
-        strcat(set, "STARPU_HISTORY_MAX_ERROR ");
-    }
-    if (!getenv("STARPU_SILENT")) {
-        setenv("STARPU_SILENT", "1", 1);
-        strcat(set, "STARPU_SILENT ");
-    }
+    if (!getenv("STARPU_HISTORY_MAX_ERROR"))
+        set_default("STARPU_HISTORY_MAX_ERROR", "300");
+    if (!getenv("STARPU_SILENT"))
+        set_default("STARPU_SILENT", "1");
     /* StarPU built with FxT records a trace unless told not to: only for
      * --trace (trace_fxt.c turns it on). */
-    if (!getenv("STARPU_FXT_TRACE")) {
-        setenv("STARPU_FXT_TRACE", "0", 1);
-        strcat(set, "STARPU_FXT_TRACE ");
-    }
+    if (!getenv("STARPU_FXT_TRACE"))
+        set_default("STARPU_FXT_TRACE", "0");
 }

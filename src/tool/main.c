@@ -154,6 +154,22 @@ static int choose_residence(job *j, size_t *window)
     return lp_comm_agree(j->comm, status);
 }
 
+/* The tiles' table (owner, columns, arguments, results of each tile), or
+ * LP_ERR_RUNTIME said: for rows by the thousand billion, the table of the
+ * default tiles alone may not fit. */
+static int init_tiles(job *j, size_t tiles)
+{
+    if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) == LP_OK)
+        return LP_OK;
+    char need[32];
+    lp_say(j->comm, "%zu rows in %zu tiles: no memory for the tiles' table (%s): fewer rows, "
+           "or bigger tiles (--tiles, --tile-rows)", j->rows, tiles,
+           lp_format_bytes((double)tiles * (sizeof *j->ts.owner + sizeof *j->ts.col +
+                                            sizeof *j->ts.args + sizeof *j->ts.result),
+                           need, sizeof need));
+    return LP_ERR_RUNTIME;
+}
+
 /* StarPU's bookkeeping per resident tile: four vector handles, each with
  * a replicate per memory node and per worker (StarPU built for 256 CPU
  * workers).  Measured: RSS grows 17 KiB per tile (1M rows, 10,000 to
@@ -178,8 +194,7 @@ static int fit_tiles(job *j, size_t window)
                    "so a tile holds at most %zu rows", tiles,
                    lp_format_bytes((double)window, a, sizeof a), most);
         lp_tiles_free(&j->ts);
-        return lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) == LP_OK ? LP_OK
-                                                                                   : LP_ERR_RUNTIME;
+        return init_tiles(j, tiles);
     }
     unsigned long long avail = lp_memory_available(),
                        need = lp_bytes_needed(lp_tiles_rows_mine(&j->ts), j->c.dtype),
@@ -450,8 +465,7 @@ static int prepare(job *j)
     if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
         lp_say(j->comm, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
             j->comm->size, tiles, tiles, j->comm->size - 1);
-    if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) != LP_OK)
-        status = LP_ERR_RUNTIME;
+    status = init_tiles(j, tiles);
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK || (status = models_captured(j)))
         return status;
     size_t window = 0;
