@@ -124,7 +124,7 @@ python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1
 # under the neutral host name "captured", and what the machine was: copy
 # $out/capture to perfmodels/machines/NAME to replay it anywhere.  Taken
 # after perf.py and again, with the models of every intensity, after the
-# crossover (a lease that ends between the two keeps the first).
+# crossover (a run cut short between the two keeps the first).
 capture() {
     local capture=$out/capture host=${STARPU_HOSTNAME:-$(hostname | cut -d. -f1)} f
     echo "== [$(elapsed)] a capture of this machine for lp-starpu-sim, in $capture"
@@ -201,7 +201,7 @@ capture
 python3 bench/summarize.py "$out" > "$out/summary.md" || status=1
 cat "$out/summary.md"
 
-# Last, as it is the longest and a lease may end first: the tuning sweep
+# Last, as it is the longest and the run may be cut short first: the tuning sweep
 # (tile size x scheduler x how the GPU is driven). LP_GPU_SWEEP=0 skips it.
 if [ "${LP_GPU_SWEEP:-1}" != 0 ]; then
     echo "== [$(elapsed)] tuning sweep"

@@ -8,7 +8,8 @@
 # stamp of this script version.  Environment:
 #   LP_DEPS_DIR   where sources and the prefix go (default <repo>/.deps)
 #   LP_NO_APT=1   do not call apt-get (for machines without network/root)
-#   LP_CUDA=0|1   force CUDA off/on (default: on when nvcc is found)
+#   LP_CUDA=0|1   force CUDA off/on (default: on when nvcc is found; 1
+#                 without nvcc is an error)
 #   LP_FXT=0      StarPU without FxT (no transfers in --trace; for measuring
 #                 what FxT costs, see bench/trace_cost.sh)
 #   LP_SIM=0      no simulated StarPU: by default the same source is also
@@ -17,6 +18,7 @@
 #                 and with StarPU-MPI over SimGrid's MPI into
 #                 <deps>/starpu-smpi, for lp-starpu-sim --nodes
 set -euo pipefail
+shopt -s inherit_errexit   # a failure inside $(...) stops the script too
 
 BOOTSTRAP_VERSION=7
 STARPU_VERSION=1.3.10
@@ -24,6 +26,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 deps=${LP_DEPS_DIR:-$here/.deps}
 prefix=$deps/starpu
 stamp=$prefix/.lp-starpu-bootstrap
+# Written last, when everything below is in place; rewritten (a newer
+# mtime, which makes `make` configure CMake again) only when it changed.
+done_stamp=$deps/.lp-starpu-bootstrap-done
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 
@@ -34,12 +39,17 @@ packages=(build-essential cmake pkg-config dpkg-dev file
           libfxt-dev                                   # --trace: StarPU's FxT traces
           python3 python3-numpy python3-pytest python3-venv python3-setuptools python3-wheel   # python/, its tests
           valgrind clang libclang-rt-14-dev    # make test's valgrind test; make fuzz-smoke
-          libsimgrid-dev xsltproc)             # StarPU's simulation: lp-starpu-sim (xsltproc: --nodes)
+          libsimgrid-dev xsltproc              # StarPU's simulation: lp-starpu-sim (xsltproc: --nodes)
+          groff-base)                          # the install test checks the man page with groff
 
 find_nvcc() {
     if [ "${LP_CUDA:-}" = 0 ]; then return 1; fi
     command -v nvcc 2>/dev/null && return 0
     [ -x /usr/local/cuda/bin/nvcc ] && { echo /usr/local/cuda/bin/nvcc; return 0; }
+    if [ "${LP_CUDA:-}" = 1 ]; then
+        say "LP_CUDA=1 but no nvcc (not on PATH, not in /usr/local/cuda/bin)" >&2
+        exit 1
+    fi
     return 1
 }
 
@@ -98,6 +108,7 @@ fresh_source() {
     rm -rf "$tree"
     dpkg-source --skip-debianization -x "$dsc" "$tree" >/dev/null 2>&1 ||
         dpkg-source -x "$dsc" "$tree" >&2
+    [ -f "$tree/configure" ] || { say "extracting $dsc into $tree failed" >&2; exit 1; }
     echo "$tree"
 }
 
@@ -113,7 +124,6 @@ build_starpu() {
     want="version=$BOOTSTRAP_VERSION starpu=$STARPU_VERSION ${cuda_flags[*]} $fxt_flag patches=$(cat "$here"/scripts/patches/*.patch | cksum | cut -d' ' -f1)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
         say "StarPU already built in $prefix ($want)"
-        touch "$stamp"   # newer than this script: make does not run it again
         return
     fi
     local src patch
@@ -206,4 +216,9 @@ build_starpu_sim() {
 install_packages
 build_starpu
 [ "${LP_SIM:-1}" = 0 ] || build_starpu_sim
+built=$(cat "$stamp" "$deps"/starpu-sim/.lp-starpu-bootstrap "$deps"/starpu-smpi/.lp-starpu-bootstrap \
+        2>/dev/null || true)
+if [ ! -f "$done_stamp" ] || [ "$(cat "$done_stamp")" != "$built" ]; then
+    printf '%s\n' "$built" > "$done_stamp"
+fi
 say "done"

@@ -129,7 +129,7 @@ static int set_value(lp_cli *c, const char *name, const char *v,
         c->distribution_set = 1;
     } else if (strcmp(name, "--window") == 0) {
         if (lp_parse_count(v, 1ull << 50, &n) != 0 || n < 1000000)
-            return fail(err, len, "--window '%s': expected bytes from 1M to 1P (k, M, G suffixes)",
+            return fail(err, len, "--window '%s': expected bytes from 1M to 2^50 (k, M, G suffixes)",
                         v);
         c->window = n;
     } else if (strcmp(name, "--seed") == 0) {
