@@ -334,10 +334,10 @@ static int run_once(const lp_options *opt, lp_tiles *ts, lp_run_state *rs, doubl
 
 /* Resident rows the kept run leaves unwritten are NaN, never an earlier
  * run's values: each owned tile is marked before that run (its two ends,
- * data.c) and, after it, made NaN if still marked; or made NaN whatever it
- * holds when the run failed (a stop may cut tiles short).  (Streamed slots
- * are poisoned by each tile's read task.) */
-typedef enum { MARK_TILES, POISON_UNWRITTEN, POISON_ALL } unwritten_step;
+ * data.c) and, after it, made NaN if still marked.  (A failed call's out
+ * is made NaN whole by lp_run; streamed slots are poisoned by each tile's
+ * read task.) */
+typedef enum { MARK_TILES, POISON_UNWRITTEN } unwritten_step;
 
 static void unwritten_tiles(lp_tiles *ts, unwritten_step step)
 {
@@ -350,10 +350,8 @@ static void unwritten_tiles(lp_tiles *ts, unwritten_step step)
         lp_tiles_range(ts, t, &first, &count);
         if (step == MARK_TILES)
             lp_mark_unwritten(ts->col[t][3], ts->dtype, count);
-        else if (step == POISON_UNWRITTEN)
-            lp_poison_if_unwritten(ts->col[t][3], ts->dtype, count);
         else
-            lp_poison(ts->col[t][3], ts->dtype, count);
+            lp_poison_if_unwritten(ts->col[t][3], ts->dtype, count);
     }
 }
 
@@ -543,9 +541,10 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         if (status == LP_OK && opt->progress)
             opt->progress(opt->progress_arg, r + 1, total);
     }
-    /* Every task has ended and every result is home (run_once). */
-    if (started && ts->rows > 0)   /* two reads a tile */
-        unwritten_tiles(ts, status == LP_OK ? POISON_UNWRITTEN : POISON_ALL);
+    /* Every task has ended and every result is home (run_once).  (After a
+     * failed run lp_run makes all of out NaN; the tool keeps no output.) */
+    if (started && ts->rows > 0 && status == LP_OK)   /* two reads a tile */
+        unwritten_tiles(ts, POISON_UNWRITTEN);
     r0 = starpu_timing_now();
     if (!ts->keep_handles)
         lp_tiles_let_go_handles(ts);
@@ -600,9 +599,9 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         lp_sigint_back(&before);
     if (ts == &view)
         lp_tiles_free(&view);
-    /* A run that failed before its runs began (a stop asked already, no
-     * worker for the backend) left out as it was: NaN, as after any
-     * failed run, never an earlier run's results. */
+    /* After a failed call all of out is NaN: tiles a stop cut short, and
+     * a call that failed before its runs began (a stop asked already, no
+     * worker for the backend) would leave an earlier call's results. */
     if (status != LP_OK && status != LP_ERR_VERIFY && d->rows && d->col[3] && !lp_simulated())
         lp_poison(d->col[3], d->dtype, d->rows);
     return status;
