@@ -28,6 +28,12 @@
 
 #if defined(__OPENCL_C_VERSION__) || defined(__OPENCL_VERSION__)
 #pragma OPENCL FP_CONTRACT OFF
+#ifdef cl_khr_fp64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#define LP_HAVE_F64 1
+#else
+#define LP_HAVE_F64 0   /* a device without doubles (many integrated GPUs): float only */
+#endif
 #define LP_FN
 #define LP_TABLE(T) __constant T
 typedef ulong lp_u64;
@@ -38,6 +44,7 @@ typedef uint lp_u32;
 #define LP_AS_F32(v) as_float(v)
 #define LP_FMAF(a, b, c) fma(a, b, c)
 #elif defined(__CUDACC__)
+#define LP_HAVE_F64 1
 #define LP_FN static __device__ __forceinline__
 #define LP_TABLE(T) static __constant__ const T
 typedef unsigned long long lp_u64;
@@ -51,6 +58,7 @@ typedef unsigned int lp_u32;
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#define LP_HAVE_F64 1
 #define LP_FN static inline
 #define LP_TABLE(T) static const T
 typedef uint64_t lp_u64;
@@ -71,6 +79,7 @@ static inline float lp_as_f32(lp_u32 u) { float v; memcpy(&v, &u, sizeof v); ret
 
 /* c = k/20 for k = 15..30, stored at k mod 16: 1/c, and -log(1/c) in two
  * parts; float's first parts on a 2^-16 grid. */
+#if LP_HAVE_F64
 LP_TABLE(double) LP_LOG_INVC[16] = {
     0x1.4000000000000p+0, 0x1.2d2d2d2d2d2d3p+0, 0x1.1c71c71c71c72p+0, 0x1.0d79435e50d79p+0,
     0x1.0000000000000p+0, 0x1.e79e79e79e79ep-1, 0x1.d1745d1745d17p-1, 0x1.bd37a6f4de9bdp-1,
@@ -89,6 +98,7 @@ LP_TABLE(double) LP_LOG_LOGC_LO[16] = {
     -0x1.316c0a4ad975cp-44, -0x1.7814f689f8434p-45, -0x1.8948ad9a1799ap-44, 0x1.fd65c790d9bb9p-44,
     0x1.23cfd7d835820p-44, 0x1.1a8d8940804f8p-44, -0x1.ecc3525ca2643p-44, 0x1.1ba1f10522625p-44,
 };
+#endif
 LP_TABLE(float) LP_LOGF_INVC[16] = {
     0x1.4000000000000p+0f, 0x1.2d2d2e0000000p+0f, 0x1.1c71c80000000p+0f, 0x1.0d79440000000p+0f,
     0x1.0000000000000p+0f, 0x1.e79e7a0000000p-1f, 0x1.d1745e0000000p-1f, 0x1.bd37a60000000p-1f,
@@ -116,11 +126,13 @@ LP_TABLE(float) LP_LOGF_LOGC_LO[16] = {
 #define LP_LOG_LN2_HI 0x1.62e42fefa3800p-1
 #define LP_LOG_LN2_LO 0x1.ef35793c76730p-45
 #define LP_LOG_DEGREE 8
+#if LP_HAVE_F64
 LP_TABLE(double) LP_LOG_POLY[LP_LOG_DEGREE + 1] = {
     -0x1.9a8daecc5a416p-4, 0x1.c80c0e8e8b101p-4, -0x1.ffffc2f9a4beap-4, 0x1.24922f78328e9p-3,
     -0x1.55555558723c9p-3, 0x1.9999999ba31a7p-3, -0x1.ffffffffffe39p-3, 0x1.55555555554fcp-2,
     -0.5,
 };
+#endif
 #define LP_LOGF_LN2_HI 0x1.62e4p-1f
 #define LP_LOGF_LN2_LO 0x1.7f7d1cp-20f
 #define LP_LOGF_DEGREE 4
@@ -128,6 +140,7 @@ LP_TABLE(float) LP_LOGF_POLY[LP_LOGF_DEGREE + 1] = {
     -0x1.55c31cp-3f, 0x1.9a0224p-3f, -0x1.fffff4p-3f, 0x1.555552p-2f, -0.5f,
 };
 
+#if LP_HAVE_F64
 /* The log of a positive finite x (subnormals included). */
 LP_FN double lp_log_finite(double x)
 {
@@ -169,6 +182,7 @@ LP_FN double lp_log_ref(double x)
         return -LP_AS_F64(0x7ff0000000000000u);
     return x > 0.0 ? x : LP_AS_F64(LP_NAN64_BITS);   /* +inf; NaN, negative, -inf */
 }
+#endif
 
 LP_FN float lp_logf_finite(float x)
 {
@@ -212,6 +226,7 @@ LP_FN float lp_logf_ref(float x)
 /* A row: log x log y log z, multiplied in that order; with intensity K > 1
  * the K terms log(x+k) log(y+k) log(z+k), k = 0..K-1, added in k order;
  * a NaN result written as LP_NAN64. */
+#if LP_HAVE_F64
 LP_FN double lp_logprod_ref(double x, double y, double z, unsigned intensity)
 {
     double acc = lp_log_ref(x) * lp_log_ref(y) * lp_log_ref(z);
@@ -221,6 +236,7 @@ LP_FN double lp_logprod_ref(double x, double y, double z, unsigned intensity)
     }
     return acc == acc ? acc : LP_AS_F64(LP_NAN64_BITS);
 }
+#endif
 
 LP_FN float lp_logprodf_ref(float x, float y, float z, unsigned intensity)
 {

@@ -4,7 +4,6 @@
  * log_lp.h followed by this file (CMakeLists.txt joins them); log_lp.h
  * turns FP_CONTRACT off.  Buffers may start at an offset inside a larger
  * device buffer (StarPU's sub-vectors), hence the offsets in elements. */
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
 
 #define LP_LOGPROD_KERNEL(NAME, T, ROW)                                          \
     __kernel void NAME(__global const T *x, unsigned x_off,                     \
@@ -19,5 +18,7 @@
         out[out_off + i] = ROW(x[x_off + i], y[y_off + i], z[z_off + i], intensity); \
     }
 
+#if LP_HAVE_F64   /* a device without doubles has the float kernel only */
 LP_LOGPROD_KERNEL(lp_logprod, double, lp_logprod_ref)
+#endif
 LP_LOGPROD_KERNEL(lp_logprod_f32, float, lp_logprodf_ref)

@@ -114,6 +114,8 @@ const char *lp_logprod_impl_name(int workerid, unsigned nimpl);
 
 /* OpenCL programs are built once per device at start-up. */
 int lp_logprod_opencl_load(void);
+/* Whether OpenCL device devid computes in double (after the load). */
+int lp_logprod_opencl_fp64(int devid);
 void lp_logprod_opencl_unload(void);
 
 /* Accelerator implementations cannot return an error to StarPU, so the

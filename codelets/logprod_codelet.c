@@ -29,12 +29,19 @@ static struct starpu_perfmodel lp_logprod_model = {
 };
 
 /* A worker runs an implementation its processor has, and on CPUs the one
- * set the policy chooses from (logprod_cpu_impls.c). */
+ * set the policy chooses from (logprod_cpu_impls.c); an OpenCL device
+ * without doubles, float tiles only. */
 static int can_execute(unsigned workerid, struct starpu_task *task, unsigned nimpl)
 {
-    (void)task;
-    return starpu_worker_get_type((int)workerid) != STARPU_CPU_WORKER ||
-           lp_cpu_impl_allowed(nimpl);
+    switch (starpu_worker_get_type((int)workerid)) {
+    case STARPU_CPU_WORKER:
+        return lp_cpu_impl_allowed(nimpl);
+    case STARPU_OPENCL_WORKER:
+        return lp_tile_f32(task ? task->cl_arg : NULL) ||
+               lp_logprod_opencl_fp64(starpu_worker_get_devid((int)workerid));
+    default:
+        return 1;
+    }
 }
 
 /* The order of logprod_cpu_impls.c's table. */

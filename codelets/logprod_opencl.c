@@ -9,16 +9,48 @@
 #ifdef STARPU_USE_OPENCL
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 extern const char lp_logprod_cl_source[];
 
 static struct starpu_opencl_program program;
 static int loaded;
+/* Per device: whether it computes in double.  One without (many integrated
+ * GPUs) builds the program with its float kernel only (log_lp.h) and is
+ * given float tiles only (the codelet's can_execute). */
+static unsigned char fp64[STARPU_MAXOPENCLDEVS];
+
+int lp_logprod_opencl_fp64(int devid)
+{
+    return devid >= 0 && devid < STARPU_MAXOPENCLDEVS && fp64[devid];
+}
 
 int lp_logprod_opencl_load(void)
 {
     if (loaded || starpu_opencl_worker_get_count() == 0)
         return 0;
+    int ids[STARPU_NMAXWORKERS];
+    unsigned n = (unsigned)starpu_worker_get_ids_by_type(STARPU_OPENCL_WORKER, ids,
+                                                         STARPU_NMAXWORKERS);
+    for (unsigned i = 0; i < n; i++) {
+        int devid = starpu_worker_get_devid(ids[i]);
+        cl_device_id dev;
+        size_t size = 0;
+        if (devid < 0 || devid >= STARPU_MAXOPENCLDEVS)
+            continue;
+        starpu_opencl_get_device((unsigned)devid, &dev);
+        /* What its compiler defines cl_khr_fp64 by (log_lp.h).  Unknown:
+         * taken as there, as before this check existed. */
+        char *extensions = NULL;
+        if (clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, 0, NULL, &size) == CL_SUCCESS &&
+            (extensions = calloc(size + 1, 1)) != NULL &&
+            clGetDeviceInfo(dev, CL_DEVICE_EXTENSIONS, size, extensions, NULL) == CL_SUCCESS)
+            fp64[devid] = strstr(extensions, "cl_khr_fp64") != NULL;
+        else
+            fp64[devid] = 1;
+        free(extensions);
+    }
     int ret = starpu_opencl_load_opencl_from_string(lp_logprod_cl_source, &program, NULL);
     if (ret != 0)
         return ret;
@@ -110,4 +142,5 @@ void lp_logprod_opencl(void *buffers[], void *cl_arg)
 #else
 int lp_logprod_opencl_load(void) { return 0; }
 void lp_logprod_opencl_unload(void) {}
+int lp_logprod_opencl_fp64(int devid) { (void)devid; return 0; }
 #endif

@@ -523,6 +523,10 @@ MUTATIONS = {
         "    if (status != LP_OK && status != LP_ERR_VERIFY && d->rows && d->col[3] && !lp_simulated())",
         "    if (0)", ["seed_checksum"],
         "a failed call leaves the previous call's results, or tiles cut short, in out"),
+    "opencl_doubles_unguarded": (
+        "codelets/logprod.cl", "#if LP_HAVE_F64   /* a device without doubles has the float kernel only */",
+        "#if 1", ["opencl_source_without_fp64"],
+        "a device without doubles fails the program's build, and every lp_start with it"),
     "failed_stream_keeps_writing": (
         "src/library/stream.c", "    if (!ts->io.write || !ts->write_now || lp_codelet_failed())",
         "    if (!ts->io.write || !ts->write_now)", ["stream_failure"],
