@@ -44,7 +44,7 @@ def model_sizes(machine):
     """{kind of worker: tile sizes in bytes with a calibrated entry (10 samples, as
     StarPU asks)} in the capture's model of lp_logprod."""
     sampling = os.path.join(MACHINES, machine, "starpu-home", ".starpu", "sampling", "codelets")
-    sizes, kind = {}, None
+    sizes = {}
     for version in sorted(os.listdir(sampling)):
         path = os.path.join(sampling, version, "lp_logprod.captured")
         if not os.path.exists(path):

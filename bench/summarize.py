@@ -6,6 +6,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_lib import report  # noqa: E402
+
 
 def tasks_per_kind(run):
     kinds = {}
@@ -42,16 +45,15 @@ def main(d):
         tiles = [line.strip() for line in open(calibrate) if line.startswith("  tiles:")]
         print()
         print("--calibrate's " + (tiles[0] if tiles else "tile count: none (see calibrate.txt)"))
-    # From which work per row on the GPU wins (bench/compare's sweep).
-    crossover = os.path.join(d, "crossover", "results.md")
+    # From which work per row on the GPU wins: bench/compare's own table,
+    # from the sweep's points it kept.
+    crossover = os.path.join(d, "crossover", "results.json")
     if os.path.exists(crossover):
-        text = open(crossover).read()
-        start = text.find("Crossover at")
-        if start >= 0:
-            end = min(i for i in (text.find("\nNot measured here", start),
-                                  text.find("\nIntensity ", start), len(text)) if i >= 0)
+        with open(crossover) as f:
+            table = report.crossover_table(json.load(f).get("sweep", []))
+        if table:
             print()
-            print(text[start:end].rstrip())
+            print(table.rstrip())
     # The module's calls with and without pinning (bench/pinned_check.py).
     for path in sorted(glob.glob(os.path.join(d, "pinned-check-*.md"))):
         print()

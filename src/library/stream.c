@@ -50,11 +50,8 @@ static void read_cpu(void *buffers[], void *cl_arg)
     lp_data tile = slot_tile(buffers, a, &first);
     uint64_t t0 = lp_now_ns();
     if (ts->io.read(ts->io.read_arg, first, tile.rows, tile.dtype, tile.col[0], tile.col[1],
-                    tile.col[2], err, sizeof err)) {
-        lp_codelet_fail(a->tile, "read", err);
-        for (int k = 0; k < 3; k++)   /* not the slot's previous tile: NaN results */
-            lp_poison(tile.col[k], tile.dtype, tile.rows);
-    }
+                    tile.col[2], err, sizeof err))
+        lp_codelet_fail(a->tile, "read", err);   /* the store tasks write nothing more */
     atomic_fetch_add(&ts->read_ns, lp_now_ns() - t0);
     atomic_fetch_add(&ts->read_bytes, 3 * tile.rows * lp_dtype_size(tile.dtype));
     lp_tile_result *r = &ts->result[a->tile];

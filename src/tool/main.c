@@ -498,13 +498,14 @@ static int write_rows(job *j, int status)
 }
 
 /* --output closed on every rank and, if all went well (the reports
- * written too), renamed over the old file at rank 0; else removed. */
+ * written too), renamed over the old file at rank 0; else removed.
+ * status is already agreed (write_rows, report). */
 static int close_output(job *j, int status)
 {
     if (!j->out_open)
         return status;
     j->out_open = 0;
-    return lp_job_output_close(j->comm, j->c.output, &j->out, lp_comm_agree(j->comm, status));
+    return lp_job_output_close(j->comm, j->c.output, &j->out, status);
 }
 
 /* A worker of the run ran more than one CPU implementation ("avx512 3,
