@@ -27,6 +27,16 @@ MUTATIONS = {
         "src/tool/report_write.c", "if (c->quiet && !json_stdout)", "if (c->quiet)",
         ["cli.quiet_json_to_stdout_is_only_json"],
         "--quiet prints the checksum before --json - output"),
+    "balanced_share_rounded_up": (
+        "src/library/run.c",
+        "(size_t)floor(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);",
+        "(size_t)ceil(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);",
+        ["tile_counts"], "an accelerator's share of the rounds rounded up: it ends after the CPUs"),
+    "calibrate_no_balanced_counts": (
+        "src/tool/calibrate.c", "    for (unsigned rounds = 2; rounds <= 4; rounds++)",
+        "    for (unsigned rounds = 2; rounds < 2; rounds++)",
+        ["cli.calibrate_tries_counts_that_end_every_kind_together"],
+        "--calibrate tries no count that ends CPUs and accelerators together"),
     "calibrate_ignores_verify": (
         "src/tool/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),

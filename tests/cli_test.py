@@ -531,6 +531,32 @@ def calibrate_chooses_the_tile_count():
     check(open(kept[0]).read() == f"400000 0 1 {workers} 3\n", "the kept count changed")
 
 
+@case
+def calibrate_tries_counts_that_end_every_kind_together():
+    # With an accelerator, --calibrate times a tile on each kind alone and
+    # adds the counts after which both kinds end together
+    # (lp_tiles_balanced, tests/test_tile_counts.c): with PoCL's OpenCL
+    # device (far slower than a CPU core here) the device's share of 2, 3
+    # or 4 CPU rounds is no tile, so those counts are whole rounds of the
+    # CPU workers, 3 rounds among them (no other candidate gives it).
+    need_opencl()
+    home = dict(OPENCL, STARPU_HOME=os.getcwd())
+    rc, out, err = run("--rows", 400000, "--calibrate", env=home)
+    m = re.search(r"one tile \(of (\d+)\) on one worker of each kind, the kind alone "
+                  r"\(median of 3\): cpu (\d+\.\d+) ms, opencl (\d+\.\d+) ms\n"
+                  r"  tiles: median of 5 scheduled runs: (.*); ", out)
+    check(rc == 0 and m, f"exit {rc}: {out} {err}")
+    cpu_ms, opencl_ms = float(m.group(2)), float(m.group(3))
+    check(0 < cpu_ms < opencl_ms, (cpu_ms, opencl_ms))
+    tried = [int(t) for t in re.findall(r"(\d+) \d+\.\d+ ms", m.group(4))]
+    ncpu = sum(w["kind"] == "cpu" for w in run_json("--rows", 400000, env=home)[0]["workers"])
+    share = [int(r * cpu_ms / opencl_ms) for r in (2, 3, 4)]
+    check(share == [0, 0, 0] and 3 * ncpu in tried, (share, ncpu, tried))
+    # Without an accelerator nothing is timed alone.
+    rc, out, err = run("--rows", 400000, "--calibrate", env={"STARPU_HOME": os.getcwd()})
+    check(rc == 0 and "the kind alone" not in out, out)
+
+
 @case(mpi=True)
 def calibrate_verifies_its_last_run():
     home = {"STARPU_HOME": os.getcwd()}

@@ -156,6 +156,34 @@ def what_if_machine_is_the_script_output():
 
 
 @case
+def fitted_sizes_keep_captured_and_balance_at_40_tiles():
+    # scripts/machine_fill_sizes.py adds the sizes a capture lacks and
+    # keeps those it has: 64 tiles (captured) simulates as on the capture
+    # to the nanosecond, and each footprint it writes is the one lp-starpu
+    # gives such a tile (or the simulator finds no model and fails).  On
+    # the fitted H200, 40 tiles (2 rounds of the 15 CPU workers and 10 GPU
+    # tiles: lp_tiles_balanced on the capture's per-kind tile times, one of
+    # --calibrate's candidates) beats the formula's 64 by at least 15%
+    # and 41 (a CPU tile left for a third round) with dmda.
+    tmp = tempfile.mkdtemp()
+    fitted = os.path.join(tmp, "h200-fitted")
+    p = subprocess.run([sys.executable, os.path.join(SOURCE, "scripts", "machine_fill_sizes.py"),
+                        os.path.join(MACHINES, "h200"), fitted, "--tiles", "40,41,64"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and "fitted entries" in p.stdout, p.stderr)
+    try:
+        same = sim_json("h200", "--tiles", 64)["seconds"]
+        check(sim_json(fitted, "--tiles", 64)["seconds"] == same, "64 tiles changed")
+        t40, t41 = (sim_json(fitted, "--tiles", t) for t in (40, 41))
+        check(tasks(t40, "cpu") == 30 and tasks(t40, "cuda") == 10, t40["workers"])
+        check(t40["seconds"] <= 0.85 * same and t40["seconds"] < t41["seconds"],
+              f"40 tiles {t40['seconds'] * 1e3:.3f} ms, 41 {t41['seconds'] * 1e3:.3f}, "
+              f"64 {same * 1e3:.3f}")
+    finally:
+        subprocess.run(["rm", "-rf", tmp])
+
+
+@case
 def what_if_second_gpu():
     # One GPU of the what-if is the capture itself, to the nanosecond (the
     # faster host memory changes nothing: the copies of one GPU are its

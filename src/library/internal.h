@@ -59,6 +59,14 @@ int lp_simulated(void);
 uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
 size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
                     int *calibrated);
+/* Tiles that keep every kind of worker busy to the same end, rounds of
+ * them: each CPU worker runs `rounds` tiles, and in that time each
+ * accelerator of kind b the tiles it gets through (tile_seconds: a tile's
+ * time on one worker of that kind, alone, copies included), less short_by
+ * (an accelerator's share rounded down leaves its link a margin).
+ * rounds * workers[CPU] where no accelerator has a time. */
+size_t lp_tiles_balanced(unsigned rounds, const unsigned workers[LP_BACKEND_COUNT],
+                         const double tile_seconds[LP_BACKEND_COUNT], unsigned short_by);
 /* tiles raised to what 32-bit StarPU vectors need, and at most one per row. */
 size_t lp_tiles_clamp(size_t tiles, size_t rows);
 

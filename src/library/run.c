@@ -45,6 +45,17 @@ size_t lp_default_tiles_for(size_t rows, unsigned nworkers)
     return tiles < rows ? tiles : rows;
 }
 
+size_t lp_tiles_balanced(unsigned rounds, const unsigned workers[LP_BACKEND_COUNT],
+                         const double tile_seconds[LP_BACKEND_COUNT], unsigned short_by)
+{
+    size_t cpu = (size_t)rounds * workers[LP_BACKEND_CPU], acc = 0;
+    for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
+        if (workers[b] && tile_seconds[b] > 0 && tile_seconds[LP_BACKEND_CPU] > 0)
+            acc += (size_t)workers[b] *
+                   (size_t)floor(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);
+    return cpu + (acc > short_by ? acc - short_by : 0);
+}
+
 size_t lp_tiles_clamp(size_t tiles, size_t rows)
 {
     size_t fewest = (rows + lp_tile_rows_limit - 1) / lp_tile_rows_limit;

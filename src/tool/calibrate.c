@@ -147,14 +147,28 @@ static void memory_floor(lp_tiles *ts, FILE *out)
 
 /* The tile counts the sweep tries: multiples of the workers (a round each,
  * two, four...), tiles of LP_TILE_ROWS rows, the formula's count and the
- * run's, within what the rows allow; sorted, each once.  Their number. */
-static size_t tile_candidates(size_t rows, unsigned workers, size_t current, size_t *c)
+ * run's, and where accelerators were timed (tile_s) the counts that end
+ * both kinds together after 2, 3 or 4 rounds of the CPU workers, each
+ * also with one tile fewer for the accelerators (lp_tiles_balanced): on a
+ * CPU+GPU node the best counts are none of the others (simulated H200:
+ * 40 tiles, 15 CPU rounds of 2 and 10 GPU tiles, 2.16 ms; the formula's
+ * 64, 2.72 ms; docs/scheduling.md).  Within what the rows allow; sorted,
+ * each once.  Their number (at most LP_TILE_CANDIDATES). */
+#define LP_TILE_CANDIDATES 16
+static size_t tile_candidates(size_t rows, unsigned workers, size_t current,
+                              const unsigned kinds[LP_BACKEND_COUNT],
+                              const double tile_s[LP_BACKEND_COUNT], size_t *c)
 {
     size_t n = 0, most = rows / LP_MIN_TILE_ROWS ? rows / LP_MIN_TILE_ROWS : 1;
-    size_t want[] = {workers, 2 * (size_t)workers, 4 * (size_t)workers, 8 * (size_t)workers,
-                     16 * (size_t)workers, (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS,
-                     lp_default_tiles_for(rows, workers), current};
-    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    size_t want[LP_TILE_CANDIDATES] = {
+        workers, 2 * (size_t)workers, 4 * (size_t)workers, 8 * (size_t)workers,
+        16 * (size_t)workers, (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS,
+        lp_default_tiles_for(rows, workers), current};
+    size_t wants = 8;
+    for (unsigned rounds = 2; rounds <= 4; rounds++)
+        for (unsigned short_by = 0; short_by <= 1; short_by++)
+            want[wants++] = lp_tiles_balanced(rounds, kinds, tile_s, short_by);
+    for (size_t i = 0; i < wants; i++) {
         size_t t = lp_tiles_clamp(want[i] > most ? most : want[i], rows);
         size_t k = n;
         while (k > 0 && c[k - 1] > t)
@@ -166,6 +180,34 @@ static size_t tile_candidates(size_t rows, unsigned workers, size_t current, siz
         n++;
     }
     return n;
+}
+
+/* A tile's time on one worker of each kind, each kind alone on ts's tiles
+ * (median of 3 runs after one): a CPU worker's is a round's, an
+ * accelerator's the tiles' throughput (its copies overlap its kernels).
+ * 0 for a kind with no worker; only where an accelerator exists (a
+ * CPU-only machine needs none).  LP_OK or the first failure. */
+static int tile_seconds_alone(const lp_options *base, lp_tiles *ts,
+                              const unsigned kinds[LP_BACKEND_COUNT], double tile_s[LP_BACKEND_COUNT])
+{
+    int accelerators = 0;
+    for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
+        accelerators |= kinds[b] > 0;
+    for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++) {
+        tile_s[b] = 0;
+        if (!accelerators || !kinds[b] || !kinds[LP_BACKEND_CPU])
+            continue;
+        lp_options opt = own_run(base, (lp_backend)b, 3, 1);
+        lp_report r;
+        int status = lp_run_tiles(&opt, ts, &r);
+        if (status != LP_OK)
+            return status;
+        size_t per_worker = (ts->tiles + kinds[b] - 1) / kinds[b];
+        tile_s[b] = b == LP_BACKEND_CPU ? r.median_seconds / (double)per_worker
+                                        : r.median_seconds * kinds[b] / (double)ts->tiles;
+        lp_report_free(&r);
+    }
+    return LP_OK;
 }
 
 /* The tiles' median time, scheduled on every worker, after calibrating the
@@ -199,7 +241,23 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
     unsigned workers = lp_backend_workers(LP_BACKEND_AUTO);
     if (ts->comm->size > 1 || ts->streamed || workers == 0 || !ts->whole.rows)
         return LP_OK;
-    size_t cand[9], n = tile_candidates(ts->rows, workers, ts->tiles, cand), fastest = 0;
+    unsigned kinds[LP_BACKEND_COUNT];
+    double tile_s[LP_BACKEND_COUNT];
+    for (int b = 0; b < LP_BACKEND_COUNT; b++)
+        kinds[b] = b == LP_BACKEND_AUTO ? 0 : lp_backend_workers((lp_backend)b);
+    int status = tile_seconds_alone(opt, ts, kinds, tile_s);
+    if (status != LP_OK)
+        return status;
+    size_t cand[LP_TILE_CANDIDATES], fastest = 0;
+    size_t n = tile_candidates(ts->rows, workers, ts->tiles, kinds, tile_s, cand);
+    if (out && tile_s[LP_BACKEND_CPU] > 0) {
+        fprintf(out, "  one tile (of %zu) on one worker of each kind, the kind alone (median of 3):", ts->tiles);
+        for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++)
+            if (tile_s[b] > 0)
+                fprintf(out, "%s %s %.3f ms", b == LP_BACKEND_CPU ? "" : ",",
+                        lp_backend_name((lp_backend)b), tile_s[b] * 1e3);
+        fprintf(out, "\n");
+    }
     double fastest_ms = 0, current_ms = 0;   /* the run's count is one of cand */
     if (out)
         fprintf(out, "  tiles: median of 5 scheduled runs:");
