@@ -48,6 +48,11 @@ int main(void)
     double slow_s[LP_BACKEND_COUNT] = {[LP_BACKEND_CPU] = 0.7e-3, [LP_BACKEND_CUDA] = 8e-3};
     CHECK(lp_tiles_balanced(4, h200, slow_s, 1) == 60, "%zu",
           lp_tiles_balanced(4, h200, slow_s, 1));
+    /* An accelerator timed at nothing (a clock's tick) gets a bounded share, not
+     * an overflow. */
+    double tiny_s[LP_BACKEND_COUNT] = {[LP_BACKEND_CPU] = 1.0, [LP_BACKEND_CUDA] = 1e-300};
+    size_t huge = lp_tiles_balanced(4, h200, tiny_s, 0);
+    CHECK(huge > 60 && huge <= 60 + (size_t)1e12, "%zu", huge);
     if (failures)
         fprintf(stderr, "%d check(s) failed\n", failures);
     return failures != 0;

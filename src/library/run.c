@@ -48,11 +48,13 @@ size_t lp_default_tiles_for(size_t rows, unsigned nworkers)
 size_t lp_tiles_balanced(unsigned rounds, const unsigned workers[LP_BACKEND_COUNT],
                          const double tile_seconds[LP_BACKEND_COUNT], unsigned short_by)
 {
+    const double most = 1e12;   /* a share beyond any row count (the caller clamps) */
     size_t cpu = (size_t)rounds * workers[LP_BACKEND_CPU], acc = 0;
     for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
-        if (workers[b] && tile_seconds[b] > 0 && tile_seconds[LP_BACKEND_CPU] > 0)
-            acc += (size_t)workers[b] *
-                   (size_t)floor(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);
+        if (workers[b] && tile_seconds[b] > 0 && tile_seconds[LP_BACKEND_CPU] > 0) {
+            double share = floor(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);
+            acc += (size_t)workers[b] * (size_t)(share < most ? share : most);
+        }
     return cpu + (acc > short_by ? acc - short_by : 0);
 }
 

@@ -151,8 +151,8 @@ static void memory_floor(lp_tiles *ts, FILE *out)
  * both kinds together after 2, 3 or 4 rounds of the CPU workers, each
  * also with one tile fewer for the accelerators (lp_tiles_balanced): on a
  * CPU+GPU node the best counts are none of the others (simulated H200:
- * 40 tiles, 15 CPU rounds of 2 and 10 GPU tiles, 2.16 ms; the formula's
- * 64, 2.72 ms; docs/scheduling.md).  Within what the rows allow; sorted,
+ * 40 tiles, 2 rounds of the 15 CPU workers and 10 GPU tiles, 2.16 ms; the
+ * formula's 64, 2.72 ms; docs/scheduling.md).  Within what the rows allow; sorted,
  * each once.  Their number (at most LP_TILE_CANDIDATES). */
 #define LP_TILE_CANDIDATES 16
 static size_t tile_candidates(size_t rows, unsigned workers, size_t current,
@@ -188,7 +188,8 @@ static size_t tile_candidates(size_t rows, unsigned workers, size_t current,
  * 0 for a kind with no worker; only where an accelerator exists (a
  * CPU-only machine needs none).  LP_OK or the first failure. */
 static int tile_seconds_alone(const lp_options *base, lp_tiles *ts,
-                              const unsigned kinds[LP_BACKEND_COUNT], double tile_s[LP_BACKEND_COUNT])
+                              const unsigned kinds[LP_BACKEND_COUNT],
+                              double tile_s[LP_BACKEND_COUNT])
 {
     int accelerators = 0;
     for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
@@ -251,7 +252,8 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
     size_t cand[LP_TILE_CANDIDATES], fastest = 0;
     size_t n = tile_candidates(ts->rows, workers, ts->tiles, kinds, tile_s, cand);
     if (out && tile_s[LP_BACKEND_CPU] > 0) {
-        fprintf(out, "  one tile (of %zu) on one worker of each kind, the kind alone (median of 3):", ts->tiles);
+        fprintf(out, "  one tile (of %zu) on one worker of each kind, the kind alone "
+                "(median of 3):", ts->tiles);
         for (int b = LP_BACKEND_CPU; b < LP_BACKEND_COUNT; b++)
             if (tile_s[b] > 0)
                 fprintf(out, "%s %s %.3f ms", b == LP_BACKEND_CPU ? "" : ",",
