@@ -42,9 +42,13 @@ def main(d):
     # The tile count --calibrate measured for the machine (bench/gpu_check.sh).
     calibrate = os.path.join(d, "calibrate.txt")
     if os.path.exists(calibrate):
-        tiles = [line.strip() for line in open(calibrate) if line.startswith("  tiles:")]
+        lines = open(calibrate).read().splitlines()
+        tiles = [line.strip() for line in lines if line.startswith("  tiles:")]
+        alone = [line.strip() for line in lines if line.startswith("  one tile (of")]
         print()
         print("--calibrate's " + (tiles[0] if tiles else "tile count: none (see calibrate.txt)"))
+        if alone:   # what its counts that end both kinds together came from
+            print(alone[0])
     # From which work per row on the GPU wins: bench/compare's own table,
     # from the sweep's points it kept.
     crossover = os.path.join(d, "crossover", "results.json")
