@@ -29,8 +29,8 @@ MUTATIONS = {
         "--quiet prints the checksum before --json - output"),
     "balanced_share_rounded_up": (
         "src/library/run.c",
-        "(size_t)floor(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);",
-        "(size_t)ceil(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);",
+        "double share = floor(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);",
+        "double share = ceil(rounds * tile_seconds[LP_BACKEND_CPU] / tile_seconds[b]);",
         ["tile_counts"], "an accelerator's share of the rounds rounded up: it ends after the CPUs"),
     "calibrate_no_balanced_counts": (
         "src/tool/calibrate.c", "    for (unsigned rounds = 2; rounds <= 4; rounds++)",

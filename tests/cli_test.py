@@ -1516,18 +1516,27 @@ def sigint_during_compare_stops_cleanly():
 
 @case
 def sigterm_during_data_generation_stops_early():
-    # 120M rows: about 4 GB of columns, seconds to fill.  The signal comes
-    # once a gigabyte is in place, while the rows are being made.
-    p = subprocess.Popen([BIN, "--rows", "120M", "--output", "out.npy"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    # 240M rows: about 7.7 GB of columns, seconds to fill.  The signal comes
+    # once a gigabyte is in place, while the rows are being made, and the
+    # tool must stop in half the time the rest would take to make at the
+    # pace the second half-gigabyte was made (a fast machine makes it all
+    # in under 3 s, so a fixed bound alone would pass a tool that ignores
+    # the signal until every row is made).
+    rows = 240_000_000
+    p = subprocess.Popen([BIN, "--rows", str(rows), "--output", "out.npy"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, half_gib_at, rss = time.monotonic() + 60, None, 0
     while time.monotonic() < deadline and p.poll() is None:
         status = open(f"/proc/{p.pid}/status").read()
-        rss_kib = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-        if rss_kib > 1 << 20:
+        rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) << 10
+        if half_gib_at is None and rss > 1 << 29:
+            half_gib_at, half_gib_rss = time.monotonic(), rss
+        if rss > 1 << 30:
             break
-        time.sleep(0.05)
-    sigterm_stops_within(p, 3)
+        time.sleep(0.02)
+    pace = (rss - half_gib_rss) / max(time.monotonic() - half_gib_at, 1e-3) if half_gib_at else 0
+    rest = (rows * 32 - rss) / pace if pace > 0 else 6.0
+    sigterm_stops_within(p, min(3.0, rest / 2))
 
 
 def sigterm_stops_within(p, seconds):
