@@ -37,6 +37,11 @@ MUTATIONS = {
         "    for (unsigned rounds = 2; rounds < 2; rounds++)",
         ["cli.calibrate_tries_counts_that_end_every_kind_together"],
         "--calibrate tries no count that ends CPUs and accelerators together"),
+    "no_formula_hint": (
+        "src/tool/report_text.c", "        if (formula_with_accelerator(r, ctx))",
+        "        if (0 && formula_with_accelerator(r, ctx))",
+        ["cli.calibrate_tries_counts_that_end_every_kind_together"],
+        "a default run with an accelerator does not say --calibrate would choose its tiles"),
     "calibrate_ignores_verify": (
         "src/tool/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),

@@ -456,6 +456,7 @@ static int prepare(job *j)
                    : j->c.opt.tile_rows && j->rows
                        ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
     j->ctx.tiles_asked = j->c.opt.tiles;
+    j->ctx.tiles_formula = !asked && !j->ctx.tiles_calibrated;
     if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
         lp_say(j->comm, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles,
                j->rows, j->rows);

@@ -165,6 +165,20 @@ static void print_compare(FILE *f, const lp_report *runs, int nruns)
     }
 }
 
+/* A default tile count in a run scheduled on an accelerator too: there
+ * one count for all workers is rarely the one that ends every kind
+ * together, and --calibrate measures that one (a single process on a
+ * real machine: a simulated run or ranks cannot calibrate it). */
+static int formula_with_accelerator(const lp_report *r, const lp_report_context *ctx)
+{
+    if (!ctx->tiles_formula || ctx->machine || ctx->nranks > 1 || r->backend != LP_BACKEND_AUTO)
+        return 0;
+    for (unsigned w = 0; w < r->nworkers; w++)
+        if (r->workers[w].kind != LP_BACKEND_CPU)
+            return 1;
+    return 0;
+}
+
 void lp_report_text(FILE *f, const lp_report_context *ctx,
                     const lp_report *runs, int nruns)
 {
@@ -184,6 +198,9 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
             fprintf(f, "; runtime %.1f us per tile (workers' time outside tasks / tiles)",
                     r->tile_cost_seconds * 1e6);
         fputc('\n', f);
+        if (formula_with_accelerator(r, ctx))
+            fprintf(f, "            the formula's count: --calibrate measures the one that ends "
+                    "the CPU workers and the accelerators together (docs/scheduling.md)\n");
     } else {
         fprintf(f, "tiles       0 (no rows)\n");
     }

@@ -95,6 +95,7 @@ typedef struct lp_report_context {
     size_t worst_row;
     size_t tiles_asked;      /* before clamping to rows, 0 if default */
     int tiles_calibrated;    /* the default tile count was --calibrate's choice */
+    int tiles_formula;       /* neither the user's nor --calibrate's: the formula's */
     int nranks;              /* --mpi: ranks[nranks], else 0 */
     const lp_rank_stats *ranks;
     const char *distribution;
