@@ -18,19 +18,8 @@ import sys
 import tempfile
 
 
-def args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--machine", default="h200")
-    p.add_argument("--from", dest="lo", type=int, default=30)
-    p.add_argument("--to", dest="hi", type=int, default=130)
-    p.add_argument("build", nargs="?")
-    return p.parse_args()
-
-
-ARGS = args()
-# sim_faithfulness takes the build directory from its command line.
-sys.argv[1:] = [ARGS.build] if ARGS.build else []
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sim_faithfulness  # noqa: E402
 from sim_faithfulness import MACHINES, ROWS, captured_tiles, simulate, split  # noqa: E402
 
 FILL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts",
@@ -46,9 +35,17 @@ def cell(v):
 
 
 def main():
-    a = ARGS
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--machine", default="h200")
+    p.add_argument("--from", dest="lo", type=int, default=30)
+    p.add_argument("--to", dest="hi", type=int, default=130)
+    p.add_argument("build", nargs="?", default=os.path.join(sim_faithfulness.HERE, "build"))
+    a = p.parse_args()
     if a.lo < 1 or a.hi < a.lo:
         sys.exit("sim_tiles: --from and --to: 1 <= from <= to")
+    # simulate() runs sim_faithfulness.SIM, which it takes from its own
+    # command line (sim_hybrid's and sim_cluster's way); this one has options.
+    sim_faithfulness.SIM = os.path.join(a.build, "lp-starpu-sim")
     counts = list(range(a.lo, a.hi + 1))
     captured = set(captured_tiles(a.machine))
     with tempfile.TemporaryDirectory() as tmp:

@@ -85,9 +85,6 @@ def fit(points):
     return 0.0, sum(y * k for _, y, k in points) / sum(x * k for x, _, k in points)
 
 
-ENTRY = re.compile(r"^([0-9a-f]{8})\t(\d+)\s")
-
-
 def fill_block(entries, wanted):
     """entries: the block's lines of history; the lines to add for wanted
     (a set of rows), [] where the block has no float64 entry to fit."""

@@ -152,19 +152,22 @@ static void memory_floor(lp_tiles *ts, FILE *out)
  * also with one tile fewer for the accelerators (lp_tiles_balanced): on a
  * CPU+GPU node the best counts are none of the others (simulated H200:
  * 40 tiles, 2 rounds of the 15 CPU workers and 10 GPU tiles, 2.16 ms; the
- * formula's 64, 2.72 ms; docs/scheduling.md).  Within what the rows allow; sorted,
- * each once.  Their number (at most LP_TILE_CANDIDATES). */
+ * formula's 64, 2.72 ms; docs/scheduling.md).  Within what the rows allow;
+ * sorted, each once.  Their number (at most LP_TILE_CANDIDATES). */
 #define LP_TILE_CANDIDATES 16
 static size_t tile_candidates(size_t rows, unsigned workers, size_t current,
                               const unsigned kinds[LP_BACKEND_COUNT],
                               const double tile_s[LP_BACKEND_COUNT], size_t *c)
 {
     size_t n = 0, most = rows / LP_MIN_TILE_ROWS ? rows / LP_MIN_TILE_ROWS : 1;
-    size_t want[LP_TILE_CANDIDATES] = {
+    const size_t fixed[] = {
         workers, 2 * (size_t)workers, 4 * (size_t)workers, 8 * (size_t)workers,
         16 * (size_t)workers, (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS,
         lp_default_tiles_for(rows, workers), current};
-    size_t wants = 8;
+    _Static_assert(sizeof fixed / sizeof *fixed + 3 * 2 <= LP_TILE_CANDIDATES,
+                   "room for the balanced counts");
+    size_t want[LP_TILE_CANDIDATES], wants = sizeof fixed / sizeof *fixed;
+    memcpy(want, fixed, sizeof fixed);
     for (unsigned rounds = 2; rounds <= 4; rounds++)
         for (unsigned short_by = 0; short_by <= 1; short_by++)
             want[wants++] = lp_tiles_balanced(rounds, kinds, tile_s, short_by);
