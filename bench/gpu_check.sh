@@ -105,16 +105,20 @@ run trace-dmda --sched dmda --repeat 3 --trace "$out/trace-dmda.svg"
 run trace-lp-eft --sched lp-eft --repeat 3 --trace "$out/trace-lp-eft.svg"
 
 echo "== [$(elapsed)] the tile count measured for this machine (--calibrate), and the default run with it"
-# --calibrate times 1, 2, 4, 8 and 16 rounds of the workers, 262144-row tiles
-# and the formula's count (each with its model calibrated first) and keeps the
-# fastest beside the models: the default runs from here on (perf.py's
-# included) use it, and the capture below has models at each of those sizes.
+# --calibrate times 1, 2, 4, 8 and 16 rounds of the workers, 262144-row tiles,
+# the formula's count, the counts that end both kinds together and two big
+# tiles for the GPU first at four shares (--accel-tiles; each with its model
+# calibrated first) and keeps the fastest beside the models: the default runs
+# from here on (perf.py's included) use it, and the capture below has models
+# at each of those sizes.
 if "$bin" --calibrate > "$out/calibrate.txt" 2>&1; then
-    grep -E '^  tiles:' "$out/calibrate.txt" || true
+    grep -E '^  (tiles:|one tile)' "$out/calibrate.txt" || true
 else
     echo "FAILED: see $out/calibrate.txt"; cat "$out/calibrate.txt"; status=1
 fi
 run default-calibrated --verify --repeat "$repeat"
+# The simulated best layout (docs/scheduling.md), whatever --calibrate chose.
+run accel-tiles-dmda --sched dmda --accel-tiles 2x1556831 --tiles 60 --verify --repeat "$repeat"
 
 echo "== [$(elapsed)] hardware limits: OpenMP and overlapped-CUDA baselines against lp-starpu"
 python3 bench/perf.py --repeat "$repeat" --out "$out/perf" || status=1

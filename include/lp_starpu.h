@@ -103,6 +103,13 @@ typedef struct lp_options {
      * (LP_ERR_INTERRUPTED if it came): for a caller whose own handler
      * cannot run while lp_run holds its thread (Python's). */
     int stop_on_sigint;
+    /* accel_tiles tiles of accel_tile_rows rows each at the start of the
+     * rows, sized for the accelerators (a CPU worker's tile is best
+     * small, a GPU's big: each pays its copies' latencies); tiles,
+     * tile_rows or the default cut the rows left.  For the policies that
+     * place tasks by the model (dmda, lp-eft: the big tiles go where they
+     * end first); 0: every tile the same. */
+    size_t accel_tiles, accel_tile_rows;
 } lp_options;
 
 /* Rows as three input columns and one output column, in StarPU memory
@@ -197,6 +204,9 @@ typedef struct lp_report {
      * depend on the device, the schedule or the tiles.  0 when one of
      * glibc's logs ran (--cpu-impl baseline, avx2, avx512 or any). */
     int reproducible;
+    /* The first accel_tiles of the tiles hold accel_tile_rows rows each
+     * (lp_options.accel_tiles, or --calibrate's choice); 0: none. */
+    size_t accel_tiles, accel_tile_rows;
 } lp_report;
 
 LP_API void lp_options_init(lp_options *opt);

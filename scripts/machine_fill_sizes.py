@@ -3,7 +3,8 @@
 lp_logprod also holds tile sizes that were never run there, each fitted
 from the sizes that were.
 
-    scripts/machine_fill_sizes.py SRC DST --tiles N,N,... [--rows R]
+    scripts/machine_fill_sizes.py SRC DST [--tiles N,N,...]
+                                  [--accel-tiles KxA+N,...] [--rows R]
                                   [--name NAME] [--date YYYY-MM-DD]
 
 SRC and DST are directories of perfmodels/machines/.  A simulated run
@@ -12,6 +13,8 @@ no other way to time a task), so a capture taken at a few tile counts can
 only be simulated at those.  For each tile count N of R float64 rows
 (default 10M) at intensity 1, and for each worker and implementation of
 the model, this adds the entry of each of N's tile sizes that is missing:
+(--accel-tiles KxA+N: the layout of lp-starpu's --accel-tiles KxA
+--tiles N, K tiles of A rows then N equal tiles of the rows left) ;
 its mean is fitted to the calibrated entries the capture has for float64
 at intensity 1 (fit(): a line a + b * rows where their sizes are far
 enough apart, else time per row), its deviation the captured ones' mean
@@ -63,6 +66,18 @@ def tile_rows(rows, tiles):
     """The sizes lp-starpu cuts rows into for tiles tiles: the first rows %
     tiles tiles one row longer."""
     return {rows // tiles + (1 if rows % tiles else 0), rows // tiles} - {0}
+
+
+def accel_rows(rows, spec):
+    """The sizes of the layout KxA+N: K tiles of A rows, then the rows
+    left in N tiles as tile_rows cuts them."""
+    m = re.fullmatch(r"(\d+)x(\d+)\+(\d+)", spec)
+    if not m:
+        raise ValueError(spec)
+    k, a, n = map(int, m.groups())
+    if k < 1 or a < 1 or n < 1 or k * a >= rows or n > rows - k * a:
+        raise ValueError(spec)
+    return {a} | tile_rows(rows - k * a, n)
 
 
 def fit(points):
@@ -151,24 +166,35 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("src")
     p.add_argument("dst")
-    p.add_argument("--tiles", required=True, help="tile counts, comma-separated")
+    p.add_argument("--tiles", default="", help="tile counts, comma-separated")
+    p.add_argument("--accel-tiles", default="",
+                   help="layouts KxA+N (K tiles of A rows, N of the rest), comma-separated")
     p.add_argument("--rows", type=int, default=10_000_000)
     p.add_argument("--name")
     p.add_argument("--date", default=datetime.date.today().isoformat())
     a = p.parse_args()
     try:
-        counts = sorted({int(t) for t in a.tiles.split(",")})
+        counts = sorted({int(t) for t in a.tiles.split(",") if t})
     except ValueError:
         sys.exit(f"machine_fill_sizes: --tiles {a.tiles!r}: not a list of whole numbers")
-    if not counts or counts[0] < 1 or counts[-1] > a.rows:
+    layouts = [s for s in a.accel_tiles.split(",") if s]
+    if not counts and not layouts:
+        sys.exit("machine_fill_sizes: --tiles or --accel-tiles: the sizes to fit")
+    if counts and (counts[0] < 1 or counts[-1] > a.rows):
         sys.exit(f"machine_fill_sizes: --tiles: each count from 1 to the rows ({a.rows})")
+    wanted = set().union(*(tile_rows(a.rows, t) for t in counts))
+    for spec in layouts:
+        try:
+            wanted |= accel_rows(a.rows, spec)
+        except ValueError:
+            sys.exit(f"machine_fill_sizes: --accel-tiles {spec!r}: expected KxA+N, K tiles of "
+                     f"A rows and N more, within the {a.rows} rows")
     if os.path.exists(a.dst):
         sys.exit(f"machine_fill_sizes: {a.dst} exists; remove it first")
     src_conf = os.path.join(a.src, "machine.conf")
     if not os.path.isfile(src_conf):
         sys.exit(f"machine_fill_sizes: {a.src}: no machine.conf")
     shutil.copytree(a.src, a.dst)
-    wanted = set().union(*(tile_rows(a.rows, t) for t in counts))
     codelets = os.path.join(a.dst, SAMPLING, "codelets")
     added = 0
     for version in os.listdir(codelets):
@@ -182,7 +208,7 @@ def main():
     conf = re.sub(r"^(description\s*=.*)$", r"\1 (tile sizes fitted)", conf, flags=re.M)
     head = (f"# A what-if machine, not a capture: {src_name} with its model of lp_logprod\n"
             f"# fitted at tile sizes it never ran (scripts/machine_fill_sizes.py,\n"
-            f"# {a.date}): {a.rows} float64 rows in {','.join(map(str, counts))} tiles,\n"
+            f"# {a.date}): {a.rows} float64 rows in {','.join(map(str, counts + layouts))} tiles,\n"
             f"# {added} entries, each a least-squares line through the sizes captured.\n")
     with open(os.path.join(a.dst, "machine.conf"), "w") as f:
         f.write(head + conf)

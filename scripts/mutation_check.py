@@ -42,6 +42,29 @@ MUTATIONS = {
         "        if (0 && formula_with_accelerator(r, ctx))",
         ["cli.calibrate_tries_counts_that_end_every_kind_together"],
         "a default run with an accelerator does not say --calibrate would choose its tiles"),
+    "accel_rows_overlap": (
+        "src/library/layout.c", "    *first += head;", "    *first += 0;",
+        ["tile_counts", "cli.accel_tiles_cut_the_rows_and_keep_the_bytes"],
+        "the equal tiles start at row 0, over the accelerators' tiles"),
+    "accel_share_unstretched": (
+        "src/library/run.c", "double share = stretch * acc / (acc + cpu);",
+        "double share = acc / (acc + cpu);",
+        ["tile_counts", "cli.calibrate_tries_counts_that_end_every_kind_together"],
+        "--calibrate tries one accelerators' share, not four"),
+    "chosen_accel_any_policy": (
+        "src/library/tile_choice.c", "if (a && (!sched || strcmp(policy, sched) != 0 || a >= t ||",
+        "if (a && (!sched || a >= t ||", ["cli.calibrated_accel_layout_only_under_its_policy"],
+        "an accelerators' layout kept for one policy is taken under every other"),
+    "accel_tiles_ignored": (
+        "src/library/run.c", "lp_layout l = {0, opt->accel_tiles, opt->accel_tile_rows};",
+        "lp_layout l = {0, 0, 0};",
+        ["cli.accel_tiles_cut_the_rows_and_keep_the_bytes",
+         "sim.accel_tiles_go_to_the_gpu_and_end_with_the_cpus"],
+        "--accel-tiles cuts nothing"),
+    "window_recuts_accel_tiles": (
+        "src/tool/main.c", "        if (l.accel_rows > most) {", "        if (0) {",
+        ["cli.accel_tiles_cut_the_rows_and_keep_the_bytes"],
+        "a window too small for the accelerators' tiles is not refused"),
     "calibrate_ignores_verify": (
         "src/tool/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),

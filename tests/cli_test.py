@@ -199,6 +199,13 @@ USAGE_ERRORS = {
     "tiles_zero": (["--tiles", "0"], "--tiles '0'"),
     "tile_rows_zero": (["--tile-rows", "0"], "--tile-rows '0'"),
     "tiles_and_tile_rows": (["--tiles", "4", "--tile-rows", "8"], "choose one"),
+    "accel_tiles_without_rows": (["--accel-tiles", "3"], "--accel-tiles '3': expected KxR"),
+    "accel_tiles_zero": (["--accel-tiles", "0x5"], "--accel-tiles '0x5': expected KxR"),
+    "accel_tiles_all_rows": (["--rows", "100", "--accel-tiles", "2x50"],
+                             "leave none of the 100 for the other tiles"),
+    "accel_tiles_over_32_bits": (["--rows", "10G", "--accel-tiles", "1x5G"],
+                                 "a tile holds at most 4294967295 rows"),
+    "accel_tiles_with_mpi": (["--mpi", "--accel-tiles", "2x5"], "--accel-tiles: one process only"),
     "unknown_sched": (["--sched", "fastest"], "--sched 'fastest': unknown scheduler"),
     "unknown_backend": (["--backend", "tpu"], "--backend 'tpu'"),
     "missing_value": (["--rows"], "--rows needs a value"),
@@ -494,6 +501,29 @@ def calibrate_measures_the_memory_floor():
 
 
 @case
+def calibrated_accel_layout_only_under_its_policy():
+    # An accelerators' layout --calibrate kept (lp-starpu-tiles: the line
+    # ends with its tiles and the policy it was measured with) is the
+    # default run's under that policy only; the others take the equal
+    # tiles kept before it.  A line whose big tiles leave no row is
+    # ignored, and --tiles is the user's.
+    env = {"STARPU_HOME": os.getcwd(), "STARPU_HOSTNAME": "lptest"}
+    workers = len(run_json("--rows", 400000, env=env)[0]["workers"])
+    os.makedirs(os.path.join(".starpu", "sampling"), exist_ok=True)
+    with open(os.path.join(".starpu", "sampling", "lp-starpu-tiles.lptest"), "w") as f:
+        f.write(f"400000 0 1 {workers} 3\n400000 0 1 {workers} 6 2 50000 dmda\n"
+                f"400000 0 1 {workers} 6 2 400000 lp-eft\n")
+    def layout(*args):
+        r = run_json("--rows", 400000, *args, env=env)[0]
+        return r["tiles"], r["accel_tiles"], r["accel_tile_rows"], r["tiles_calibrated"]
+    check(layout() == (6, 2, 50000, True), layout())
+    check(layout("--sched", "dmda") == (6, 2, 50000, True), layout("--sched", "dmda"))
+    for policy in ("lp-eft", "eager"):
+        check(layout("--sched", policy) == (3, 0, 0, True), (policy, layout("--sched", policy)))
+    check(layout("--tiles", 5) == (5, 0, 0, False), layout("--tiles", 5))
+
+
+@case
 def calibrate_chooses_the_tile_count():
     # Without --tiles, --calibrate times several tile counts (multiples of
     # the workers, the formula's), keeps the fastest beside the models for
@@ -557,10 +587,19 @@ def calibrate_tries_counts_that_end_every_kind_together():
     check(rc == 0 and m, f"exit {rc}: {out} {err}")
     cpu_ms, opencl_ms = float(m.group(2)), float(m.group(3))
     check(0 < cpu_ms < opencl_ms, (cpu_ms, opencl_ms))
-    tried = [int(t) for t in re.findall(r"(\d+) \d+\.\d+ ms", m.group(4))]
+    tried = [int(t) for t in re.findall(r"(?:^|, )(\d+) \d+\.\d+ ms", m.group(4))]
     ncpu = sum(w["kind"] == "cpu" for w in run_json("--rows", 400000, env=home)[0]["workers"])
     share = [int(r * cpu_ms / opencl_ms) for r in (2, 3, 4)]
     check(share == [0, 0, 0] and 3 * ncpu in tried, (share, ncpu, tried))
+    # And big tiles first for the device (lp_accel_layout): two of them,
+    # holding 1, 1.1, 1.2 and 1.3 times the device's share of the rows by
+    # the times above (to the rows the printed times' rounding allows).
+    accel = re.findall(r"(\d+)x(\d+)\+(\d+) \d+\.\d+ ms", m.group(4))
+    device = (1 / opencl_ms) / (1 / opencl_ms + ncpu / cpu_ms)
+    check(len(accel) == 4 and all(k == "2" for k, _, _ in accel), accel)
+    for (_, rows, _), stretch in zip(accel, (1.0, 1.1, 1.2, 1.3)):
+        want = stretch * device * 400000 / 2
+        check(abs(int(rows) - want) <= 0.02 * want + 1, (rows, want, accel))
     _, text, _ = run("--rows", 400000, env=home)
     check(hint not in text and "(--calibrate's choice for this job here)" in text, text)
     # Without an accelerator nothing is timed alone.
@@ -1013,6 +1052,41 @@ def dtype_f32_streamed_matches_resident():
           f"{resident['checksum']!r} vs {streamed['checksum']!r}")
     check(open("resident.npy", "rb").read() == open("streamed.npy", "rb").read(), "outputs differ")
     check(streamed["io"]["write_bytes"] == 200003 * 4, streamed["io"])
+
+
+@case
+def accel_tiles_cut_the_rows_and_keep_the_bytes():
+    # --accel-tiles 2x50000 --tiles 6: two tiles of 50000 rows first, the
+    # 200007 left in 6 of 33334-33335; resident and streamed, on the CPU
+    # workers and PoCL's device where it is installed, the same bytes as
+    # equal tiles, and the report says the layout.  lp-starpu's own log:
+    # glibc's gives a row other bits at another place in its tile (a
+    # vector's lane or the scalar tail).
+    env = OPENCL if has_worker("opencl", OPENCL) else {}
+    args = ("--rows", 300007, "--data", "random", "--verify", "--cpu-impl", "lplog")
+    rc, _, err = run(*args, "--tiles", 8, "--output", "equal.npy", env=env)
+    check(rc == 0, err[-800:])
+    layout = ("--accel-tiles", "2x50000", "--tiles", 6)
+    rc, text, err = run(*args, *layout, "--output", "accel.npy", "--json", "accel.json", env=env)
+    check(rc == 0, err[-800:])
+    r = json.load(open("accel.json"))
+    check((r["tiles"], r["accel_tiles"], r["accel_tile_rows"]) == (8, 2, 50000),
+          (r["tiles"], r["accel_tiles"], r["accel_tile_rows"]))
+    check(sum(w["rows"] for w in r["workers"]) == 300007, r["workers"])
+    _, text, _ = run(*args, *layout, env=env)
+    check("tiles       8: 2 of 50000 rows for the accelerators, 6 of 33334-33335 rows" in text,
+          text)
+    # Two slots of the largest tile (50000 rows of 32 bytes): 3.2 MB.
+    rc, _, err = run(*args, *layout, "--stream", "--window", "3300k", "--output", "streamed.npy",
+                     env=env)
+    check(rc == 0, err[-800:])
+    equal = open("equal.npy", "rb").read()
+    check(open("accel.npy", "rb").read() == equal, "accel tiles: outputs differ")
+    check(open("streamed.npy", "rb").read() == equal, "streamed accel tiles: outputs differ")
+    # A window too small for two of the big tiles is refused, not recut.
+    rc, _, err = run(*args, *layout, "--stream", "--window", "2M", env=env)
+    check(rc == 2 and "--accel-tiles 2x50000: two tiles must fit in the window" in err,
+          f"exit {rc}: {err}")
 
 
 # ---------------------------------------------------------------- lost results

@@ -59,7 +59,8 @@ int main(void)
         written[i] = NOT_WRITTEN;
     lp_tiles ts;
     lp_tile_io io = {.read = read_rows, .write = write_rows, .in_order = 1};
-    CHECK(lp_tiles_init(&ts, lp_comm_self(), ROWS, TILES, LP_FLOAT64) == LP_OK, "tiles");
+    const lp_layout layout = {TILES, 0, 0};
+    CHECK(lp_tiles_init(&ts, lp_comm_self(), ROWS, &layout, LP_FLOAT64) == LP_OK, "tiles");
     CHECK(lp_tiles_stream(&ts, 2 * 4 * sizeof(double) * (ROWS / TILES), &io) == LP_OK, "stream");
     int status = lp_run_tiles(&opt, &ts, &r);
     CHECK(status == LP_ERR_RUNTIME && strstr(lp_last_error(), "read error in tile 3"),

@@ -22,7 +22,8 @@ class Options(ctypes.Structure):
                 ("progress", ctypes.c_void_p), ("progress_arg", ctypes.c_void_p),
                 ("cpu_impl", ctypes.c_char_p), ("progress_rows", ctypes.c_void_p),
                 ("no_checksum", ctypes.c_int), ("keep_tiles", ctypes.c_int),
-                ("stop_on_sigint", ctypes.c_int)]
+                ("stop_on_sigint", ctypes.c_int),
+                ("accel_tiles", ctypes.c_size_t), ("accel_tile_rows", ctypes.c_size_t)]
 
 
 _double_p = ctypes.POINTER(ctypes.c_double)
@@ -67,7 +68,8 @@ class Report(ctypes.Structure):
                 ("register_seconds", ctypes.c_double),
                 ("handles_registered", ctypes.c_size_t),
                 ("tile_cost_seconds", ctypes.c_double),
-                ("reproducible", ctypes.c_int)]
+                ("reproducible", ctypes.c_int),
+                ("accel_tiles", ctypes.c_size_t), ("accel_tile_rows", ctypes.c_size_t)]
 
 
 # The structs the module reads or writes, mirrored and checked against the

@@ -213,13 +213,3 @@ void lp_data_fill(lp_data *d, lp_data_kind kind, uint64_t seed)
 {
     lp_data_fill_range(d, kind, seed, 0, d->rows);
 }
-
-void lp_tile_range(size_t rows, size_t tiles, size_t tile,
-                   size_t *first, size_t *count)
-{
-    /* Same split as starpu_vector_filter_block: the first rows % tiles
-     * tiles hold one row more. */
-    size_t base = rows / tiles, rem = rows % tiles;
-    *count = base + (tile < rem);
-    *first = tile * base + (tile < rem ? tile : rem);
-}

@@ -38,6 +38,22 @@ void lp_heteroprio_reset(void);
 struct starpu_task;
 void lp_task_bucket(struct starpu_task *task, uint32_t where);
 
+/* How a job's rows are cut: `tiles` tiles, the first `accel` of them
+ * `accel_rows` rows each (sized for the accelerators, lp_options'
+ * accel_tiles), the rows left in the others as lp_tile_range cuts them. */
+typedef struct lp_layout {
+    size_t tiles, accel, accel_rows;
+} lp_layout;
+void lp_layout_range(const lp_layout *l, size_t rows, size_t tile, size_t *first,
+                     size_t *count);
+/* The most rows a tile of the layout holds. */
+size_t lp_layout_max_rows(const lp_layout *l, size_t rows);
+/* Whether rows can be cut into accel tiles of accel_rows and at least
+ * one more (1 or 0); lp_layout_check: LP_OK, or LP_ERR_USAGE said with
+ * lp_error. */
+int lp_layout_fits(size_t accel, size_t accel_rows, size_t rows);
+int lp_layout_check(size_t accel, size_t accel_rows, size_t rows);
+
 /* Tiles from --tiles / --tile-rows / the default, clamped to rows, and
  * raised so that no tile holds more than lp_tile_rows_limit rows;
  * nworkers is every rank's. */
@@ -57,8 +73,12 @@ int lp_simulated(void);
 /* The footprint of the compute task of a tile of `rows` rows of dtype at
  * this intensity, as the performance model indexes it (StarPU started). */
 uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
-size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
-                    int *calibrated);
+/* The layout of a job's rows: accel tiles as opt asks, or as --calibrate
+ * chose for this shape and policy (sched) when opt leaves the tiles to
+ * lp-starpu; the other tiles as lp_tiles_for_rows cuts the rows they
+ * leave.  *calibrated: --calibrate's choice was taken. */
+lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
+                       const char *sched, int *calibrated);
 /* Tiles that keep every kind of worker busy to the same end, rounds of
  * them: each CPU worker runs `rounds` tiles, and in that time each
  * accelerator of kind b the tiles it gets through (tile_seconds: a tile's
@@ -67,6 +87,14 @@ size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned
  * rounds * workers[CPU] where no accelerator has a time. */
 size_t lp_tiles_balanced(unsigned rounds, const unsigned workers[LP_BACKEND_COUNT],
                          const double tile_seconds[LP_BACKEND_COUNT], unsigned short_by);
+/* Tiles for the accelerators that end with the CPU workers: each
+ * accelerator two tiles, together stretch times the rows' share their
+ * tile_seconds give them (a big tile runs faster per row than the
+ * measured one: each pays its copies' latencies once), and the rows left
+ * in the formula's tiles for the CPU workers.  tiles 0 where there is no
+ * CPU worker or no accelerator with a time, or the share leaves no row. */
+lp_layout lp_accel_layout(size_t rows, const unsigned workers[LP_BACKEND_COUNT],
+                          const double tile_seconds[LP_BACKEND_COUNT], double stretch);
 /* tiles raised to what 32-bit StarPU vectors need, and at most one per row. */
 size_t lp_tiles_clamp(size_t tiles, size_t rows);
 
@@ -100,11 +128,14 @@ void lp_error_clear(void);
  * sets them. */
 void lp_set_defaults(void);
 
-/* The tile count --calibrate chose for a job of this shape on this
- * machine (tile_choice.c), 0 when none; and the choice kept (0 or -1). */
-size_t lp_tiles_chosen(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers);
+/* The layout --calibrate chose for a job of this shape on this machine
+ * (tile_choice.c): tiles 0 when none; accel tiles only for the policy
+ * they were measured with.  And the choice kept (0 or -1): l, and where l
+ * has accel tiles, equal (the fastest equal tiles) for other policies. */
+lp_layout lp_tiles_chosen(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers,
+                          const char *sched);
 int lp_tiles_choose(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers,
-                    size_t tiles);
+                    const char *sched, const lp_layout *l, const lp_layout *equal);
 uint32_t lp_where_mask(lp_backend b);
 double lp_median(const double *v, int n);
 
@@ -127,7 +158,7 @@ void lp_sigint_back(const struct sigaction *before);
  * last run if made for the same tile count and columns, else new ones
  * (not yet registered: lp_run_tiles does it, and keeps them).  NULL: out
  * of memory. */
-struct lp_tiles *lp_kept_tiles(lp_data *d, size_t tiles);
+struct lp_tiles *lp_kept_tiles(lp_data *d, const lp_layout *l);
 /* d's kept tiles let go (handles unregistered), if it has its own; d->kept
  * NULL after. */
 void lp_kept_let_go(lp_data *d);
@@ -140,9 +171,12 @@ void lp_kept_let_go_all(void);
 double lp_memory_floor_seconds(struct lp_tiles *ts, int reps);
 
 /* rep->model_samples: the samples this rank's model holds for tiles of the
- * footprints given (the fewest per kind of worker), -1 for kinds it has no
- * worker of, or for every kind when footprints is NULL (no tile here). */
-void lp_model_samples(lp_report *rep, const uint32_t *footprints);
+ * n footprints given (the fewest per kind of worker), -1 for kinds it has
+ * no worker of, or for every kind when n is 0 (no tile here). */
+void lp_model_samples(lp_report *rep, const uint32_t *footprints, int n);
+/* The tile sizes of a layout at most: the accelerators', and the equal
+ * tiles' two (one row apart). */
+#define LP_TILE_SIZES 3
 
 /* Element i of a column of dtype, as a pointer and as a double; and v
  * stored there (rounded to float for LP_FLOAT32). */

@@ -13,7 +13,7 @@
 
 struct lp_kept {
     lp_tiles ts;
-    size_t asked;             /* the tile count it was made for */
+    lp_layout asked;          /* the layout it was made for */
     const lp_data *d;         /* whose tiles they are (not a copy of it) */
     int husk;                 /* let go by lp_stop: nothing left but this */
     struct lp_kept *next;     /* on the list while registered */
@@ -68,20 +68,21 @@ static int same_columns(const lp_data *a, const lp_data *b)
     return same;
 }
 
-lp_tiles *lp_kept_tiles(lp_data *d, size_t tiles)
+lp_tiles *lp_kept_tiles(lp_data *d, const lp_layout *l)
 {
     struct lp_kept *k = own(d);
-    if (k && !k->husk && k->asked == tiles && same_columns(&k->ts.whole, d))
+    if (k && !k->husk && k->asked.tiles == l->tiles && k->asked.accel == l->accel &&
+        k->asked.accel_rows == l->accel_rows && same_columns(&k->ts.whole, d))
         return &k->ts;
     lp_kept_let_go(d);
     if (!(k = calloc(1, sizeof *k)))
         return NULL;
-    if (lp_tiles_view(&k->ts, d, tiles) != LP_OK) {
+    if (lp_tiles_view(&k->ts, d, l) != LP_OK) {
         free(k);
         return NULL;
     }
     k->ts.keep_handles = 1;
-    k->asked = tiles;
+    k->asked = *l;
     k->d = d;
     d->kept = k;
     pthread_mutex_lock(&all_lock);

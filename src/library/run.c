@@ -58,6 +58,31 @@ size_t lp_tiles_balanced(unsigned rounds, const unsigned workers[LP_BACKEND_COUN
     return cpu + (acc > short_by ? acc - short_by : 0);
 }
 
+lp_layout lp_accel_layout(size_t rows, const unsigned workers[LP_BACKEND_COUNT],
+                          const double tile_seconds[LP_BACKEND_COUNT], double stretch)
+{
+    lp_layout l = {0, 0, 0};
+    double acc = 0, cpu = 0;   /* tiles per second */
+    size_t accelerators = 0;
+    if (workers[LP_BACKEND_CPU] && tile_seconds[LP_BACKEND_CPU] > 0)
+        cpu = workers[LP_BACKEND_CPU] / tile_seconds[LP_BACKEND_CPU];
+    for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
+        if (workers[b] && tile_seconds[b] > 0) {
+            acc += workers[b] / tile_seconds[b];
+            accelerators += workers[b];
+        }
+    if (!(cpu > 0) || !(acc > 0))
+        return l;
+    double share = stretch * acc / (acc + cpu);
+    l.accel = 2 * accelerators;   /* two each: one in flight while the other's copies go */
+    l.accel_rows = (size_t)(share * (double)rows / (double)l.accel);
+    if (share >= 1 || !lp_layout_fits(l.accel, l.accel_rows, rows))
+        return (lp_layout){0, 0, 0};
+    size_t rest = rows - l.accel * l.accel_rows;
+    l.tiles = l.accel + lp_tiles_clamp(lp_default_tiles_for(rest, workers[LP_BACKEND_CPU]), rest);
+    return l;
+}
+
 size_t lp_tiles_clamp(size_t tiles, size_t rows)
 {
     size_t fewest = (rows + lp_tile_rows_limit - 1) / lp_tile_rows_limit;
@@ -66,19 +91,29 @@ size_t lp_tiles_clamp(size_t tiles, size_t rows)
     return tiles < rows ? tiles : rows;   /* the caller says so to the user */
 }
 
-size_t lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
-                    int *calibrated)
+lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
+                       const char *sched, int *calibrated)
 {
-    size_t tiles = opt->tiles, chosen = 0;
-    if (tiles == 0 && !opt->tile_rows)   /* measured here by --calibrate, else the formula */
-        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);
+    lp_layout l = {0, opt->accel_tiles, opt->accel_tile_rows};
+    if (!lp_layout_fits(l.accel, l.accel_rows, rows))
+        l.accel = l.accel_rows = 0;   /* the caller checked, and said why */
+    if (!opt->tiles && !opt->tile_rows && !l.accel) {   /* measured here by --calibrate */
+        lp_layout chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers, sched);
+        if (calibrated)
+            *calibrated = chosen.tiles != 0;
+        if (chosen.tiles)
+            return chosen;
+    } else if (calibrated) {
+        *calibrated = 0;
+    }
+    size_t rest = rows - l.accel * l.accel_rows, tiles = opt->tiles;
     if (tiles == 0)
-        tiles = opt->tile_rows ? (rows + opt->tile_rows - 1) / opt->tile_rows
-                               : lp_default_tiles_for(rows, nworkers);
-    tiles = lp_tiles_clamp(tiles, rows);
-    if (calibrated)
-        *calibrated = chosen != 0 && tiles == chosen;
-    return tiles;
+        tiles = opt->tile_rows ? (rest + opt->tile_rows - 1) / opt->tile_rows
+                               : lp_default_tiles_for(rest, nworkers);
+    if (!l.accel)
+        l.accel_rows = 0;
+    l.tiles = l.accel + lp_tiles_clamp(tiles, rest);
+    return l;
 }
 
 uint32_t lp_where_mask(lp_backend b)
@@ -134,13 +169,14 @@ static void compute_task_fill(struct starpu_task *task, const lp_options *opt, l
     task->callback_func = task_ended;
     task->callback_arg = &rs->seen[t];
     task->callback_arg_free = 0;
-    /* Tiles have two sizes at most, the larger first: the first and the
-     * last owned tiles cover them. */
+    /* Tiles have three sizes at most (the accelerators' first, then the
+     * equal tiles' two): each new one noted. */
     uint32_t footprint = lp_logprod_footprint(task);
-    if (!rs->have_footprints)
-        rs->footprints[0] = footprint;
-    rs->footprints[1] = footprint;
-    rs->have_footprints = 1;
+    int seen = 0;
+    for (int k = 0; k < rs->have_footprints; k++)
+        seen |= rs->footprints[k] == footprint;
+    if (!seen && rs->have_footprints < LP_TILE_SIZES)
+        rs->footprints[rs->have_footprints++] = footprint;
 }
 
 struct starpu_task *lp_compute_task(const lp_options *opt, lp_tiles *ts, size_t t,
@@ -456,14 +492,17 @@ static int same_job(const lp_comm *c, const lp_options *opt, const lp_tiles *ts,
 {
     if (c->size == 1)
         return LP_OK;
-    int64_t lo[6] = {(int64_t)ts->rows, (int64_t)ts->tiles, (int64_t)ts->dtype, intensity,
-                     opt->warmup, opt->repeat}, hi[6];
+    enum { N = 8 };
+    int64_t lo[N] = {(int64_t)ts->rows, (int64_t)ts->tiles, (int64_t)ts->accel,
+                     (int64_t)ts->accel_rows, (int64_t)ts->dtype, intensity, opt->warmup,
+                     opt->repeat}, hi[N];
     memcpy(hi, lo, sizeof hi);
-    c->ops->reduce_i64(c, lo, 6, LP_REDUCE_MIN);
-    c->ops->reduce_i64(c, hi, 6, LP_REDUCE_MAX);
+    c->ops->reduce_i64(c, lo, N, LP_REDUCE_MIN);
+    c->ops->reduce_i64(c, hi, N, LP_REDUCE_MAX);
     if (memcmp(lo, hi, sizeof lo) == 0)
         return LP_OK;
-    static const char *const what[6] = {"rows", "tiles", "element type", "intensity",
+    static const char *const what[N] = {"rows", "tiles", "accelerator tiles",
+                                        "accelerator tile rows", "element type", "intensity",
                                         "warm-up runs", "timed runs"};
     int k = 0;
     while (lo[k] == hi[k])
@@ -480,6 +519,8 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     lp_error_clear();
     rep->rows = ts->rows;
     rep->tiles = ts->tiles;
+    rep->accel_tiles = ts->accel;
+    rep->accel_tile_rows = ts->accel ? ts->accel_rows : 0;
     rep->dtype = ts->dtype;
     rep->backend = opt->backend;
     rep->warmup = opt->warmup;
@@ -567,7 +608,7 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
         lp_report_free(rep);
         return status;
     }
-    lp_model_samples(rep, rs.have_footprints ? rs.footprints : NULL);
+    lp_model_samples(rep, rs.footprints, rs.have_footprints);
     rep->median_seconds = lp_median(rep->run_seconds, opt->repeat);
     if (!ts->streamed && (opt->verify || !opt->no_checksum))
         lp_tiles_each(ts, result_of_tile,
@@ -591,13 +632,17 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
         lp_error("%zu rows: at most %llu", d->rows, (unsigned long long)LP_MAX_ROWS);
         return LP_ERR_USAGE;
     }
-    size_t tiles = lp_tiles_for(opt, d->rows, d->dtype, lp_backend_workers(opt->backend), NULL);
+    int status = lp_layout_check(opt->accel_tiles, opt->accel_tile_rows, d->rows);
+    if (status != LP_OK)
+        return status;
+    lp_layout l = lp_tiles_for(opt, d->rows, d->dtype, lp_backend_workers(opt->backend),
+                               lp_sched_name(), NULL);
     lp_tiles view, *ts = &view;
     if (opt->keep_tiles) {
-        ts = lp_kept_tiles(d, tiles);
+        ts = lp_kept_tiles(d, &l);
     } else {
         lp_kept_let_go(d);   /* a run without keep_tiles leaves none kept */
-        if (lp_tiles_view(&view, d, tiles) != LP_OK)
+        if (lp_tiles_view(&view, d, &l) != LP_OK)
             ts = NULL;
     }
     if (!ts) {
@@ -607,7 +652,7 @@ int lp_run(const lp_options *opt, lp_data *d, lp_report *rep)
     lp_data_pin_for(d, opt->backend);
     struct sigaction before;
     int routed = opt->stop_on_sigint && lp_sigint_stops(&before) == 0;
-    int status = lp_run_tiles(opt, ts, rep);
+    status = lp_run_tiles(opt, ts, rep);
     if (routed)
         lp_sigint_back(&before);
     if (ts == &view)

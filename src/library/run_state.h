@@ -23,8 +23,8 @@ typedef struct lp_task_seen {
 
 typedef struct lp_run_state {
     lp_task_seen *seen;          /* per tile */
-    uint32_t footprints[2];      /* of the first and last owned tiles */
-    int have_footprints;
+    uint32_t footprints[LP_TILE_SIZES];   /* each tile size's, as first submitted */
+    int have_footprints;         /* how many */
     unsigned long mark;          /* the run's FxT user event */
     const lp_options *opt;       /* its progress_rows, if any */
     _Atomic uint64_t rows_done;  /* in the run in flight */

@@ -124,6 +124,7 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
 {
     unsigned *impls = calloc((size_t)rep->nworkers * STARPU_MAXIMPLEMENTATIONS + 1, sizeof *impls);
     int reproducible = 1;   /* the accelerators' kernels are log_lp.h's */
+    const lp_layout l = {rep->tiles, rep->accel_tiles, rep->accel_tile_rows};
     for (unsigned w = 0; w < rep->nworkers; w++) {
         lp_worker_stats *s = &rep->workers[w];
         starpu_worker_get_name((int)w, s->name, sizeof s->name);
@@ -140,7 +141,7 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
         /* Under MPI a rank sees only the tasks it ran: others have no worker. */
         const lp_task_seen *p = &seen[t];
         lp_task_record *r = &rep->tasks[t];
-        lp_tile_range(rep->rows, rep->tiles, t, &r->first_row, &r->rows);
+        lp_layout_range(&l, rep->rows, t, &r->first_row, &r->rows);
         r->tile = t;
         r->worker = p->worker;
         r->start_us = p->worker >= 0 ? p->start_us - t0 : 0;
@@ -182,19 +183,21 @@ void lp_collect_task_stats(lp_report *rep, const lp_task_seen *seen, double t0)
     rep->reproducible = reproducible;
 }
 
-void lp_model_samples(lp_report *rep, const uint32_t *footprints)
+void lp_model_samples(lp_report *rep, const uint32_t *footprints, int n)
 {
     for (int k = 0; k < LP_BACKEND_COUNT; k++)
         rep->model_samples[k] = -1;
-    if (rep->tiles == 0 || !footprints)
+    if (rep->tiles == 0 || n == 0)
         return;
     for (unsigned w = 0; w < starpu_worker_get_count(); w++) {
-        unsigned a = lp_logprod_samples((int)w, footprints[0]);
-        unsigned b = lp_logprod_samples((int)w, footprints[1]);
-        int n = (int)(a < b ? a : b);
+        unsigned fewest = lp_logprod_samples((int)w, footprints[0]);
+        for (int k = 1; k < n; k++) {
+            unsigned s = lp_logprod_samples((int)w, footprints[k]);
+            fewest = s < fewest ? s : fewest;
+        }
         int *slot = &rep->model_samples[lp_worker_backend((int)w)];
-        if (*slot < 0 || n < *slot)
-            *slot = n;
+        if (*slot < 0 || (int)fewest < *slot)
+            *slot = (int)fewest;
     }
 }
 

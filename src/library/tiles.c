@@ -13,9 +13,15 @@
 
 size_t lp_tile_rows_limit = LP_MAX_TILE_ROWS;
 
+lp_layout lp_tiles_layout(const lp_tiles *ts)
+{
+    return (lp_layout){ts->tiles, ts->accel, ts->accel_rows};
+}
+
 void lp_tiles_range(const lp_tiles *ts, size_t t, size_t *first, size_t *count)
 {
-    lp_tile_range(ts->rows, ts->tiles, t, first, count);
+    lp_layout l = lp_tiles_layout(ts);
+    lp_layout_range(&l, ts->rows, t, first, count);
 }
 
 size_t lp_tiles_rows_mine(const lp_tiles *ts)
@@ -30,13 +36,17 @@ size_t lp_tiles_rows_mine(const lp_tiles *ts)
     return rows;
 }
 
-int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_dtype dtype)
+int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, const lp_layout *l,
+                  lp_dtype dtype)
 {
     memset(ts, 0, sizeof *ts);
+    size_t tiles = l->tiles;
     ts->comm = c;
     ts->rows = rows;
     ts->dtype = dtype;
     ts->tiles = tiles;
+    ts->accel = l->accel;
+    ts->accel_rows = l->accel_rows;
     ts->owner = calloc(tiles + 1, sizeof *ts->owner);
     ts->col = calloc(tiles + 1, sizeof *ts->col);
     ts->args = calloc(tiles + 1, sizeof *ts->args);
@@ -68,9 +78,9 @@ static void slice_whole(lp_tiles *ts)
     }
 }
 
-int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles)
+int lp_tiles_view(lp_tiles *ts, lp_data *d, const lp_layout *l)
 {
-    int status = lp_tiles_init(ts, lp_comm_self(), d->rows, tiles, d->dtype);
+    int status = lp_tiles_init(ts, lp_comm_self(), d->rows, l, d->dtype);
     if (status == LP_OK) {
         ts->whole = *d;
         slice_whole(ts);
@@ -104,7 +114,8 @@ int lp_tiles_stream(lp_tiles *ts, size_t window_bytes, const lp_tile_io *io)
 {
     ts->io = *io;
     ts->streamed = 1;
-    ts->slot_rows = ts->tiles ? (ts->rows + ts->tiles - 1) / ts->tiles : 0;
+    lp_layout l = lp_tiles_layout(ts);
+    ts->slot_rows = lp_layout_max_rows(&l, ts->rows);
     size_t slot_bytes = 4 * lp_dtype_size(ts->dtype) * (ts->slot_rows ? ts->slot_rows : 1);
     size_t slots = window_bytes / slot_bytes;
     if (slots < 2)

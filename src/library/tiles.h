@@ -17,6 +17,7 @@
 #include <starpu.h>
 #include "comm.h"
 #include "exact_sum.h"
+#include "internal.h"
 #include "lp_starpu.h"
 #include "logprod.h"
 
@@ -54,6 +55,7 @@ typedef struct lp_tile_result {
 typedef struct lp_tiles {
     const lp_comm *comm;
     size_t rows, tiles;
+    size_t accel, accel_rows; /* the layout's first tiles (lp_layout) */
     lp_dtype dtype;           /* of every column */
     size_t mine;              /* tiles this rank owns */
     int *owner;               /* per tile */
@@ -93,11 +95,15 @@ typedef struct lp_tiles {
 
 /* The layout of rows in tiles, ownership included, with nothing allocated
  * for the rows yet. */
-int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, size_t tiles, lp_dtype dtype);
+int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, const lp_layout *l,
+                  lp_dtype dtype);
 
 /* The tiles of d, all owned by this one process (c of size 1): slices of
  * d's columns. */
-int lp_tiles_view(lp_tiles *ts, lp_data *d, size_t tiles);
+int lp_tiles_view(lp_tiles *ts, lp_data *d, const lp_layout *l);
+
+/* ts's layout. */
+lp_layout lp_tiles_layout(const lp_tiles *ts);
 
 /* Resident: this rank's rows in StarPU memory (pages touched by
  * lp_tiles_load): every row in ts->whole for one process, else each owned

@@ -145,6 +145,31 @@ static void memory_floor(lp_tiles *ts, FILE *out)
                 "%.1f GB/s\n", lp_dtype_name(ts->dtype), s * 1e3, gbs);
 }
 
+static int same_layout(const lp_layout *a, const lp_layout *b)
+{
+    return a->tiles == b->tiles && a->accel == b->accel && a->accel_rows == b->accel_rows;
+}
+
+/* Equal tiles by count, then the accelerators' layouts by their rows. */
+static int layout_after(const lp_layout *a, const lp_layout *b)
+{
+    if (!a->accel != !b->accel)
+        return a->accel != 0;
+    if (!a->accel)
+        return a->tiles > b->tiles;
+    return a->accel * a->accel_rows > b->accel * b->accel_rows ||
+           (a->accel * a->accel_rows == b->accel * b->accel_rows && a->tiles > b->tiles);
+}
+
+/* A layout as --calibrate prints it: 40, or 2x1600000+45. */
+static void print_layout(FILE *out, const lp_layout *l)
+{
+    if (l->accel)
+        fprintf(out, "%zux%zu+%zu", l->accel, l->accel_rows, l->tiles - l->accel);
+    else
+        fprintf(out, "%zu", l->tiles);
+}
+
 /* The tile counts the sweep tries: multiples of the workers (a round each,
  * two, four...), tiles of LP_TILE_ROWS rows, the formula's count and the
  * run's, and where accelerators were timed (tile_s) the counts that end
@@ -152,31 +177,45 @@ static void memory_floor(lp_tiles *ts, FILE *out)
  * also with one tile fewer for the accelerators (lp_tiles_balanced): on a
  * CPU+GPU node the best counts are none of the others (simulated H200:
  * 40 tiles, 2 rounds of the 15 CPU workers and 10 GPU tiles, 2.16 ms; the
- * formula's 64, 2.72 ms; docs/scheduling.md).  Within what the rows allow;
- * sorted, each once.  Their number (at most LP_TILE_CANDIDATES). */
-#define LP_TILE_CANDIDATES 16
-static size_t tile_candidates(size_t rows, unsigned workers, size_t current,
+ * formula's 64, 2.72 ms; docs/scheduling.md); and there, for policies
+ * that place tiles by the model, big tiles first for the accelerators
+ * (lp_accel_layout, at 1, 1.1, 1.2 and 1.3 times the share their times
+ * give them; simulated H200: 2 tiles of 1556831 rows and 60 of the rest,
+ * 1.99 ms).  Within what the rows allow; sorted, each once.  Their number
+ * (at most LP_TILE_CANDIDATES). */
+#define LP_TILE_CANDIDATES 20
+#define LP_ACCEL_STRETCHES 4
+static size_t tile_candidates(size_t rows, unsigned workers, const lp_layout *current,
                               const unsigned kinds[LP_BACKEND_COUNT],
-                              const double tile_s[LP_BACKEND_COUNT], size_t *c)
+                              const double tile_s[LP_BACKEND_COUNT], lp_layout *c)
 {
     size_t n = 0, most = rows / LP_MIN_TILE_ROWS ? rows / LP_MIN_TILE_ROWS : 1;
     const size_t fixed[] = {
         workers, 2 * (size_t)workers, 4 * (size_t)workers, 8 * (size_t)workers,
         16 * (size_t)workers, (rows + LP_TILE_ROWS - 1) / LP_TILE_ROWS,
-        lp_default_tiles_for(rows, workers), current};
-    _Static_assert(sizeof fixed / sizeof *fixed + 3 * 2 <= LP_TILE_CANDIDATES,
-                   "room for the balanced counts");
-    size_t want[LP_TILE_CANDIDATES], wants = sizeof fixed / sizeof *fixed;
-    memcpy(want, fixed, sizeof fixed);
+        lp_default_tiles_for(rows, workers)};
+    _Static_assert(sizeof fixed / sizeof *fixed + 1 + 3 * 2 + LP_ACCEL_STRETCHES <=
+                       LP_TILE_CANDIDATES, "room for the run's layout, balanced and accelerators'");
+    lp_layout want[LP_TILE_CANDIDATES];
+    size_t wants = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        want[wants++] = (lp_layout){fixed[i], 0, 0};
+    want[wants++] = *current;
     for (unsigned rounds = 2; rounds <= 4; rounds++)
         for (unsigned short_by = 0; short_by <= 1; short_by++)
-            want[wants++] = lp_tiles_balanced(rounds, kinds, tile_s, short_by);
+            want[wants++] = (lp_layout){lp_tiles_balanced(rounds, kinds, tile_s, short_by), 0, 0};
+    for (int s = 0; s < LP_ACCEL_STRETCHES && lp_sched_uses_model(lp_sched_name()); s++)
+        want[wants++] = lp_accel_layout(rows, kinds, tile_s, 1.0 + 0.1 * s);
     for (size_t i = 0; i < wants; i++) {
-        size_t t = lp_tiles_clamp(want[i] > most ? most : want[i], rows);
+        lp_layout t = want[i];
+        if (!t.tiles)
+            continue;   /* no accelerators' layout */
+        if (!t.accel)
+            t.tiles = lp_tiles_clamp(t.tiles > most ? most : t.tiles, rows);
         size_t k = n;
-        while (k > 0 && c[k - 1] > t)
+        while (k > 0 && layout_after(&c[k - 1], &t))
             k--;
-        if (k > 0 && c[k - 1] == t)
+        if (k > 0 && same_layout(&c[k - 1], &t))
             continue;
         memmove(c + k + 1, c + k, (n - k) * sizeof *c);
         c[k] = t;
@@ -216,10 +255,10 @@ static int tile_seconds_alone(const lp_options *base, lp_tiles *ts,
 
 /* The tiles' median time, scheduled on every worker, after calibrating the
  * model for them (so that dmda and kin decide by speed): < 0 on failure. */
-static double time_tiles(const lp_options *base, lp_tiles *ts, size_t tiles)
+static double time_tiles(const lp_options *base, lp_tiles *ts, const lp_layout *l)
 {
     lp_tiles v;
-    if (lp_tiles_view(&v, &ts->whole, tiles) != LP_OK)
+    if (lp_tiles_view(&v, &ts->whole, l) != LP_OK)
         return -1;
     double median = -1;
     int status = LP_OK;
@@ -249,11 +288,20 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
     double tile_s[LP_BACKEND_COUNT];
     for (int b = 0; b < LP_BACKEND_COUNT; b++)
         kinds[b] = b == LP_BACKEND_AUTO ? 0 : lp_backend_workers((lp_backend)b);
-    int status = tile_seconds_alone(opt, ts, kinds, tile_s);
+    /* Timed alone on equal tiles: the run's may be an accelerators' layout
+     * an earlier --calibrate chose, whose tiles are not one size. */
+    lp_tiles equal_view;
+    const lp_layout equal_tiles = {ts->tiles, 0, 0};
+    if (lp_tiles_view(&equal_view, &ts->whole, &equal_tiles) != LP_OK)
+        return LP_ERR_RUNTIME;
+    int status = tile_seconds_alone(opt, &equal_view, kinds, tile_s);
+    lp_tiles_free(&equal_view);
     if (status != LP_OK)
         return status;
-    size_t cand[LP_TILE_CANDIDATES], fastest = 0;
-    size_t n = tile_candidates(ts->rows, workers, ts->tiles, kinds, tile_s, cand);
+    lp_layout cand[LP_TILE_CANDIDATES], fastest = {0, 0, 0}, run = lp_tiles_layout(ts);
+    lp_layout equal = {0, 0, 0};   /* the fastest equal tiles, for the other policies */
+    double equal_ms = 0;
+    size_t n = tile_candidates(ts->rows, workers, &run, kinds, tile_s, cand);
     if (out && tile_s[LP_BACKEND_CPU] > 0) {
         fprintf(out, "  one tile (of %zu) on one worker of each kind, the kind alone "
                 "(median of 3):", ts->tiles);
@@ -267,31 +315,46 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
     if (out)
         fprintf(out, "  tiles: median of 5 scheduled runs:");
     for (size_t i = 0; i < n; i++) {
-        double ms = time_tiles(opt, ts, cand[i]) * 1e3;
+        double ms = time_tiles(opt, ts, &cand[i]) * 1e3;
         if (lp_stop_requested())
             return LP_ERR_INTERRUPTED;
         if (ms < 0)
             return LP_ERR_RUNTIME;
-        if (cand[i] == ts->tiles)
+        if (same_layout(&cand[i], &run))
             current_ms = ms;
         if (i == 0 || ms < fastest_ms) {
             fastest = cand[i];
             fastest_ms = ms;
         }
-        if (out)
-            fprintf(out, "%s %zu %.3f ms", i ? "," : "", cand[i], ms);
+        if (!cand[i].accel && (!equal.tiles || ms < equal_ms)) {
+            equal = cand[i];
+            equal_ms = ms;
+        }
+        if (out) {
+            fprintf(out, "%s ", i ? "," : "");
+            print_layout(out, &cand[i]);
+            fprintf(out, " %.3f ms", ms);
+        }
     }
-    size_t best = fastest_ms < 0.97 * current_ms ? fastest : ts->tiles;
-    if (lp_tiles_choose(ts->rows, ts->dtype, opt->intensity, workers, best) != 0) {
+    lp_layout best = fastest_ms < 0.97 * current_ms ? fastest : run;
+    if (lp_tiles_choose(ts->rows, ts->dtype, opt->intensity, workers, lp_sched_name(), &best,
+                        &equal) != 0) {
         if (out)
             fprintf(out, "\n");
         fprintf(stderr, "lp-starpu: --calibrate: cannot keep the tile count beside the models\n");
         return LP_ERR_RUNTIME;
     }
-    if (out)
-        fprintf(out, "; %zu from now on for %zu %s rows on %u workers%s\n", best, ts->rows,
-                lp_dtype_name(ts->dtype), workers,
-                best == ts->tiles ? " (none beat it by 3%)" : "");
+    if (out) {
+        fprintf(out, "; ");
+        print_layout(out, &best);
+        fprintf(out, " from now on for %zu %s rows on %u workers", ts->rows,
+                lp_dtype_name(ts->dtype), workers);
+        if (best.accel)
+            fprintf(out, " under %s, %zu under other policies", lp_sched_name(), equal.tiles);
+        fprintf(out, "\n");
+        if (same_layout(&best, &run))
+            fprintf(out, "  (none beat it by 3%%)\n");
+    }
     return LP_OK;
 }
 
@@ -347,7 +410,7 @@ int lp_calibrate(const lp_options *opt, lp_tiles *ts, FILE *out)
                     r.max_rel_error, r.worst_row, lp_verify_tolerance(r.dtype));
     }
     lp_report_free(&r);
-    if (!opt->tiles && !opt->tile_rows)   /* --tiles and --tile-rows are the user's */
+    if (!opt->tiles && !opt->tile_rows && !opt->accel_tiles)   /* the user's, else measured */
         return tile_count(opt, ts, out);
     return LP_OK;
 }

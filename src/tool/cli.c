@@ -42,7 +42,7 @@ int lp_parse_count(const char *s, unsigned long long max,
 
 /* Options that take a value, in --name VALUE or --name=VALUE form. */
 static const char *const with_value[] = {
-    "--rows", "--tiles", "--tile-rows", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
+    "--rows", "--tiles", "--tile-rows", "--accel-tiles", "--sched", "--backend", "--repeat", "--warmup", "--intensity",
     "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
     "--cpu-impl", "--dtype", "--machine", "--nodes", NULL,
 };
@@ -73,6 +73,19 @@ static int set_value(lp_cli *c, const char *name, const char *v,
             c->opt.tiles = (size_t)n;
         else
             c->opt.tile_rows = (size_t)n;
+    } else if (strcmp(name, "--accel-tiles") == 0) {
+        /* KxR: K tiles of R rows */
+        char count[32];
+        const char *x = strchr(v, 'x');
+        unsigned long long rows;
+        if (!x || (size_t)(x - v) >= sizeof count ||
+            (memcpy(count, v, (size_t)(x - v)), count[x - v] = '\0',
+             lp_parse_count(count, LP_MAX_ROWS, &n) != 0) ||
+            lp_parse_count(x + 1, LP_MAX_ROWS, &rows) != 0 || n == 0 || rows == 0)
+            return fail(err, len, "--accel-tiles '%s': expected KxR, K tiles of R rows each, "
+                        "both at least 1 (say 2x1600000, or 2x1600k)", v);
+        c->opt.accel_tiles = (size_t)n;
+        c->opt.accel_tile_rows = (size_t)rows;
     } else if (strcmp(name, "--sched") == 0) {
         if (strcmp(v, "help") == 0)
             c->sched_help = 1;
@@ -183,6 +196,9 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
 {
     if (c->opt.tiles && c->opt.tile_rows)
         return fail(err, len, "--tiles and --tile-rows both given: choose one");
+    if (c->opt.accel_tiles && (c->mpi || c->nodes > 1))
+        return fail(err, len, "--accel-tiles: one process only (under MPI every big tile would "
+                    "be the first rank's)");
     if (c->window && !c->stream)
         return fail(err, len, "--window sizes the stream: add --stream (rows that do not fit in "
                     "memory stream by themselves)");
@@ -248,6 +264,11 @@ void lp_cli_usage(FILE *f)
 "                      while tiles keep 16384 rows or more, a multiple of\n"
 "                      the workers that run them; never more tiles than\n"
 "                      rows (more are clamped, with a notice)\n"
+"  --accel-tiles KxR   K tiles of R rows each first, sized for the\n"
+"                      accelerators (a GPU runs big tiles best, CPU workers\n"
+"                      small ones); the options above cut the rows left; for\n"
+"                      policies that place tiles by the model (dmda, lp-eft);\n"
+"                      one process only (not with --mpi or --nodes)\n"
 "  --data seed|random  seed: x = y = z = i for i = 1..N (the reference\n"
 "                      Python program's data, the default); random: uniform\n"
 "                      in [0.5, 1.5)\n"
@@ -297,7 +318,8 @@ void lp_cli_usage(FILE *f)
 "  --calibrate         run each kind of worker alone until the performance\n"
 "                      model is trusted for these tiles, then once scheduled\n"
 "                      (with --verify, that last run is verified); without\n"
-"                      --tiles, also time several tile counts and keep the\n"
+"                      --tiles, also time several tile counts (and, with an\n"
+"                      accelerator, --accel-tiles layouts) and keep the\n"
 "                      fastest for default runs of this job on this machine\n"
 "                      (models: STARPU_PERF_MODEL_DIR, STARPU_HOME, or by\n"
 "                      default ~/.cache/lp-starpu)\n"

@@ -157,9 +157,10 @@ static int choose_residence(job *j, size_t *window)
 /* The tiles' table (owner, columns, arguments, results of each tile), or
  * LP_ERR_RUNTIME said: for rows by the thousand billion, the table of the
  * default tiles alone may not fit. */
-static int init_tiles(job *j, size_t tiles)
+static int init_tiles(job *j, const lp_layout *l)
 {
-    if (lp_tiles_init(&j->ts, j->comm, j->rows, tiles, j->c.dtype) == LP_OK)
+    size_t tiles = l->tiles;
+    if (lp_tiles_init(&j->ts, j->comm, j->rows, l, j->c.dtype) == LP_OK)
         return LP_OK;
     char need[32];
     lp_say(j->comm, "%zu rows in %zu tiles: no memory for the tiles' table (%s): fewer rows, "
@@ -185,16 +186,24 @@ static int fit_tiles(job *j, size_t window)
     size_t row_bytes = 4 * lp_dtype_size(j->c.dtype), tiles = j->ts.tiles;
     char a[32], b[32], c[32], d[32];
     if (j->ctx.streamed && tiles) {
-        size_t most = window / (2 * row_bytes), slot = (j->rows + tiles - 1) / tiles;
-        if (slot <= most)
+        size_t most = window / (2 * row_bytes);
+        lp_layout l = lp_tiles_layout(&j->ts);
+        if (lp_layout_max_rows(&l, j->rows) <= most)
             return LP_OK;
-        tiles = (j->rows + most - 1) / most;
+        if (l.accel_rows > most) {   /* the user's size: not cut behind their back */
+            lp_say(j->comm, "--accel-tiles %zux%zu: two tiles must fit in the window of %s "
+                   "(--window), so a tile holds at most %zu rows", l.accel, l.accel_rows,
+                   lp_format_bytes((double)window, a, sizeof a), most);
+            return LP_ERR_USAGE;
+        }
+        size_t rest = j->rows - l.accel * l.accel_rows;
+        l.tiles = l.accel + (rest + most - 1) / most;
         if (root(j) && !j->c.quiet)
             lp_say(j->comm, "note: %zu tiles: two tiles must fit in the window of %s (--window), "
-                   "so a tile holds at most %zu rows", tiles,
+                   "so a tile holds at most %zu rows", l.tiles,
                    lp_format_bytes((double)window, a, sizeof a), most);
         lp_tiles_free(&j->ts);
-        return init_tiles(j, tiles);
+        return init_tiles(j, &l);
     }
     unsigned long long avail = lp_memory_available(),
                        need = lp_bytes_needed(lp_tiles_rows_mine(&j->ts), j->c.dtype),
@@ -411,12 +420,14 @@ static int models_captured(job *j)
 {
     if (!j->c.machine || j->ts.tiles == 0)
         return LP_OK;
-    size_t n, sizes[2], first;
+    /* the layout's sizes: the first tile's, the first equal tile's, the last's */
+    size_t n, sizes[LP_TILE_SIZES], first;
     lp_model_entry *entries = lp_machine_models(&j->machine, &n);
     lp_tiles_range(&j->ts, 0, &first, &sizes[0]);
-    lp_tiles_range(&j->ts, j->ts.tiles - 1, &first, &sizes[1]);
+    lp_tiles_range(&j->ts, j->ts.accel < j->ts.tiles ? j->ts.accel : 0, &first, &sizes[1]);
+    lp_tiles_range(&j->ts, j->ts.tiles - 1, &first, &sizes[2]);
     int status = LP_OK;
-    for (int k = 0; k < 2 && status == LP_OK; k++) {
+    for (int k = 0; k < LP_TILE_SIZES && status == LP_OK; k++) {
         if (has_footprint(entries, n, lp_tile_footprint(sizes[k], j->c.dtype,
                                                          j->c.opt.intensity)))
             continue;
@@ -444,29 +455,39 @@ static int prepare(job *j)
     /* The workers that run the tasks: a forced backend's only. */
     int64_t workers = lp_backend_workers(j->c.opt.backend);
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
-    size_t tiles = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
-                                &j->ctx.tiles_calibrated);
+    if ((status = lp_layout_check(j->c.opt.accel_tiles, j->c.opt.accel_tile_rows, j->rows))) {
+        lp_say(j->comm, "%s", lp_last_error());
+        return status;
+    }
+    /* Accelerators' tiles --calibrate kept: one process only (cli.c) */
+    lp_layout layout = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
+                                    j->comm->size == 1 ? lp_sched_name() : NULL,
+                                    &j->ctx.tiles_calibrated);
     /* Rank 0's count on every rank: a count --calibrate kept is read from
      * each rank's own models, which need not be the same files. */
-    int64_t agreed[2] = {(int64_t)tiles, j->ctx.tiles_calibrated};
+    int64_t agreed[4] = {(int64_t)layout.tiles, (int64_t)layout.accel,
+                         (int64_t)layout.accel_rows, j->ctx.tiles_calibrated};
     j->comm->ops->bcast(j->comm, agreed, sizeof agreed);
-    tiles = (size_t)agreed[0];
-    j->ctx.tiles_calibrated = (int)agreed[1];
+    layout = (lp_layout){(size_t)agreed[0], (size_t)agreed[1], (size_t)agreed[2]};
+    size_t tiles = layout.tiles;
+    j->ctx.tiles_calibrated = (int)agreed[3];
+    /* --tiles and --tile-rows cut the rows the accelerators' tiles leave */
+    size_t rest = j->rows - layout.accel * layout.accel_rows;
     size_t asked = j->c.opt.tiles ? j->c.opt.tiles
-                   : j->c.opt.tile_rows && j->rows
-                       ? (j->rows + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
+                   : j->c.opt.tile_rows && rest
+                       ? (rest + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
     j->ctx.tiles_asked = j->c.opt.tiles;
-    j->ctx.tiles_formula = !asked && !j->ctx.tiles_calibrated;
-    if (root(j) && !j->c.quiet && j->c.opt.tiles > j->rows)
+    j->ctx.tiles_formula = !asked && !j->ctx.tiles_calibrated && !layout.accel;
+    if (root(j) && !j->c.quiet && j->c.opt.tiles > rest)
         lp_say(j->comm, "note: %zu tiles asked for %zu rows: using %zu tiles", j->c.opt.tiles,
-               j->rows, j->rows);
-    else if (root(j) && !j->c.quiet && asked && tiles > asked)
+               rest, rest);
+    else if (root(j) && !j->c.quiet && asked && tiles - layout.accel > asked)
         lp_say(j->comm, "note: %zu tiles: a tile holds at most %zu rows (StarPU's vectors count "
                "in 32 bits)", tiles, lp_tile_rows_limit);
     if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
         lp_say(j->comm, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
             j->comm->size, tiles, tiles, j->comm->size - 1);
-    status = init_tiles(j, tiles);
+    status = init_tiles(j, &layout);
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK || (status = models_captured(j)))
         return status;
     size_t window = 0;

@@ -74,8 +74,9 @@ static void json_io(FILE *f, const lp_rank_io *io)
 
 static void json_run(FILE *f, const lp_report *r, const char *indent, int simulated)
 {
-    fprintf(f, "%s\"rows\": %zu,\n%s\"tiles\": %zu,\n%s\"sched\": ", indent, r->rows, indent,
-            r->tiles, indent);
+    fprintf(f, "%s\"rows\": %zu,\n%s\"tiles\": %zu,\n%s\"accel_tiles\": %zu,\n"
+            "%s\"accel_tile_rows\": %zu,\n%s\"sched\": ", indent, r->rows, indent, r->tiles, indent,
+            r->accel_tiles, indent, r->accel_tile_rows, indent);
     json_string(f, r->sched);
     fprintf(f, ",\n%s\"backend\": \"%s\",\n%s\"checksum\": ", indent,
             lp_backend_name(r->backend), indent);

@@ -190,9 +190,14 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
                 ctx->machine);
     fprintf(f, "rows        %zu (%s)\n", r->rows, ctx->data_desc);
     if (r->tiles) {
-        fprintf(f, "tiles       %zu of %zu-%zu rows%s", r->tiles, r->rows / r->tiles,
-                (r->rows + r->tiles - 1) / r->tiles,
-                ctx->tiles_asked > r->tiles ? " (clamped: more tiles than rows were asked)"
+        /* the accelerators' tiles first, then equal tiles of the rows left */
+        size_t equal = r->tiles - r->accel_tiles, rest = r->rows - r->accel_tiles * r->accel_tile_rows;
+        fprintf(f, "tiles       %zu", r->tiles);
+        if (r->accel_tiles)
+            fprintf(f, ": %zu of %zu rows for the accelerators, %zu", r->accel_tiles,
+                    r->accel_tile_rows, equal);
+        fprintf(f, " of %zu-%zu rows%s", rest / equal, (rest + equal - 1) / equal,
+                ctx->tiles_asked > equal ? " (clamped: more tiles than rows were asked)"
                 : ctx->tiles_calibrated ? " (--calibrate's choice for this job here)" : "");
         if (isfinite(r->tile_cost_seconds))
             fprintf(f, "; runtime %.1f us per tile (workers' time outside tasks / tiles)",
