@@ -205,7 +205,6 @@ USAGE_ERRORS = {
                              "leave none of the 100 for the other tiles"),
     "accel_tiles_over_32_bits": (["--rows", "10G", "--accel-tiles", "1x5G"],
                                  "a tile holds at most 4294967295 rows"),
-    "accel_tiles_with_mpi": (["--mpi", "--accel-tiles", "2x5"], "--accel-tiles: one process only"),
     "unknown_sched": (["--sched", "fastest"], "--sched 'fastest': unknown scheduler"),
     "unknown_backend": (["--backend", "tpu"], "--backend 'tpu'"),
     "missing_value": (["--rows"], "--rows needs a value"),
@@ -1945,6 +1944,27 @@ def mpi_ranks_match_single_process():
             # handles with its owner, and each tile's task runs on its owner.
             check(all(r["handles"] == 4 * 7 for r in rep["ranks"]), rep["ranks"])
             check(all(r["tasks"] == r["tiles"] for r in rep["ranks"]), rep["ranks"])
+
+
+@case
+def mpi_accel_tiles_dealt_to_the_ranks():
+    # --accel-tiles under MPI: the big tiles go to the ranks in turn, the
+    # equal tiles as the distribution says; the bytes are one process's.
+    args = ("--rows", 100003, "--accel-tiles", "4x10000", "--tiles", 6, "--data", "random",
+            *ONE_CODE)
+    rc, _, err = run(*args, "--output", "single.npy", env={"STARPU_NCPU": "1"})
+    check(rc == 0, err)
+    # 4 of 10000 rows, then 6 of 10000-10001 (60003 rows: 3 tiles of 10001)
+    for dist, tiles, rows in (("block", [5, 5], [50003, 50000]),
+                              ("cyclic", [5, 5], [50002, 50001])):
+        rep = mpirun_json(2, *args, "--distribution", dist, "--output", f"{dist}.npy",
+                          "--verify")
+        check((rep["tiles"], rep["accel_tiles"], rep["accel_tile_rows"]) == (10, 4, 10000),
+              (rep["tiles"], rep["accel_tiles"], rep["accel_tile_rows"]))
+        check([r["tiles"] for r in rep["ranks"]] == tiles, (dist, rep["ranks"]))
+        check([r["rows"] for r in rep["ranks"]] == rows, (dist, rep["ranks"]))
+        check(open(f"{dist}.npy", "rb").read() == open("single.npy", "rb").read(),
+              f"{dist}: outputs differ")
 
 
 @case

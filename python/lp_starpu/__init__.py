@@ -83,6 +83,8 @@ class Result:
     register_seconds: float = 0.0   # registering the tiles (not in seconds)
     handles_registered: int = 0     # StarPU handles the call registered (0: kept from the last)
     reproducible: bool = True   # every tile ran lp-starpu's own log (lp_report)
+    accel_tiles: int = 0        # the first tiles, of accel_tile_rows rows each (accel_tiles=)
+    accel_tile_rows: int = 0
 
 
 def start(sched=None):
@@ -158,16 +160,16 @@ def is_pinned(a):
 
 
 def logprod(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
-            dtype="float64", progress=None):
+            dtype="float64", progress=None, accel_tiles=None):
     """out[i] = log(x[i]) * log(y[i]) * log(z[i]) (with intensity K: the sum
     over k < K of log(x+k) log(y+k) log(z+k)); returns out.  Rows a run
     would leave unwritten are NaN, never an earlier call's values.
-    progress: see run()."""
+    progress, accel_tiles: see run()."""
     # No checksum: nothing returns it, and its pass over out costs a
     # third of the run on 2 cores.
     return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
                 intensity=intensity, repeat=1, warmup=0, verify=False, dtype=dtype,
-                progress=progress, checksum=False).out
+                progress=progress, checksum=False, accel_tiles=accel_tiles).out
 
 
 def _whole(name, value, low, high=None):
@@ -194,7 +196,7 @@ def _dtype_name(dtype):
 
 
 def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=1,
-        repeat=1, warmup=0, verify=False, dtype="float64", progress=None):
+        repeat=1, warmup=0, verify=False, dtype="float64", progress=None, accel_tiles=None):
     """`warmup` untimed runs, then `repeat` timed ones (tasks, rows to the
     devices and results back in host memory, as the tool times them;
     registering the tiles with StarPU is not timed: register_seconds).
@@ -211,10 +213,13 @@ def run(x, y, z, *, out=None, sched=None, backend="auto", tiles=None, intensity=
     and at each run's end; each done once, growing, the last total.  An
     exception it raises stops the run and is raised by this call.  It may
     not run, start or stop the runtime, nor make pinned arrays (its own
-    run holds it): RuntimeError."""
+    run holds it): RuntimeError.  accel_tiles=(K, R): K tiles of R rows
+    first, sized for the accelerators, `tiles` (or the default) cutting
+    the rows left (the tool's --accel-tiles; for policies that place tiles
+    by the model, dmda and lp-eft)."""
     return _run(x, y, z, out=out, sched=sched, backend=backend, tiles=tiles,
                 intensity=intensity, repeat=repeat, warmup=warmup, verify=verify, dtype=dtype,
-                progress=progress)
+                progress=progress, accel_tiles=accel_tiles)
 
 
 class _Progress:
@@ -254,8 +259,21 @@ class _Progress:
         opt.progress_rows = ctypes.cast(self.on_rows, ctypes.c_void_p)
 
 
+def _accel_tiles(value, rows):
+    """(K, R) checked against the rows: K tiles of R rows leave one at least."""
+    if value is None:
+        return 0, 0
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise TypeError(f"accel_tiles must be a (count, rows) tuple, not {value!r}")
+    count, each = _whole("accel_tiles count", value[0], 1), _whole("accel_tiles rows", value[1], 1)
+    if count * each >= rows or each > 0xFFFFFFFF:
+        raise ValueError(f"accel_tiles={value}: {count} tiles of {each} rows leave none of the "
+                         f"{rows} for the other tiles (a tile holds at most 4294967295 rows)")
+    return count, each
+
+
 def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, verify, dtype,
-         progress=None, checksum=True):
+         progress=None, checksum=True, accel_tiles=None):
     if backend not in _abi.BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
     dtype = _dtype_name(dtype)
@@ -269,6 +287,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
     rows = len(cols[0])
     # More tiles than rows: one row a tile, as the tool does (it says so).
     tiles = 0 if tiles is None else min(_whole("tiles", tiles, 1), rows)
+    accel, accel_rows = _accel_tiles(accel_tiles, rows)
     out = _columns.output(out, rows, cols, dtype)
     with _runtime.locked():
         _runtime.start(sched)
@@ -279,6 +298,7 @@ def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, veri
         lib.lp_options_init(opt)
         opt.backend = _abi.BACKENDS.index(backend)
         opt.tiles, opt.intensity, opt.repeat, opt.warmup = tiles, intensity, repeat, warmup
+        opt.accel_tiles, opt.accel_tile_rows = accel, accel_rows
         opt.quiet, opt.verify = 1, int(bool(verify))
         opt.no_checksum = int(not checksum)
         opt.keep_tiles = 1   # for the next call on these arrays (_runtime.kept_data)
@@ -340,4 +360,5 @@ def _result(rep, out, backend, copied, verify):
                   tile_cost_seconds=rep.tile_cost_seconds,
                   register_seconds=rep.register_seconds,
                   handles_registered=rep.handles_registered,
-                  reproducible=bool(rep.reproducible))
+                  reproducible=bool(rep.reproducible),
+                  accel_tiles=rep.accel_tiles, accel_tile_rows=rep.accel_tile_rows)

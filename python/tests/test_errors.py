@@ -30,6 +30,8 @@ def test_refused_dtypes_raise_type_error(lp, dtype):
     ({"tiles": np.float64(4)}, "tiles"),
     ({"tiles": np.True_}, "tiles"),
     ({"intensity": True}, "intensity"),
+    ({"accel_tiles": 2}, "accel_tiles"),
+    ({"accel_tiles": (2, 1.5)}, "accel_tiles rows"),
 ])
 def test_wrong_argument_types(lp, kwargs, match):
     with pytest.raises(TypeError, match=match):
@@ -64,6 +66,8 @@ def test_bad_out_raises_value_error(lp, make_out, match):
     ({"tiles": 0}, "tiles"),
     ({"tiles": -3}, "tiles"),
     ({"intensity": 0}, "intensity"),
+    ({"accel_tiles": (0, 5)}, "accel_tiles count"),
+    ({"accel_tiles": (2, N // 2)}, "leave none"),
 ])
 def test_unknown_or_out_of_range_raise_value_error(lp, kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -44,6 +44,20 @@ def test_seed_checksum_and_rows(lp):
     assert math.isclose(r.checksum, math.fsum(r.out), rel_tol=1e-13)
 
 
+def test_accel_tiles_cut_the_rows_as_the_tool_does(lp):
+    # Two tiles of 30000 rows first, the 40001 left in 4: every row once,
+    # the same rows as equal tiles give (lp-starpu's own log: the same
+    # bits wherever a row falls in its tile).
+    x, y, z = random_columns(100_001, seed=5)
+    r = lp.run(x, y, z, tiles=4, accel_tiles=(2, 30_000), verify=True)
+    assert (r.tiles, r.accel_tiles, r.accel_tile_rows) == (6, 2, 30_000)
+    assert sum(w.rows for w in r.workers) == 100_001
+    equal = lp.run(x, y, z, tiles=6)
+    assert equal.accel_tiles == 0 and r.max_rel_error <= lp.VERIFY_TOLERANCE
+    if r.reproducible and equal.reproducible:
+        assert np.array_equal(r.out, equal.out) and r.checksum == equal.checksum
+
+
 def test_report_fields_like_the_tool(lp):
     x, y, z = random_columns(200_000, seed=11)
     r = lp.run(x, y, z, backend="cpu", tiles=7, repeat=4, warmup=1)

@@ -57,7 +57,10 @@ int lp_tiles_init(lp_tiles *ts, const lp_comm *c, size_t rows, const lp_layout *
         return LP_ERR_RUNTIME;
     }
     for (size_t t = 0; t < tiles; t++) {
-        ts->owner[t] = lp_comm_owner(c, t, tiles);
+        /* The accelerators' tiles dealt to the ranks in turn, each rank's
+         * share of the others as the distribution says. */
+        ts->owner[t] = t < l->accel ? (int)(t % (size_t)c->size)
+                                    : lp_comm_owner(c, t - l->accel, tiles - l->accel);
         ts->mine += ts->owner[t] == c->rank;
         size_t first, count;
         lp_tiles_range(ts, t, &first, &count);

@@ -196,9 +196,6 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
 {
     if (c->opt.tiles && c->opt.tile_rows)
         return fail(err, len, "--tiles and --tile-rows both given: choose one");
-    if (c->opt.accel_tiles && (c->mpi || c->nodes > 1))
-        return fail(err, len, "--accel-tiles: one process only (under MPI every big tile would "
-                    "be the first rank's)");
     if (c->window && !c->stream)
         return fail(err, len, "--window sizes the stream: add --stream (rows that do not fit in "
                     "memory stream by themselves)");
@@ -268,7 +265,7 @@ void lp_cli_usage(FILE *f)
 "                      accelerators (a GPU runs big tiles best, CPU workers\n"
 "                      small ones); the options above cut the rows left; for\n"
 "                      policies that place tiles by the model (dmda, lp-eft);\n"
-"                      one process only (not with --mpi or --nodes)\n"
+"                      under --mpi the K tiles are dealt to the ranks in turn\n"
 "  --data seed|random  seed: x = y = z = i for i = 1..N (the reference\n"
 "                      Python program's data, the default); random: uniform\n"
 "                      in [0.5, 1.5)\n"
