@@ -241,7 +241,7 @@ MUTATIONS = {
         ["cli.sigint_during_warmup_stops_cleanly"],
         "a signal waits for every warm-up run"),
     "tile_rows_floor": (
-        "src/library/run.c", "(rows + opt->tile_rows - 1) / opt->tile_rows", "rows / opt->tile_rows",
+        "src/library/run.c", "(rest + opt->tile_rows - 1) / opt->tile_rows", "rest / opt->tile_rows",
         ["cli.tile_rows_sets_tile_count"], "--tile-rows rounds the tile count down"),
     "distribution_without_mpi": (
         "src/tool/cli.c", "if (c->distribution_set && !c->mpi && c->nodes < 2)", "if (0)",
@@ -339,7 +339,7 @@ MUTATIONS = {
         ["cli.infinite_results_verify_and_sum_as_ieee", "python.results"],
         "--verify fails rows whose result is the right infinity"),
     "window_holds_a_huge_tile": (
-        "src/tool/main.c", "        if (slot <= most)\n", "        if (1)\n",
+        "src/tool/main.c", "        if (lp_layout_max_rows(&l, j->rows) <= most)\n", "        if (1)\n",
         ["cli.stream_cuts_tiles_to_fit_the_window"], "--tiles 1 --stream takes every row at once"),
     "tile_count_unbounded": (
         "src/tool/main.c", "if (!avail || need + book <= avail)", "if (1)",
@@ -410,7 +410,7 @@ MUTATIONS = {
         ["kept_handles", "python.runtime"],
         "keep_tiles keeps nothing: every call registers its tiles again"),
     "kept_tiles_other_count": (
-        "src/library/kept.c", "if (k && !k->husk && k->asked == tiles &&",
+        "src/library/kept.c", "if (k && !k->husk && k->asked.tiles == l->tiles &&",
         "if (k && !k->husk &&", ["kept_handles"],
         "a call for another tile count runs on the tiles of the last"),
     "python_keeps_tiles_of_a_view": (
@@ -480,8 +480,9 @@ MUTATIONS = {
         "        counts[r] = 0;", ["sim.nodes_share_the_tiles", "cli.mpi_ranks_match_single_process"],
         "an MPI job's or a simulated cluster's report has rank 0's statistics only"),
     "calibrated_tiles_ignored": (
-        "src/library/run.c", "        tiles = chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers);",
-        "        tiles = chosen = 0;", ["cli.calibrate_chooses_the_tile_count"],
+        "src/library/run.c",
+        "        lp_layout chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers, sched);",
+        "        lp_layout chosen = {0, 0, 0};", ["cli.calibrate_chooses_the_tile_count"],
         "default runs ignore the tile count --calibrate kept"),
     "library_prints_its_error": (
         "src/library/session.c", '        lp_error("could not build the OpenCL kernel");',
