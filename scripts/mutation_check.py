@@ -65,6 +65,15 @@ MUTATIONS = {
         "src/tool/main.c", "        if (l.accel_rows > most) {", "        if (0) {",
         ["cli.accel_tiles_cut_the_rows_and_keep_the_bytes"],
         "a window too small for the accelerators' tiles is not refused"),
+    "forced_backend_takes_accel_layout": (
+        "src/library/run.c", "        sched = NULL;   /* one kind alone: no tiles sized for another kind */",
+        "        ;", ["cli.calibrated_accel_layout_only_under_its_policy"],
+        "--backend cpu runs on the big tiles kept for the GPU"),
+    "compare_takes_accel_layout": (
+        "src/tool/main.c", "j->comm->size == 1 && !j->c.compare ? lp_sched_name() : NULL",
+        "j->comm->size == 1 ? lp_sched_name() : NULL",
+        ["cli.calibrated_accel_layout_only_under_its_policy"],
+        "--compare's single-backend runs share the big tiles kept for the GPU"),
     "calibrate_ignores_verify": (
         "src/tool/main.c", "j.c.opt.verify = j.c.verify;", "j.c.opt.verify = 0;",
         ["cli.calibrate_verifies_its_last_run"], "--calibrate --verify verifies nothing"),

@@ -212,6 +212,7 @@ USAGE_ERRORS = {
     "bad_data": (["--data", "zeros"], "--data 'zeros'"),
     "seed_without_random": (["--seed", "3"], "--seed only applies"),
     "compare_with_backend": (["--compare", "--backend", "cpu"], "drop --backend"),
+    "compare_with_accel_tiles": (["--compare", "--accel-tiles", "2x5"], "drop --accel-tiles"),
     "flag_with_value": (["--verify=yes"], "--verify takes no value"),
     "distribution_without_mpi": (["--distribution", "cyclic"],
                                  "--distribution only applies with --mpi"),
@@ -503,8 +504,9 @@ def calibrate_measures_the_memory_floor():
 def calibrated_accel_layout_only_under_its_policy():
     # An accelerators' layout --calibrate kept (lp-starpu-tiles: the line
     # ends with its tiles and the policy it was measured with) is the
-    # default run's under that policy only; the others take the equal
-    # tiles kept before it.  A line whose big tiles leave no row is
+    # default run's under that policy only; the others, a forced backend
+    # and --compare (whose single-backend runs share the tiles) take the
+    # equal tiles kept before it.  A line whose big tiles leave no row is
     # ignored, and --tiles is the user's.
     env = {"STARPU_HOME": os.getcwd(), "STARPU_HOSTNAME": "lptest"}
     workers = len(run_json("--rows", 400000, env=env)[0]["workers"])
@@ -519,6 +521,8 @@ def calibrated_accel_layout_only_under_its_policy():
     check(layout("--sched", "dmda") == (6, 2, 50000, True), layout("--sched", "dmda"))
     for policy in ("lp-eft", "eager"):
         check(layout("--sched", policy) == (3, 0, 0, True), (policy, layout("--sched", policy)))
+    for other in (("--backend", "cpu"), ("--compare",)):
+        check(layout(*other) == (3, 0, 0, True), (other, layout(*other)))
     check(layout("--tiles", 5) == (5, 0, 0, False), layout("--tiles", 5))
 
 

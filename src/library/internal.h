@@ -74,9 +74,10 @@ int lp_simulated(void);
  * this intensity, as the performance model indexes it (StarPU started). */
 uint32_t lp_tile_footprint(size_t rows, lp_dtype dtype, unsigned intensity);
 /* The layout of a job's rows: accel tiles as opt asks, or as --calibrate
- * chose for this shape and policy (sched) when opt leaves the tiles to
- * lp-starpu; the other tiles as lp_tiles_for_rows cuts the rows they
- * leave.  *calibrated: --calibrate's choice was taken. */
+ * chose for this shape and policy (sched; NULL, or a forced backend:
+ * none) when opt leaves the tiles to lp-starpu; the other tiles as
+ * --tiles, --tile-rows or the formula cut the rows they leave.
+ * *calibrated: --calibrate's choice was taken. */
 lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsigned nworkers,
                        const char *sched, int *calibrated);
 /* Tiles that keep every kind of worker busy to the same end, rounds of

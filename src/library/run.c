@@ -97,6 +97,8 @@ lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsig
     lp_layout l = {0, opt->accel_tiles, opt->accel_tile_rows};
     if (!lp_layout_fits(l.accel, l.accel_rows, rows))
         l.accel = l.accel_rows = 0;   /* the caller checked, and said why */
+    if (opt->backend != LP_BACKEND_AUTO)
+        sched = NULL;   /* one kind alone: no tiles sized for another kind */
     if (!opt->tiles && !opt->tile_rows && !l.accel) {   /* measured here by --calibrate */
         lp_layout chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers, sched);
         if (calibrated)

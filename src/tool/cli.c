@@ -209,6 +209,9 @@ static int check_combinations(const lp_cli *c, char *err, size_t len)
         return fail(err, len, "--calibrate runs alone: drop --compare, --output, --json, --trace");
     if (c->compare && c->opt.backend != LP_BACKEND_AUTO)
         return fail(err, len, "--compare runs every backend: drop --backend");
+    if (c->compare && c->opt.accel_tiles)
+        return fail(err, len, "--compare runs each backend alone on the same tiles: drop "
+                    "--accel-tiles (big tiles for the accelerators would slow the CPU-only run)");
     return 0;
 }
 

@@ -459,9 +459,10 @@ static int prepare(job *j)
         lp_say(j->comm, "%s", lp_last_error());
         return status;
     }
-    /* Accelerators' tiles --calibrate kept: one process only (cli.c) */
+    /* Accelerators' tiles --calibrate kept: one process's, and not for
+     * --compare, whose single-backend runs share the tiles. */
     lp_layout layout = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
-                                    j->comm->size == 1 ? lp_sched_name() : NULL,
+                                    j->comm->size == 1 && !j->c.compare ? lp_sched_name() : NULL,
                                     &j->ctx.tiles_calibrated);
     /* Rank 0's count on every rank: a count --calibrate kept is read from
      * each rank's own models, which need not be the same files. */
