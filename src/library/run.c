@@ -101,9 +101,12 @@ lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsig
         sched = NULL;   /* one kind alone: no tiles sized for another kind */
     if (!opt->tiles && !opt->tile_rows && !l.accel) {   /* measured here by --calibrate */
         lp_layout chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers, sched);
+        size_t equal = chosen.tiles - chosen.accel;
+        int fits = chosen.tiles && lp_tiles_clamp(equal, rows - chosen.accel * chosen.accel_rows) ==
+                                       equal;   /* no tile over the 32-bit limit */
         if (calibrated)
-            *calibrated = chosen.tiles != 0;
-        if (chosen.tiles)
+            *calibrated = fits;
+        if (fits)
             return chosen;
     } else if (calibrated) {
         *calibrated = 0;
