@@ -18,9 +18,16 @@ def tasks_per_kind(run):
     return ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
 
 
+def tiles(run):
+    """The tile count, and the accelerators' tiles first where there are
+    (--accel-tiles; reports before it have none)."""
+    accel = run.get("accel_tiles", 0)
+    return f"{run['tiles']}" + (f" ({accel}x{run['accel_tile_rows']} first)" if accel else "")
+
+
 def row(name, run):
     ms = run["seconds"] * 1e3
-    return (f"| {name} | {run['sched']} | {run['backend']} | {run['tiles']} | {ms:.3f} | "
+    return (f"| {name} | {run['sched']} | {run['backend']} | {tiles(run)} | {ms:.3f} | "
             f"{run['median_seconds'] * 1e3:.3f} | {run['rows'] / run['seconds'] / 1e6:.0f} | "
             f"{run['checksum']!r} | {tasks_per_kind(run)} |")
 
