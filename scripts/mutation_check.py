@@ -419,7 +419,7 @@ MUTATIONS = {
         ["kept_handles", "python.runtime"],
         "keep_tiles keeps nothing: every call registers its tiles again"),
     "kept_tiles_other_count": (
-        "src/library/kept.c", "if (k && !k->husk && k->asked.tiles == l->tiles &&",
+        "src/library/kept.c", "if (k && !k->husk && lp_layout_same(&k->asked, l) &&",
         "if (k && !k->husk &&", ["kept_handles"],
         "a call for another tile count runs on the tiles of the last"),
     "python_keeps_tiles_of_a_view": (

@@ -46,6 +46,8 @@ typedef struct lp_layout {
 } lp_layout;
 void lp_layout_range(const lp_layout *l, size_t rows, size_t tile, size_t *first,
                      size_t *count);
+/* Whether two layouts cut rows alike (1 or 0). */
+int lp_layout_same(const lp_layout *a, const lp_layout *b);
 /* The most rows a tile of the layout holds. */
 size_t lp_layout_max_rows(const lp_layout *l, size_t rows);
 /* Whether rows can be cut into accel tiles of accel_rows and at least

@@ -71,8 +71,7 @@ static int same_columns(const lp_data *a, const lp_data *b)
 lp_tiles *lp_kept_tiles(lp_data *d, const lp_layout *l)
 {
     struct lp_kept *k = own(d);
-    if (k && !k->husk && k->asked.tiles == l->tiles && k->asked.accel == l->accel &&
-        k->asked.accel_rows == l->accel_rows && same_columns(&k->ts.whole, d))
+    if (k && !k->husk && lp_layout_same(&k->asked, l) && same_columns(&k->ts.whole, d))
         return &k->ts;
     lp_kept_let_go(d);
     if (!(k = calloc(1, sizeof *k)))

@@ -25,6 +25,11 @@ void lp_layout_range(const lp_layout *l, size_t rows, size_t tile, size_t *first
     *first += head;
 }
 
+int lp_layout_same(const lp_layout *a, const lp_layout *b)
+{
+    return a->tiles == b->tiles && a->accel == b->accel && a->accel_rows == b->accel_rows;
+}
+
 size_t lp_layout_max_rows(const lp_layout *l, size_t rows)
 {
     if (l->tiles <= l->accel)

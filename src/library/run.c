@@ -115,8 +115,6 @@ lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsig
     if (tiles == 0)
         tiles = opt->tile_rows ? (rest + opt->tile_rows - 1) / opt->tile_rows
                                : lp_default_tiles_for(rest, nworkers);
-    if (!l.accel)
-        l.accel_rows = 0;
     l.tiles = l.accel + lp_tiles_clamp(tiles, rest);
     return l;
 }

@@ -16,6 +16,16 @@
 
 #define LP_TILE_CHOICE_FILE "lp-starpu-tiles"
 
+/* Whether line is about this shape, whatever its layout or policy. */
+static int same_shape(const char *line, size_t rows, lp_dtype dtype, unsigned intensity,
+                      unsigned nworkers)
+{
+    unsigned long long r, t;
+    unsigned d, k, w;
+    return sscanf(line, "%llu %u %u %u %llu", &r, &d, &k, &w, &t) == 5 && r == rows &&
+           d == (unsigned)dtype && k == (intensity ? intensity : 1) && w == nworkers;
+}
+
 /* The layout of line if it is about this shape (and, with accelerators'
  * tiles, sched), else tiles 0. */
 static lp_layout shape_layout(const char *line, size_t rows, lp_dtype dtype, unsigned intensity,
@@ -25,10 +35,11 @@ static lp_layout shape_layout(const char *line, size_t rows, lp_dtype dtype, uns
     unsigned d, k, w;
     char policy[64] = "";
     lp_layout none = {0, 0, 0};
+    if (!same_shape(line, rows, dtype, intensity, nworkers))
+        return none;
     int n = sscanf(line, "%llu %u %u %u %llu %llu %llu %63s", &r, &d, &k, &w, &t, &a, &ar,
                    policy);
-    if ((n != 5 && n != 8) || r != rows || d != (unsigned)dtype ||
-        k != (intensity ? intensity : 1) || w != nworkers || t < 1 || t > rows)
+    if ((n != 5 && n != 8) || t < 1 || t > rows)
         return none;
     if (a && (!sched || strcmp(policy, sched) != 0 || a >= t ||
               !lp_layout_fits((size_t)a, (size_t)ar, rows)))
@@ -50,16 +61,6 @@ lp_layout lp_tiles_chosen(size_t rows, lp_dtype dtype, unsigned intensity, unsig
     if (f)
         fclose(f);
     return chosen;
-}
-
-/* Whether line is about this shape, whatever its layout or policy. */
-static int same_shape(const char *line, size_t rows, lp_dtype dtype, unsigned intensity,
-                      unsigned nworkers)
-{
-    unsigned long long r, t;
-    unsigned d, k, w;
-    return sscanf(line, "%llu %u %u %u %llu", &r, &d, &k, &w, &t) == 5 && r == rows &&
-           d == (unsigned)dtype && k == (intensity ? intensity : 1) && w == nworkers;
 }
 
 int lp_tiles_choose(size_t rows, lp_dtype dtype, unsigned intensity, unsigned nworkers,

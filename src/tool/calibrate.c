@@ -145,11 +145,6 @@ static void memory_floor(lp_tiles *ts, FILE *out)
                 "%.1f GB/s\n", lp_dtype_name(ts->dtype), s * 1e3, gbs);
 }
 
-static int same_layout(const lp_layout *a, const lp_layout *b)
-{
-    return a->tiles == b->tiles && a->accel == b->accel && a->accel_rows == b->accel_rows;
-}
-
 /* Equal tiles by count, then the accelerators' layouts by their rows. */
 static int layout_after(const lp_layout *a, const lp_layout *b)
 {
@@ -215,7 +210,7 @@ static size_t tile_candidates(size_t rows, unsigned workers, const lp_layout *cu
         size_t k = n;
         while (k > 0 && layout_after(&c[k - 1], &t))
             k--;
-        if (k > 0 && same_layout(&c[k - 1], &t))
+        if (k > 0 && lp_layout_same(&c[k - 1], &t))
             continue;
         memmove(c + k + 1, c + k, (n - k) * sizeof *c);
         c[k] = t;
@@ -290,12 +285,16 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
         kinds[b] = b == LP_BACKEND_AUTO ? 0 : lp_backend_workers((lp_backend)b);
     /* Timed alone on equal tiles: the run's may be an accelerators' layout
      * an earlier --calibrate chose, whose tiles are not one size. */
-    lp_tiles equal_view;
+    lp_tiles equal_view, *alone = ts;
     const lp_layout equal_tiles = {ts->tiles, 0, 0};
-    if (lp_tiles_view(&equal_view, &ts->whole, &equal_tiles) != LP_OK)
-        return LP_ERR_RUNTIME;
-    int status = tile_seconds_alone(opt, &equal_view, kinds, tile_s);
-    lp_tiles_free(&equal_view);
+    if (ts->accel) {
+        if (lp_tiles_view(&equal_view, &ts->whole, &equal_tiles) != LP_OK)
+            return LP_ERR_RUNTIME;
+        alone = &equal_view;
+    }
+    int status = tile_seconds_alone(opt, alone, kinds, tile_s);
+    if (alone != ts)
+        lp_tiles_free(&equal_view);
     if (status != LP_OK)
         return status;
     lp_layout cand[LP_TILE_CANDIDATES], fastest = {0, 0, 0}, run = lp_tiles_layout(ts);
@@ -320,7 +319,7 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
             return LP_ERR_INTERRUPTED;
         if (ms < 0)
             return LP_ERR_RUNTIME;
-        if (same_layout(&cand[i], &run))
+        if (lp_layout_same(&cand[i], &run))
             current_ms = ms;
         if (i == 0 || ms < fastest_ms) {
             fastest = cand[i];
@@ -352,7 +351,7 @@ static int tile_count(const lp_options *opt, lp_tiles *ts, FILE *out)
         if (best.accel)
             fprintf(out, " under %s, %zu under other policies", lp_sched_name(), equal.tiles);
         fprintf(out, "\n");
-        if (same_layout(&best, &run))
+        if (lp_layout_same(&best, &run))
             fprintf(out, "  (none beat it by 3%%)\n");
     }
     return LP_OK;

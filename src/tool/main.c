@@ -424,7 +424,7 @@ static int models_captured(job *j)
     size_t n, sizes[LP_TILE_SIZES], first;
     lp_model_entry *entries = lp_machine_models(&j->machine, &n);
     lp_tiles_range(&j->ts, 0, &first, &sizes[0]);
-    lp_tiles_range(&j->ts, j->ts.accel < j->ts.tiles ? j->ts.accel : 0, &first, &sizes[1]);
+    lp_tiles_range(&j->ts, j->ts.accel, &first, &sizes[1]);
     lp_tiles_range(&j->ts, j->ts.tiles - 1, &first, &sizes[2]);
     int status = LP_OK;
     for (int k = 0; k < LP_TILE_SIZES && status == LP_OK; k++) {

@@ -191,7 +191,8 @@ void lp_report_text(FILE *f, const lp_report_context *ctx,
     fprintf(f, "rows        %zu (%s)\n", r->rows, ctx->data_desc);
     if (r->tiles) {
         /* the accelerators' tiles first, then equal tiles of the rows left */
-        size_t equal = r->tiles - r->accel_tiles, rest = r->rows - r->accel_tiles * r->accel_tile_rows;
+        size_t equal = r->tiles - r->accel_tiles;
+        size_t rest = r->rows - r->accel_tiles * r->accel_tile_rows;
         fprintf(f, "tiles       %zu", r->tiles);
         if (r->accel_tiles)
             fprintf(f, ": %zu of %zu rows for the accelerators, %zu", r->accel_tiles,
