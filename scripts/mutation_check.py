@@ -23,6 +23,20 @@ import time
 
 # name: (file, text, replacement, tests that must fail, why)
 MUTATIONS = {
+    "device_libraries_keep_signals": (
+        "src/library/stop.c", "    if (lp_simulated())\n        return;   /* no device library",
+        "    if (1)\n        return;   /* no device library",
+        ["python.runtime"], "PoCL's LLVM keeps the SIGINT handler it put over the caller's"),
+    "ignored_sigint_caught": (
+        "src/tool/signals.c", "        if (ignored_at_start[i])\n            signal(",
+        "        if (0)\n            signal(",
+        ["cli.sigint_ignored_at_start_stays_ignored"],
+        "a job started with SIGINT ignored stops on it all the same"),
+    "worker_lists_unchecked": (
+        "src/library/starpu_env.c", "            if (v && !list_ok(v, cpus)) {",
+        "            if (0 && !list_ok(v, cpus)) {",
+        ["cli.invalid_starpu_variables_refused"],
+        "STARPU_WORKERS_CPUID=abc reaches StarPU, which aborts"),
     "quiet_json_checksum": (
         "src/tool/report_write.c", "if (c->quiet && !json_stdout)", "if (c->quiet)",
         ["cli.quiet_json_to_stdout_is_only_json"],

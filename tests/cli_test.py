@@ -324,8 +324,10 @@ def json_file_beside_the_text_report():
 
 @case(mpi=True)
 def rows_zero_is_empty():
-    report, _ = run_json("--rows", 0)
+    report, err = run_json("--rows", 0)
     check(report["rows"] == 0 and report["tiles"] == 0 and report["checksum"] == 0, report)
+    # idle ranks are said only where there are several
+    check(("have no tile" in err) == (RANKS > 1), err)
 
 
 @case(mpi=True)
@@ -414,7 +416,7 @@ def trace_svg_well_formed():
     for r in range(RANKS):   # one lane per worker of every rank, named after it
         check(f"rank {r}: CPU 0" in text, f"no lane for rank {r}'s worker")
     rc, _, err = run("--rows", 100, "--trace", "/nonexistent-dir/t.svg")
-    check(rc == 1 and "/nonexistent-dir/t.svg: directory is not writable" in err,
+    check(rc == 1 and "/nonexistent-dir/t.svg: directory /nonexistent-dir does not exist" in err,
           f"exit {rc}: {err}")
 
 
@@ -466,6 +468,8 @@ def calibrate_then_model_trusted():
         if w["tasks"]:
             check(w["predicted_ms"] is not None and w["predicted_ms"] > 0, w)
     report, _ = run_json("--rows", 200000, "--tiles", 8, "--sched", "eager", env=home)
+    rc, out, err = run("--rows", 200000, "--tiles", 8, "--calibrate", "-q", env=home)
+    check(rc == 0 and out == "", f"--calibrate -q: exit {rc}: {out!r} {err!r}")
     check(all(w["predicted_ms"] is None for w in report["workers"]), report["workers"])
 
 
@@ -1092,6 +1096,19 @@ def accel_tiles_cut_the_rows_and_keep_the_bytes():
           f"exit {rc}: {err}")
 
 
+@case
+def accel_tiles_no_accelerator_takes_said():
+    # Tiles sized for an accelerator that none will take: said, and run.
+    args = ("--rows", 100000, "--accel-tiles", "2x20000", "--tiles", 4)
+    rc, out, err = run(*args, "--backend", "cpu")
+    check(rc == 0 and "no accelerator works on this job" in err, f"exit {rc}: {err}")
+    need_opencl()
+    rc, out, err = run(*args, "--sched", "eager", env=OPENCL)
+    check(rc == 0 and "eager does not place tiles by speed" in err, f"exit {rc}: {err}")
+    rc, out, err = run(*args, "--sched", "dmda", env=OPENCL)
+    check(rc == 0 and "--accel-tiles" not in err, f"exit {rc}: {err}")
+
+
 # ---------------------------------------------------------------- lost results
 # lp-starpu-faulty's codelet loses one tile's result on purpose: a lost
 # result must fail --verify (exit 5), never pass on values an earlier run
@@ -1320,7 +1337,7 @@ def standard_streams_as_outputs():
     with open("old.npy", "wb") as f:
         f.write(b"old")
     rc, out, err = run("--rows", 1000, "-q", "--output", "old.npy", "--json", "/dev/stdout")
-    check(rc == 1 and "/dev/stdout: is where standard output goes, which carries the report" in err
+    check(rc == 2 and "/dev/stdout: is where standard output goes, which carries the report" in err
           and out == "", f"exit {rc}: {out} {err}")
     check(open("old.npy", "rb").read() == b"old", "the old output was replaced")
 
@@ -1489,7 +1506,7 @@ def output_that_is_the_input_is_refused():
     for name in ("in.npy", "./in.npy", "alias.npy", "hard.npy"):
         for opt in ("--output", "--json", "--trace"):
             rc, out, err = run("--input", "in.npy", opt, name)
-            check(rc == 1 and "is the input file" in err, f"{opt} {name}: exit {rc}: {err}")
+            check(rc == 2 and "is the input file" in err, f"{opt} {name}: exit {rc}: {err}")
             check("checksum" not in out, f"{opt} {name}: the run went ahead")
     check(open("in.npy", "rb").read() == before, "the input was changed")
 
@@ -1497,7 +1514,13 @@ def output_that_is_the_input_is_refused():
 @case(mpi=True)
 def output_dir_missing_fails_early():
     rc, out, err = run("--rows", 10, "--output", "/nonexistent-dir/out.npy")
-    check(rc == 1 and "not writable" in err, f"exit {rc}: {err}")
+    check(rc == 1 and "directory /nonexistent-dir does not exist" in err, f"exit {rc}: {err}")
+    os.mkdir("shut")
+    os.chmod("shut", 0o500)
+    rc, out, err = run("--rows", 10, "--output", "shut/out.npy")
+    # root writes anywhere: the check is access(2)'s, as the write would be
+    check(rc == (0 if os.geteuid() == 0 else 1), f"exit {rc}: {err}")
+    check(rc == 0 or "directory shut is not writable" in err, err)
 
 
 @case
@@ -1516,13 +1539,13 @@ def embed_example_matches_tool():
 
 
 # ---------------------------------------------------------------- signals, progress
-def run_on_tty(*args, on_stderr=None, timeout=180):
+def run_on_tty(*args, on_stderr=None, timeout=180, preexec_fn=None):
     """Runs the tool with stderr on a pseudo-terminal (stdout a pipe, so keep
     it short); on_stderr(proc, text so far) is called after each read.
     Returns the exit status, stdout and stderr."""
     master, slave = pty.openpty()
     p = subprocess.Popen([BIN, *map(str, args)], stdout=subprocess.PIPE, stderr=slave,
-                         stdin=subprocess.DEVNULL)
+                         stdin=subprocess.DEVNULL, preexec_fn=preexec_fn)
     os.close(slave)
     err, deadline = b"", time.monotonic() + timeout
     try:
@@ -1576,6 +1599,40 @@ def interrupt_when(marker, signo=signal.SIGINT):
             sent.append(time.monotonic())
             p.send_signal(signo)
     return sent, on_stderr
+
+
+@case
+def more_cpu_workers_than_cpus_said():
+    # Each worker spins on a CPU: 2 of them on 1 CPU crawl, and StarPU,
+    # silent by default, would not say why.
+    one = {min(os.sched_getaffinity(0))}
+    for quiet in ((), ("-q",)):
+        p = subprocess.run([BIN, "--rows", "1000", *quiet], capture_output=True, text=True,
+                           env=dict(os.environ, STARPU_NCPU="2"), timeout=120,
+                           preexec_fn=lambda: os.sched_setaffinity(0, one))
+        said = "2 CPU workers on 1 CPU: they share them" in p.stderr
+        check(p.returncode == 0 and said != bool(quiet), f"exit {p.returncode}: {p.stderr}")
+    rc, out, err = run("--rows", 1000, env={"STARPU_NCPU": "1"})
+    check(rc == 0 and "CPU workers on" not in err, err)
+
+
+@case
+def sigint_ignored_at_start_stays_ignored():
+    # A script's background job starts with SIGINT ignored: a Ctrl-C meant
+    # for the script must not cut the job's runs short.
+    sent = []
+
+    def on_stderr(p, text):
+        if not sent and "[run " in text:
+            sent.append(time.monotonic())
+            p.send_signal(signal.SIGINT)
+            p.send_signal(signal.SIGINT)   # handled, a second one would end it at once
+    rc, out, err = run_on_tty("--rows", "2M", "--repeat", 2000, "--output", "out.npy",
+                              on_stderr=on_stderr,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    check(sent, f"no progress line on the terminal: {err!r}")
+    check(rc == 0 and "stopping" not in err, f"exit {rc}: {err!r}")
+    check("checksum" in out and os.path.exists("out.npy"), f"no report or output: {out!r}")
 
 
 @case
@@ -2291,7 +2348,7 @@ def output_to_standard_output_refused():
     with open("report.txt", "a") as f:
         p = subprocess.run([BIN, "--rows", "10", "--output", "/dev/stdout"], stdout=f,
                            stderr=subprocess.PIPE, text=True, timeout=120)
-    check(p.returncode == 1 and "standard output" in p.stderr, f"exit {p.returncode}: {p.stderr}")
+    check(p.returncode == 2 and "standard output" in p.stderr, f"exit {p.returncode}: {p.stderr}")
     check(open("report.txt").read() == "old\n", "the report file was replaced or written")
     # --json - still goes to standard output.
     report, _ = run_json("--rows", 10)
@@ -2508,11 +2565,14 @@ def progress_within_a_run():
 @case
 def invalid_starpu_variables_refused():
     for var, value in (("STARPU_NCPU", "abc"), ("STARPU_NCUDA", "-1"), ("STARPU_SCHED_BETA", "x"),
-                       ("STARPU_LIMIT_CPU_MEM", "12MB"), ("STARPU_CALIBRATE", "99999999999")):
+                       ("STARPU_LIMIT_CPU_MEM", "12MB"), ("STARPU_CALIBRATE", "99999999999"),
+                       ("STARPU_WORKERS_CPUID", "abc"), ("STARPU_WORKERS_COREID", ""),
+                       ("STARPU_WORKERS_CUDAID", "0,1")):
         rc, out, err = run("--rows", 10, env={var: value})
         check(rc == 2 and var in err and out == "", f"{var}={value}: exit {rc}: {err}")
         check(len(err.strip().splitlines()) == 1, f"{var}={value}: {err!r}")
-    rc, out, err = run("--rows", 10, "-q", env={"STARPU_NCPU": "1", "STARPU_SCHED_BETA": "2.5"})
+    rc, out, err = run("--rows", 10, "-q", env={"STARPU_NCPU": "1", "STARPU_SCHED_BETA": "2.5",
+                                                "STARPU_WORKERS_CPUID": "1,0-"})
     check(rc == 0, f"valid values refused: {err}")
 
 

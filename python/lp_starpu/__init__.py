@@ -138,6 +138,8 @@ def asarray(a, dtype="float64", *, pinned=False):
     dtype = _dtype_name(dtype)
     _columns._refuse_masked("a", a)
     array = np.asarray(a)
+    if array.dtype.kind not in "fiu":   # None, complex, bool, text: not numbers to convert
+        raise TypeError(f"a: dtype {array.dtype} is not a real number type")
     if pinned:
         _runtime.start()
         pinned = _runtime.workers("cuda") > 0   # else nothing to pin for
@@ -266,14 +268,18 @@ def _accel_tiles(value, rows):
     if not isinstance(value, tuple) or len(value) != 2:
         raise TypeError(f"accel_tiles must be a (count, rows) tuple, not {value!r}")
     count, each = _whole("accel_tiles count", value[0], 1), _whole("accel_tiles rows", value[1], 1)
-    if count * each >= rows or each > 0xFFFFFFFF:
+    if each > 0xFFFFFFFF:
+        raise ValueError(f"accel_tiles={value}: a tile holds at most 4294967295 rows")
+    if count * each >= rows:
         raise ValueError(f"accel_tiles={value}: {count} tiles of {each} rows leave none of the "
-                         f"{rows} for the other tiles (a tile holds at most 4294967295 rows)")
+                         f"{rows} for the other tiles")
     return count, each
 
 
 def _run(x, y, z, *, out, sched, backend, tiles, intensity, repeat, warmup, verify, dtype,
          progress=None, checksum=True, accel_tiles=None):
+    if not isinstance(backend, str):
+        raise TypeError(f"backend must be a str, not {type(backend).__name__}")
     if backend not in _abi.BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(_abi.BACKENDS)}")
     dtype = _dtype_name(dtype)

@@ -14,6 +14,7 @@ import ctypes
 import math
 import mmap
 import operator
+import os
 import warnings
 import weakref
 
@@ -23,6 +24,16 @@ from . import _abi, _runtime
 from ._runtime import _address
 
 _held = {}   # address lp_pin was given -> the weakref.finalize ending it
+
+
+def _after_fork_in_child():
+    # The parent's pins, to end there, not here (the runtime refuses to run here).
+    for end in _held.values():
+        end.detach()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _owner(a):

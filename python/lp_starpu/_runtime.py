@@ -7,6 +7,7 @@ same arrays (kept_data)."""
 import atexit
 import os
 import threading
+import warnings
 import weakref
 
 from . import _abi
@@ -17,6 +18,7 @@ _lib = None
 _running_sched = None   # None: not started
 _started = False
 _stop_at_exit = False   # atexit registered (once)
+_forked = False   # a child forked while StarPU ran (in this process or an ancestor)
 # .active: this thread runs a progress callback, for the run that holds
 # _lock (its worker threads would wait for it forever, its own thread
 # would run StarPU inside lp_run): locked() refuses it.
@@ -54,7 +56,7 @@ def check_sched(sched):
         return None
     if not isinstance(sched, str):
         raise TypeError(f"sched must be a str or None, not {type(sched).__name__}")
-    if not lib().lp_sched_known(sched.encode()):
+    if "\0" in sched or not lib().lp_sched_known(sched.encode()):
         raise ValueError(f"unknown scheduling policy {sched!r}; known: {', '.join(policies())}")
     return sched
 
@@ -69,11 +71,30 @@ def policies():
         i += 1
 
 
+def _after_fork_in_child():
+    """StarPU's worker threads stay in the parent; what the child holds of
+    its state is theirs, half-copied.  Nothing of it is touched here again
+    (stopping it would wait for workers that are not here): start() refuses."""
+    global _lock, _started, _running_sched, _kept, _forked
+    _lock = threading.RLock()   # another of the parent's threads may have held it
+    if _started:
+        _forked = True
+        _started, _running_sched, _kept = False, None, None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def start(sched=None):
     """Starts StarPU with `sched` (None: STARPU_SCHED, else dmda) unless it
     already runs it; another policy restarts it.  Returns the policy's name."""
     global _running_sched, _started, _stop_at_exit
     with locked():
+        if _forked:
+            raise Error("lp_starpu: this process was forked from one whose StarPU runtime was "
+                        "running, and its workers stayed there: start the children with "
+                        "multiprocessing's 'spawn' or 'forkserver' method, or call lp_starpu "
+                        "in the parent only after forking")
         sched = check_sched(sched)
         if _started and (sched is None or sched == _running_sched):
             return _running_sched
@@ -101,7 +122,18 @@ def start(sched=None):
             _stop_at_exit = True
         _started = True
         _running_sched = lib().lp_sched_name().decode()
+        _say_crowded_cpus()
         return _running_sched
+
+
+def _say_crowded_cpus():
+    # A CPU worker spins on its CPU while it waits: more of them than CPUs
+    # share them, and every run crawls (StarPU, silent, would not say why).
+    ncpu, cpus = workers("cpu"), len(os.sched_getaffinity(0))
+    if ncpu > cpus:
+        warnings.warn(f"lp_starpu: {ncpu} CPU workers on {cpus} CPU{'s' if cpus > 1 else ''}: "
+                      f"they share them, and the runs crawl (STARPU_NCPU="
+                      f"{os.environ.get('STARPU_NCPU', 'unset')})", RuntimeWarning, stacklevel=4)
 
 
 
@@ -167,6 +199,10 @@ def let_go_kept():
     if _kept is not None:
         kept, _kept = _kept, None
         lib().lp_data_free(kept.data)
+        # Its weak references go now, not at the next collection (they hold
+        # it through their callback): NumPy will not resize an array while
+        # one watches it.
+        kept.refs = []
 
 
 def stop():

@@ -22,3 +22,6 @@ class VerifyError(Error):
     def __init__(self, message, result):
         super().__init__(message, 5)
         self.result = result
+
+    def __reduce__(self):   # through pickle (a process pool's worker to its parent)
+        return type(self), (str(self), self.result)

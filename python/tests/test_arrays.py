@@ -229,3 +229,19 @@ def test_inputs_may_overlap_each_other(lp, tmp_path, mappings_from):
     lp.logprod(x, y, z, out=out)
     want = reference(before[:n], before[n // 2:n // 2 + n], before[:n])
     assert max_rel_error(out, want) <= lp.VERIFY_TOLERANCE
+
+
+def test_arrays_let_go_are_the_callers_again(lp):
+    # The last call's arrays are watched by weak references (NumPy will not
+    # resize an array so watched); a call on other arrays lets them go at
+    # once, not at the next collection.
+    import gc
+    x, y, z = (np.full(1000, 1.5 + k) for k in range(3))
+    gc.disable()
+    try:
+        lp.logprod(x, y, z)
+        lp.logprod(x.copy(), y.copy(), z.copy())
+        x.resize(10, refcheck=False)
+    finally:
+        gc.enable()
+    assert x.shape == (10,)

@@ -32,6 +32,8 @@ def test_refused_dtypes_raise_type_error(lp, dtype):
     ({"intensity": True}, "intensity"),
     ({"accel_tiles": 2}, "accel_tiles"),
     ({"accel_tiles": (2, 1.5)}, "accel_tiles rows"),
+    ({"backend": None}, "backend"),
+    ({"backend": ["cpu"]}, "backend"),
 ])
 def test_wrong_argument_types(lp, kwargs, match):
     with pytest.raises(TypeError, match=match):
@@ -62,6 +64,7 @@ def test_bad_out_raises_value_error(lp, make_out, match):
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"sched": "no-such-policy"}, "unknown scheduling policy"),
+    ({"sched": "dmda\0junk"}, "unknown scheduling policy"),
     ({"backend": "tpu"}, "unknown backend"),
     ({"tiles": 0}, "tiles"),
     ({"tiles": -3}, "tiles"),
@@ -133,17 +136,19 @@ try:
     print("ran?!")
 except ValueError as e:
     print("caught", e)
-os.environ["STARPU_NCPU"] = "2"     # fixed: the next call starts StarPU
+os.environ[VAR] = GOOD     # fixed: the next call starts StarPU
 print("then", lp_starpu.run(x, x, x, verify=True).max_rel_error <= lp_starpu.VERIFY_TOLERANCE)
 """
 
 
-def test_invalid_starpu_variable_raises_value_error():
+@pytest.mark.parametrize("var, bad, good", [("STARPU_NCPU", "abc", "2"),
+                                            ("STARPU_WORKERS_CPUID", "abc", "0 1")])
+def test_invalid_starpu_variable_raises_value_error(var, bad, good):
     # StarPU would abort the interpreter in starpu_init.
-    p = run_child(ENVIRONMENT_CHILD, env={"STARPU_NCPU": "abc"})
+    p = run_child(f"VAR, GOOD = {var!r}, {good!r}\n" + ENVIRONMENT_CHILD, env={var: bad})
     assert p.returncode == 0, f"the child died ({p.returncode}): {p.stderr[-2000:]}"
     first, second = p.stdout.splitlines()
-    assert first.startswith("caught ") and "STARPU_NCPU" in first and "abc" in first, first
+    assert first.startswith("caught ") and var in first and bad in first, first
     assert second == "then True"
 
 
@@ -176,12 +181,22 @@ def test_library_reason_in_the_exception():
     assert "found no worker" not in p.stderr, p.stderr
 
 
+def test_errors_cross_process_boundaries(lp):
+    import pickle
+    for e in (lp.Error("m", 1), lp.BackendUnavailableError("b", 3), lp.VerifyError("v", [7])):
+        back = pickle.loads(pickle.dumps(e))
+        assert type(back) is type(e) and str(back) == str(e) and back.status == e.status
+    assert back.result == [7]
+
+
 LOST_TILE_CHILD = r"""
 import numpy as np, lp_starpu
 x, y, z = (np.random.default_rng(i).uniform(0.5, 1.5, 4000) for i in range(3))
 try:
     lp_starpu.run(x, y, z, tiles=4, backend="cpu", verify=True)
 except lp_starpu.VerifyError as e:
+    import pickle
+    e = pickle.loads(pickle.dumps(e))   # as from a process pool's worker
     r = e.result
     print("caught", e.status, r.worst_row, int(np.isnan(r.out).sum()), isinstance(e, RuntimeError))
 """

@@ -128,3 +128,6 @@ def test_bad_input(lp):
         lp.asarray(np.ma.masked_array([1.0, 2.0], mask=[0, 1]))
     with pytest.raises(TypeError, match="ndarray"):
         lp.is_pinned([1.0])
+    for wrong in (None, np.array([1 + 2j]), [True, False], ["1.0"]):
+        with pytest.raises(TypeError, match="real number"):
+            lp.asarray(wrong)

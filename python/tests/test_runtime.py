@@ -102,6 +102,108 @@ def test_progress_exception_stops_the_run(lp):
     assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
 
 
+def test_an_ignored_sigint_stays_ignored(lp):
+    # A script's background job or a daemon runs with SIGINT ignored: a
+    # SIGINT sent to it must not stop its runs.
+    x, y, z = random_columns(40_000)
+    sent = []
+
+    def progress(done, total):
+        if not sent:
+            sent.append(done)
+            os.kill(os.getpid(), signal.SIGINT)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        r = lp.run(x, y, z, tiles=16, repeat=3, progress=progress)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert sent and r.repeat == 3 and len(r.run_seconds) == 3
+    assert max_rel_error(r.out, reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
+HANDLERS_CHILD = r"""
+import ctypes, numpy as np, lp_starpu
+libc = ctypes.CDLL(None, use_errno=True)
+
+def handlers():   # each signal's C handler: struct sigaction begins with it
+    seen = {}
+    for s in range(1, 32):
+        act = ctypes.create_string_buffer(256)
+        if libc.sigaction(s, None, act) == 0:
+            seen[s] = bytes(act[:8])
+    return seen
+before = handlers()
+x = np.linspace(1.5, 2.5, 1000)
+lp_starpu.logprod(x, x, x)   # StarPU starts, and the device libraries it loads
+after = handlers()
+print(sorted(s for s in before if after.get(s) != before[s]))
+"""
+
+
+def test_the_runtime_leaves_the_processs_signal_handlers_as_they_were():
+    # PoCL's LLVM puts a handler of its own on SIGINT and a dozen more:
+    # Python's Ctrl-C (or a SIGINT ignored) would be its.
+    p = run_child(HANDLERS_CHILD)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.strip() == "[]", p.stdout
+
+
+CROWDED_CHILD = r"""
+import os, warnings, numpy as np, lp_starpu
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    x = np.linspace(1.5, 2.5, 1000)
+    lp_starpu.logprod(x, x, x)
+print([str(w.message) for w in seen if w.category is RuntimeWarning])
+"""
+
+
+def test_more_cpu_workers_than_cpus_warned():
+    # Each worker spins on a CPU: 2 of them on 1 CPU crawl.
+    p = run_child(CROWDED_CHILD, env={"STARPU_NCPU": "2"})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "2 CPU workers on 1 CPU: they share them" in p.stdout, p.stdout
+    p = run_child(CROWDED_CHILD, env={"STARPU_NCPU": "1"})
+    assert p.returncode == 0 and p.stdout.strip() == "[]", p.stdout + p.stderr[-2000:]
+
+
+def test_a_child_forked_while_the_runtime_runs_is_told_so(lp):
+    # multiprocessing's default start method before Python 3.14: StarPU's
+    # workers stay in the parent, and a run in the child would wait for
+    # them forever.  The child gets lp_starpu.Error, and stops (at exit
+    # too) without waiting; the parent goes on.
+    import select
+    import warnings
+    x, y, z = random_columns(10_000)
+    lp.logprod(x, y, z)
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)   # fork of a threaded process
+        pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            try:
+                lp.logprod(x, y, z)
+                said = "ran"
+            except lp.Error as e:
+                said = str(e)
+            lp.stop()
+            os.write(w, said.encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    ready = select.select([r], [], [], 60)[0]
+    said = os.read(r, 4096).decode() if ready else "nothing within 60 s"
+    os.close(r)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert "forked" in said and "spawn" in said, said
+    assert max_rel_error(lp.logprod(x, y, z), reference(x, y, z)) <= lp.VERIFY_TOLERANCE
+
+
 def _lp_run_replaced(lp, monkeypatch, wrap):
     """lp_run replaced, for this test, by wrap(the library's lp_run)."""
     lib = lp._runtime.lib()

@@ -48,6 +48,8 @@ void lp_layout_range(const lp_layout *l, size_t rows, size_t tile, size_t *first
                      size_t *count);
 /* Whether two layouts cut rows alike (1 or 0). */
 int lp_layout_same(const lp_layout *a, const lp_layout *b);
+/* The rows in the accelerators' tiles (the others cut rows less these). */
+size_t lp_layout_head(const lp_layout *l);
 /* The most rows a tile of the layout holds. */
 size_t lp_layout_max_rows(const lp_layout *l, size_t rows);
 /* Whether rows can be cut into accel tiles of accel_rows and at least
@@ -150,11 +152,15 @@ double lp_median(const double *v, int n);
 struct lp_tiles;
 int lp_run_tiles(const lp_options *opt, struct lp_tiles *ts, lp_report *rep);
 
-/* SIGINT made to call lp_request_stop (lp_options.stop_on_sigint): 0, the
- * handler it replaced in *before; -1 (errno) if sigaction refused.  Then
- * lp_sigint_back(before) puts it back. */
+/* SIGINT made to call lp_request_stop (lp_options.stop_on_sigint), unless
+ * it is ignored (then left so): 0, the handler it replaced in *before; -1
+ * (errno) if sigaction refused.  Then lp_sigint_back(before) puts it back. */
 struct sigaction;
 int lp_sigint_stops(struct sigaction *before);
+/* Every signal's handler before StarPU starts, and those put back after
+ * (stop.c: what libraries StarPU loads set), StarPU's own kept. */
+void lp_signals_save(void);
+void lp_signals_restore(void);
 void lp_sigint_back(const struct sigaction *before);
 
 /* d's tiles for lp_run with keep_tiles (kept.c): those it kept from its

@@ -20,9 +20,14 @@ void lp_layout_range(const lp_layout *l, size_t rows, size_t tile, size_t *first
         *count = l->accel_rows;
         return;
     }
-    size_t head = l->accel * l->accel_rows;
+    size_t head = lp_layout_head(l);
     lp_tile_range(rows - head, l->tiles - l->accel, tile - l->accel, first, count);
     *first += head;
+}
+
+size_t lp_layout_head(const lp_layout *l)
+{
+    return l->accel * l->accel_rows;
 }
 
 int lp_layout_same(const lp_layout *a, const lp_layout *b)
@@ -34,7 +39,7 @@ size_t lp_layout_max_rows(const lp_layout *l, size_t rows)
 {
     if (l->tiles <= l->accel)
         return l->tiles ? l->accel_rows : 0;
-    size_t rest = rows - l->accel * l->accel_rows, n = l->tiles - l->accel;
+    size_t rest = rows - lp_layout_head(l), n = l->tiles - l->accel;
     size_t equal = (rest + n - 1) / n;
     return l->accel && l->accel_rows > equal ? l->accel_rows : equal;
 }

@@ -78,7 +78,7 @@ lp_layout lp_accel_layout(size_t rows, const unsigned workers[LP_BACKEND_COUNT],
     l.accel_rows = (size_t)(share * (double)rows / (double)l.accel);
     if (share >= 1 || !lp_layout_fits(l.accel, l.accel_rows, rows))
         return (lp_layout){0, 0, 0};
-    size_t rest = rows - l.accel * l.accel_rows;
+    size_t rest = rows - lp_layout_head(&l);
     l.tiles = l.accel + lp_tiles_clamp(lp_default_tiles_for(rest, workers[LP_BACKEND_CPU]), rest);
     return l;
 }
@@ -102,8 +102,7 @@ lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsig
     if (!opt->tiles && !opt->tile_rows && !l.accel) {   /* measured here by --calibrate */
         lp_layout chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers, sched);
         size_t equal = chosen.tiles - chosen.accel;
-        int fits = chosen.tiles && lp_tiles_clamp(equal, rows - chosen.accel * chosen.accel_rows) ==
-                                       equal;   /* no tile over the 32-bit limit */
+        int fits = chosen.tiles && lp_tiles_clamp(equal, rows - lp_layout_head(&chosen)) == equal;   /* no tile over the 32-bit limit */
         if (calibrated)
             *calibrated = fits;
         if (fits)
@@ -111,7 +110,7 @@ lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsig
     } else if (calibrated) {
         *calibrated = 0;
     }
-    size_t rest = rows - l.accel * l.accel_rows, tiles = opt->tiles;
+    size_t rest = rows - lp_layout_head(&l), tiles = opt->tiles;
     if (tiles == 0)
         tiles = opt->tile_rows ? (rest + opt->tile_rows - 1) / opt->tile_rows
                                : lp_default_tiles_for(rest, nworkers);

@@ -84,7 +84,9 @@ int lp_start(const lp_options *opt)
     conf.sched_policy_init = lp_heteroprio_init;   /* only heteroprio calls it */
     /* FxT traces (StarPU built with FxT) only when asked for. */
     setenv("STARPU_FXT_TRACE", "0", 0);
+    lp_signals_save();
     int ret = init_with_policy(&conf, name);
+    lp_signals_restore();
     if (ret == -ENODEV) {
         lp_error("StarPU found no worker to start (STARPU_NCPU, STARPU_NCUDA, STARPU_NOPENCL "
                  "leave none?)");
@@ -100,7 +102,9 @@ int lp_start(const lp_options *opt)
      * fastest of all (model-based policies: per worker). */
     lp_cpu_impl_configure(lp_sched_chooses_implementation(lp_sched_name()), force, any);
     lp_cpu_impl_choose(0, NULL);
-    if (lp_logprod_opencl_load() != 0) {
+    int built = lp_logprod_opencl_load();
+    lp_signals_restore();   /* the OpenCL compiler's too */
+    if (built != 0) {
         lp_error("could not build the OpenCL kernel");
         starpu_shutdown();
         return LP_ERR_RUNTIME;

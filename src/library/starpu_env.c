@@ -5,7 +5,7 @@
  * The names are those StarPU 1.3.10 reads with starpu_get_env_number*
  * (a whole number >= 0) and starpu_get_env_float_default (a float), from
  * its source; its parsers take strtol/strtof's whole string, so an empty
- * value passes there and here. */
+ * value passes there and here; and its lists of workers' CPUs and devices. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -82,6 +82,49 @@ static int float_ok(const char *v)
     return *end == '\0';
 }
 
+/* StarPU's worker lists (topology.c): whole numbers apart by blanks, the
+ * CPU lists also by a comma, with ranges a-b or a-.  StarPU aborts on a
+ * list it cannot start to read (STARPU_WORKERS_CPUID=abc, or empty) and
+ * drops silently what follows the first thing it does not know ("0,1" for
+ * CUDA devices is device 0 alone): both refused here. */
+static const char *const cpu_lists[] = {"STARPU_WORKERS_CPUID", "STARPU_WORKERS_COREID", NULL};
+static const char *const device_lists[] = {"STARPU_WORKERS_CUDAID", "STARPU_WORKERS_OPENCLID",
+                                           NULL};
+
+/* Past the whole number (at most INT_MAX) at v, or NULL. */
+static const char *whole_at(const char *v)
+{
+    long long n = 0;
+    const char *s = v;
+    while (*s >= '0' && *s <= '9' && n <= INT_MAX)
+        n = n * 10 + (*s++ - '0');
+    return s > v && n <= INT_MAX ? s : NULL;
+}
+
+static const char *blanks(const char *v)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    return v;
+}
+
+static int list_ok(const char *v, int cpus)
+{
+    int entries = 0;
+    for (v = blanks(v); *v; v = blanks(v)) {
+        if (!(v = whole_at(v)))
+            return 0;
+        if (cpus && *v == '-' && (*++v >= '0' && *v <= '9') && !(v = whole_at(v)))
+            return 0;
+        entries++;
+        if (cpus && *v == ',')
+            v++;
+        else if (*v && *v != ' ' && *v != '\t')
+            return 0;
+    }
+    return entries > 0;
+}
+
 int lp_check_environment(char *msg, size_t len)
 {
     for (int i = 0; whole_numbers[i]; i++) {
@@ -99,6 +142,16 @@ int lp_check_environment(char *msg, size_t len)
             return LP_ERR_USAGE;
         }
     }
+    for (int cpus = 0; cpus <= 1; cpus++)
+        for (const char *const *name = cpus ? cpu_lists : device_lists; *name; name++) {
+            const char *v = getenv(*name);
+            if (v && !list_ok(v, cpus)) {
+                snprintf(msg, len, "%s='%s': expected %s", *name, v,
+                         cpus ? "CPU numbers apart by spaces or commas, or ranges such as 0-3"
+                              : "device numbers apart by spaces");
+                return LP_ERR_USAGE;
+            }
+        }
     if (len)
         msg[0] = '\0';
     return LP_OK;

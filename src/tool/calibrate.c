@@ -152,8 +152,8 @@ static int layout_after(const lp_layout *a, const lp_layout *b)
         return a->accel != 0;
     if (!a->accel)
         return a->tiles > b->tiles;
-    return a->accel * a->accel_rows > b->accel * b->accel_rows ||
-           (a->accel * a->accel_rows == b->accel * b->accel_rows && a->tiles > b->tiles);
+    size_t ha = lp_layout_head(a), hb = lp_layout_head(b);
+    return ha > hb || (ha == hb && a->tiles > b->tiles);
 }
 
 /* A layout as --calibrate prints it: 40, or 2x1600000+45. */

@@ -356,7 +356,7 @@ void lp_cli_usage(FILE *f)
 "                      for f32); a result equal to its reference (the same\n"
 "                      infinity, or NaN for both) passes\n"
 "  --strict            non-positive or NaN inputs are an error\n"
-"  -q, --quiet         print only the checksum\n"
+"  -q, --quiet         print only the checksum (--calibrate: nothing)\n"
 "  --progress          progress even where stderr is no terminal (a line\n"
 "                      every 5 s; under mpirun, rank 0's); by default only\n"
 "                      on a terminal; never with --quiet.  Within a run: rows\n"

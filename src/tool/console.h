@@ -9,7 +9,8 @@
  * SIGTERM blocked, so only the main thread ever handles them and no
  * worker's blocking call is interrupted. */
 void lp_block_stop_signals(void);
-/* After lp_start: the handler (lp_request_stop), and the signals unblocked
+/* After lp_start: the handler (lp_request_stop), or SIG_IGN again for a
+ * signal the process was started with ignored, and the signals unblocked
  * in the main thread. */
 void lp_catch_stop_signals(void);
 

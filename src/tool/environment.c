@@ -1,6 +1,8 @@
 /* StarPU as the tool finds it: what it was built with (--version), why a
  * backend has no worker, and what an MPI launcher tells a process.  (The
  * STARPU_* defaults are lp_start's: src/library/starpu_env.c.) */
+#define _GNU_SOURCE   /* sched_getaffinity */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +89,23 @@ long lp_launcher_size(long *rank, const char **name)
         return strtol(size, NULL, 10);
     }
     return 0;
+}
+
+/* A CPU worker spins on its CPU while it waits for work: more of them than
+ * CPUs share them, and every run crawls (StarPU says so only when it is
+ * not silent).  A simulated machine's workers are not threads on this one. */
+void lp_cpu_workers_note(char *note, size_t len)
+{
+    note[0] = '\0';
+    unsigned ncpu = lp_backend_workers(LP_BACKEND_CPU);
+    const char *asked = getenv("STARPU_NCPU");
+    cpu_set_t set;
+    if (lp_simulated())
+        return;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && ncpu > (unsigned)CPU_COUNT(&set))
+        snprintf(note, len, "note: %u CPU workers on %d CPU%s: they share them, and the runs "
+                 "crawl (STARPU_NCPU%s%s)", ncpu, CPU_COUNT(&set), CPU_COUNT(&set) > 1 ? "s" : "",
+                 asked ? "=" : " unset", asked ? asked : "");
+    else if (asked && *asked && strtoul(asked, NULL, 10) > ncpu)
+        snprintf(note, len, "note: STARPU_NCPU=%s: StarPU started %u CPU workers", asked, ncpu);
 }

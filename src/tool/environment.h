@@ -8,10 +8,11 @@
  * with. */
 void lp_print_version(void);
 
-/* The tool's defaults for StarPU's environment, each set only where the
- * user set nothing; returns their names, space-separated, for the report. */
-
 const char *lp_backend_hint(lp_backend b);
+
+/* After StarPU's start: a note when its CPU workers outnumber the CPUs
+ * this process may run on, or fall short of STARPU_NCPU; else "". */
+void lp_cpu_workers_note(char *note, size_t len);
 
 /* How many processes an MPI launcher (mpirun, mpiexec) started alongside
  * this one, from its environment: 0 when none did; *rank, this one's rank

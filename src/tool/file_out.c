@@ -136,8 +136,9 @@ int lp_out_check(const char *path, int force, char *err, size_t errlen)
                st.st_dev == std_out.st_dev && st.st_ino == std_out.st_ino) {
         /* A file or a pipe would mix the two; a terminal or /dev/null is
          * only shown or thrown away. */
-        ret = lp_fail(err, errlen, "%s: is where standard output goes, which carries the "
-                   "report: name another file", path);
+        lp_fail(err, errlen, "%s: is where standard output goes, which carries the report: name "
+                "another file", path);
+        ret = -2;   /* two outputs that are one file: a usage error */
     } else if (exists && S_ISREG(st.st_mode) && !force &&
                (access(target, W_OK) != 0 || !(st.st_mode & 0222))) {
         ret = lp_fail(err, errlen, "%s: is read-only (mode %04o): --force replaces it", path,
@@ -147,8 +148,12 @@ int lp_out_check(const char *path, int force, char *err, size_t errlen)
             ret = lp_fail(err, errlen, "%s: cannot write: %s", path, strerror(errno));
     } else {
         char *dir = dir_of(target);
-        if (!dir || access(dir, W_OK | X_OK) != 0)
-            ret = lp_fail(err, errlen, "%s: directory is not writable", path);
+        if (!dir)
+            ret = lp_fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
+        else if (access(dir, W_OK | X_OK) != 0)
+            ret = errno == ENOENT || errno == ENOTDIR
+                      ? lp_fail(err, errlen, "%s: directory %s does not exist", path, dir)
+                      : lp_fail(err, errlen, "%s: directory %s is not writable", path, dir);
         free(dir);
     }
     free(target);

@@ -27,7 +27,7 @@ typedef struct lp_out_file {
  * directory, its directory writable, not the tool's standard output when
  * that is a regular file (the report goes there), and, unless force, not
  * an existing read-only file (as cp asks).  Returns 0, or -1 with
- * "PATH: why" in err. */
+ * "PATH: why" in err; -2 (err too) where path is the standard output. */
 int lp_out_check(const char *path, int force, char *err, size_t errlen);
 
 /* Whether two paths name the same file, by any path (links followed,

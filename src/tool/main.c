@@ -76,13 +76,14 @@ static int outputs_ok(const job *j)
         char err[600];
         if (!paths[i])
             continue;
-        if (lp_out_check(paths[i], j->c.force, err, sizeof err) != 0) {
+        int bad = lp_out_check(paths[i], j->c.force, err, sizeof err);
+        if (bad) {
             lp_say(j->comm, "%s", err);
-            return LP_ERR_RUNTIME;
+            return bad == -2 ? LP_ERR_USAGE : LP_ERR_RUNTIME;
         }
-        if (is_input(j, paths[i])) {
+        if (is_input(j, paths[i])) {   /* as two outputs that are one file */
             lp_say(j->comm, "%s: is the input file; refusing to overwrite it", paths[i]);
-            return LP_ERR_RUNTIME;
+            return LP_ERR_USAGE;
         }
         for (int k = 0; k < i; k++)
             if (paths[k] && lp_out_same_file(paths[k], paths[i])) {
@@ -196,7 +197,7 @@ static int fit_tiles(job *j, size_t window)
                    lp_format_bytes((double)window, a, sizeof a), most);
             return LP_ERR_USAGE;
         }
-        size_t rest = j->rows - l.accel * l.accel_rows;
+        size_t rest = j->rows - lp_layout_head(&l);
         l.tiles = l.accel + (rest + most - 1) / most;
         if (root(j) && !j->c.quiet)
             lp_say(j->comm, "note: %zu tiles: two tiles must fit in the window of %s (--window), "
@@ -378,6 +379,10 @@ static int start(job *j)
     j->ctx.startup_ms = lp_now_ms() - t;
     j->ctx.env_defaults = lp_start_defaults();
     lp_catch_stop_signals();
+    char note[160];
+    lp_cpu_workers_note(note, sizeof note);
+    if (note[0] && !j->c.quiet)
+        lp_say(j->comm, "%s", note);
     j->progress.lines = !isatty(STDERR_FILENO);
     if (!j->c.quiet && root(j) && (j->c.progress || isatty(STDERR_FILENO))) {
         j->c.opt.progress = lp_progress_show;
@@ -447,6 +452,27 @@ static int models_captured(job *j)
 
 /* The tiles over every rank's workers, --output open, and this rank's
  * rows (or its window). */
+/* --accel-tiles sizes tiles for the accelerators: said when none will take
+ * them, as no accelerator works on this job or the policy does not place
+ * tiles by their speed.  Every rank calls it. */
+static void accel_tiles_note(const job *j)
+{
+    int64_t accelerators = 0;
+    for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
+        if (j->c.opt.backend == LP_BACKEND_AUTO || j->c.opt.backend == (lp_backend)b)
+            accelerators += lp_backend_workers((lp_backend)b);
+    j->comm->ops->reduce_i64(j->comm, &accelerators, 1, LP_REDUCE_SUM);
+    if (!j->c.opt.accel_tiles || !root(j) || j->c.quiet)
+        return;
+    if (!accelerators)
+        lp_say(j->comm, "note: --accel-tiles: no accelerator works on this job; its big tiles "
+               "go to the CPU workers");
+    else if (!lp_sched_uses_model(lp_sched_name()))
+        lp_say(j->comm, "note: --accel-tiles: %s does not place tiles by speed; its big tiles go "
+               "to whichever worker is free (dmda, dmdas and lp-eft give them to the "
+               "accelerators)", lp_sched_name());
+}
+
 static int prepare(job *j)
 {
     int status = lp_comm_agree(j->comm, check_backend(j));
@@ -459,6 +485,7 @@ static int prepare(job *j)
         lp_say(j->comm, "%s", lp_last_error());
         return status;
     }
+    accel_tiles_note(j);
     /* Accelerators' tiles --calibrate kept: one process's, and not for
      * --compare, whose single-backend runs share the tiles. */
     lp_layout layout = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
@@ -473,7 +500,7 @@ static int prepare(job *j)
     size_t tiles = layout.tiles;
     j->ctx.tiles_calibrated = (int)agreed[3];
     /* --tiles and --tile-rows cut the rows the accelerators' tiles leave */
-    size_t rest = j->rows - layout.accel * layout.accel_rows;
+    size_t rest = j->rows - lp_layout_head(&layout);
     size_t asked = j->c.opt.tiles ? j->c.opt.tiles
                    : j->c.opt.tile_rows && rest
                        ? (rest + j->c.opt.tile_rows - 1) / j->c.opt.tile_rows : 0;
@@ -485,7 +512,7 @@ static int prepare(job *j)
     else if (root(j) && !j->c.quiet && asked && tiles - layout.accel > asked)
         lp_say(j->comm, "note: %zu tiles: a tile holds at most %zu rows (StarPU's vectors count "
                "in 32 bits)", tiles, lp_tile_rows_limit);
-    if (root(j) && !j->c.quiet && (size_t)j->comm->size > tiles)
+    if (root(j) && !j->c.quiet && j->comm->size > 1 && (size_t)j->comm->size > tiles)
         lp_say(j->comm, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
             j->comm->size, tiles, tiles, j->comm->size - 1);
     status = init_tiles(j, &layout);
@@ -685,7 +712,7 @@ static int run_tool(int argc, char **argv)
     status = prepare(&j);
     if (status == LP_OK && j.c.calibrate) {
         j.c.opt.verify = j.c.verify;
-        status = said(&j, lp_calibrate(&j.c.opt, &j.ts, root(&j) ? stdout : NULL));
+        status = said(&j, lp_calibrate(&j.c.opt, &j.ts, root(&j) && !j.c.quiet ? stdout : NULL));
     } else if (status == LP_OK) {
         status = run_all(&j);
         if (status == LP_OK && j.ts.streamed && j.c.input)

@@ -6,7 +6,8 @@
  * or not started: never a half-written --output or a stray temporary file.
  * A second one is the user who will not wait: the temporary files are
  * removed (the outputs themselves were never touched) and the process ends
- * there, with the same status. */
+ * there, with the same status.  A signal the process was started with
+ * ignored stays ignored. */
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -36,15 +37,25 @@ static void on_stop_signal(int signo)
                           "at once)\n");
 }
 
+/* Which stop signals the process was started with ignored: StarPU's
+ * start puts handlers of its own (STARPU_CATCH_SIGNALS) on SIGINT. */
+static int ignored_at_start[2];
+static const int stop_signos[2] = {SIGINT, SIGTERM};
+
 static void stop_signals(sigset_t *set)
 {
     sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
+    for (int i = 0; i < 2; i++)
+        sigaddset(set, stop_signos[i]);
 }
 
 void lp_block_stop_signals(void)
 {
+    for (int i = 0; i < 2; i++) {
+        struct sigaction was;
+        ignored_at_start[i] = sigaction(stop_signos[i], NULL, &was) == 0 &&
+                              !(was.sa_flags & SA_SIGINFO) && was.sa_handler == SIG_IGN;
+    }
     sigset_t set;
     stop_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -57,8 +68,14 @@ void lp_catch_stop_signals(void)
     sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    for (int i = 0; i < 2; i++) {
+        /* One ignored by whoever started us (SIGINT in a script's
+         * background job) stays ignored, as a shell's commands keep it. */
+        if (ignored_at_start[i])
+            signal(stop_signos[i], SIG_IGN);
+        else
+            sigaction(stop_signos[i], &sa, NULL);
+    }
     sigset_t set;
     stop_signals(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
