@@ -23,6 +23,11 @@ import time
 
 # name: (file, text, replacement, tests that must fail, why)
 MUTATIONS = {
+    "small_calibration_replaces_floor": (
+        "src/tool/calibrate.c", "        kept_ncpu == ncpu && kept_rows > ts->rows) {",
+        "        kept_ncpu == ncpu && kept_rows > ts->rows && 0) {",
+        ["cli.calibrate_measures_the_memory_floor"],
+        "a --calibrate of 1000 rows replaces the floor measured over 400000"),
     "device_libraries_keep_signals": (
         "src/library/stop.c", "    if (lp_simulated())\n        return;   /* no device library",
         "    if (1)\n        return;   /* no device library",

@@ -502,6 +502,11 @@ def calibrate_measures_the_memory_floor():
           "measured it over 400000 rows, too few" in out and "--calibrate --rows 800000" in out,
           f"exit {rc}: {out} {err}")
     check(json.load(open("r2.json"))["memory_floor_gbs"] is None, "floor applied to more rows")
+    # Calibrating a smaller job keeps the floor measured over more rows.
+    rc, out, err = run("--rows", 1000, "--calibrate", env=home)
+    check(rc == 0 and "kept the one measured over 400000 rows" in out, f"exit {rc}: {out} {err}")
+    report, _ = run_json(*args, env=home)
+    check(report["memory_floor_gbs"] == floor, (report["memory_floor_gbs"], floor))
 
 
 @case
