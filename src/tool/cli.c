@@ -282,7 +282,7 @@ void lp_cli_usage(FILE *f)
 "                      tile as one task graph (rows that do not fit in\n"
 "                      memory always do)\n"
 "  --window BYTES      the window's size (default: a quarter of the memory\n"
-"                      available, at most 1G; k, M, G suffixes)\n"
+"                      available, at most 1 GiB; k, M, G suffixes)\n"
 "  --dtype f64|f32     element type of x, y, z and out (default f64): f32\n"
 "                      halves the bytes; logf on CPUs and devices; input\n"
 "                      .npy values are converted to it; --output writes it;\n"
