@@ -172,7 +172,7 @@ MUTATIONS = {
         "codelets/log_avx512.h", "_mm512_set1_epi64(0x03530422)", "_mm512_set1_epi64(0x03530022)",
         ["vector_log"], "lp_log8(0) is not -inf"),
     "floor_from_too_few_rows": (
-        "src/tool/calibrate.c", "    return *rows >= (r->rows < ENOUGH ? r->rows : ENOUGH) ? 1 : -1;",
+        "src/tool/calibrate.c", "    return *rows >= (r->rows < LP_FLOOR_ROWS ? r->rows : LP_FLOOR_ROWS) ? 1 : -1;",
         "    return 1;", ["cli.calibrate_measures_the_memory_floor"],
         "a memory floor measured over rows that sat in cache is applied to more rows"),
     "cpu_impl_never_by_model": (
