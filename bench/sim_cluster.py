@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sim_faithfulness import simulate, split  # noqa: E402
+from sim_faithfulness import simulate, split, use_build  # noqa: E402
 
 NODES = (1, 2, 4, 8)
 TILE_ROWS = 156250
@@ -47,7 +47,8 @@ def table(title, rows_for):
               f"{speedup / n:.0%} | {split(r)} |")
 
 
-def main():   # sim_faithfulness takes BUILD from the command line
+def main():
+    use_build(__doc__)
     print("# Simulated clusters of the H200 node (lp-starpu-sim --nodes, dmda)")
     print("\nStarPU-MPI over SimGrid's MPI; each node the `h200` capture, on a "
           "200 Gb/s, 1 us link.")

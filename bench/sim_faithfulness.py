@@ -15,8 +15,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "build")
-SIM = os.path.join(BUILD, "lp-starpu-sim")
+SIM = os.path.join(HERE, "build", "lp-starpu-sim")   # use_build() sets the one asked for
 RESULTS = os.path.join(HERE, "bench", "results")
 # Policies whose committed real runs predate the bootstrap's dmda patch.
 PATCHED = ("dmda", "dmdas", "dmdar")
@@ -25,6 +24,26 @@ PATCHED = ("dmda", "dmdas", "dmdar")
 MACHINES = os.path.join(HERE, "perfmodels", "machines")
 ROWS = 10_000_000
 F64_ROW_BYTES = 32   # x, y, z and out, float64
+
+
+def use_build(doc):
+    """[BUILD] from the command line of a script that takes nothing else:
+    --help prints doc, anything else or a BUILD without lp-starpu-sim is
+    one line and exit 2."""
+    global SIM
+    args, name = sys.argv[1:], os.path.basename(sys.argv[0])
+    if args[:1] in (["-h"], ["--help"]):
+        print(doc.strip())
+        sys.exit(0)
+    if len(args) > 1 or (args and args[0].startswith("-")):
+        print(f"usage: {name} [BUILD]   (--help says more)", file=sys.stderr)
+        sys.exit(2)
+    if args:
+        SIM = os.path.join(args[0], "lp-starpu-sim")
+    if not os.access(SIM, os.X_OK):
+        print(f"{name}: no {SIM} (make build makes it where libsimgrid-dev is installed)",
+              file=sys.stderr)
+        sys.exit(2)
 
 
 def workers(machine):
@@ -123,6 +142,7 @@ def real_runs():
 
 
 def main():
+    use_build(__doc__)
     print("| capture | real run | tiles | simulated ms | measured best / median ms | "
           "simulated / median | tiles per kind, simulated | measured |")
     print("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")

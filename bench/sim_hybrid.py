@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sim_faithfulness import captured_tiles, gpu_machines, simulate, split  # noqa: E402
+from sim_faithfulness import captured_tiles, gpu_machines, simulate, split, use_build  # noqa: E402
 
 SCHEDS = ("dmda", "dmdas", "heteroprio", "lp-eft", "eager")
 
@@ -57,6 +57,7 @@ def table(machine):
 
 
 def main():
+    use_build(__doc__)
     for machine in gpu_machines():
         table(machine)
 

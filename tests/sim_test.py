@@ -394,7 +394,11 @@ def refusals_are_one_line():
     cases = [(("--tiles", 64), "give --machine"),
              (("--machine", "nowhere", "--tiles", 64), "no such captured machine (known: "),
              (("--machine", "h200", "--tiles", 7), "has no model for tiles of"),
-             (("--machine", "h200", "--tiles", 64, "--intensity", 3), "at intensity 3")]
+             (("--machine", "h200", "--tiles", 64, "--intensity", 3),
+              "at intensity 3 (it has no float64 tiles at that intensity)"),
+             # after the refusal alone, no note on --accel-tiles
+             (("--machine", "h200", "--accel-tiles", "2x1555118", "--tiles", 60, "--backend",
+               "cpu"), "has no model for tiles of 1555118")]
     for flag in ("--verify", "--calibrate", "--stream"):
         cases.append((("--machine", "h200", "--tiles", 64, flag), f"{flag}: a simulated run"))
     cases.append((("--machine", "h200", "--output", "o.npy"), "--output: a simulated run"))
@@ -424,8 +428,22 @@ def refusals_are_one_line():
     check(rc == 2 and "(it has tiles of " in err, f"exit {rc}: {err}")
     listed = err.split("(it has tiles of ")[1].split(" rows)")[0].split(", ")
     check("156250" in listed and "78125" not in listed, err)
+    sizes = [int(s) for s in listed]
+    check(sizes == sorted(set(sizes)), f"not ascending, each once: {listed}")
+    rc, out, err = run("--version")   # StarPU's versions need a machine to start it
+    check(rc == 0 and out.startswith("lp-starpu-sim ") and "--version --machine" in out,
+          f"exit {rc}: {out!r} {err!r}")
     rc, _, err = run("--machine", "h200", "--tiles", 128, "--dtype", "f32")
     check(rc == 2 and "156250" in err.split("(it has tiles of ")[1], f"exit {rc}: {err}")
+
+
+@case
+def thin_model_notice_names_the_capture():
+    # A simulation cannot calibrate: the notice says where the samples
+    # come from (the capture's tiny tiles hold a sample or two).
+    rc, out, err = run("--machine", "h200", "--rows", 1)
+    check(rc == 0 and "the capture's model holds too few samples" in err and
+          "capture it again" in err and "run with --calibrate" not in err, f"exit {rc}: {err}")
 
 
 def main():

@@ -443,7 +443,12 @@ void lp_model_notice(const lp_report *r)
         snprintf(kinds + used, sizeof kinds - used, "%s%s %d", used ? ", " : "",
                  lp_backend_name((lp_backend)k), n);
     }
-    if (kinds[0])
+    if (kinds[0] && lp_simulated())   /* a capture's model: nothing here calibrates it */
+        fprintf(stderr, "lp-starpu: note: the capture's model holds too few samples for these "
+                "tiles (samples: %s; %d needed), so %s placed tasks to measure them, not by "
+                "speed: --calibrate with these tiles on the real machine, then capture it "
+                "again\n", kinds, LP_MODEL_MIN_SAMPLES, r->sched);
+    else if (kinds[0])
         fprintf(stderr, "lp-starpu: note: the performance model is not calibrated for these "
                 "tiles (samples: %s; %d needed), so %s placed tasks to measure them, not by "
                 "speed: run with --calibrate first, or repeat the run\n",

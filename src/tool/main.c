@@ -401,21 +401,36 @@ static int has_footprint(const lp_model_entry *e, size_t n, uint32_t fp)
     return 0;
 }
 
+static int rows_before(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* The tile sizes, in rows, the capture has models for with this run's
- * element type and intensity ("156250, 166666"), in have. */
+ * element type and intensity ("156250, 166666": ascending, each once), in
+ * have; "" if none. */
 static void captured_sizes(const job *j, const lp_model_entry *e, size_t n, char *have,
                            size_t len)
 {
-    size_t row_bytes = 4 * lp_dtype_size(j->c.dtype);
+    size_t row_bytes = 4 * lp_dtype_size(j->c.dtype), found = 0;
+    size_t *rows = malloc((n ? n : 1) * sizeof *rows);
     have[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        size_t rows = (size_t)(e[i].bytes / row_bytes);
+    for (size_t i = 0; rows && i < n; i++) {
+        size_t r = (size_t)(e[i].bytes / row_bytes);
         if (e[i].bytes % row_bytes ||
-            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)
+            lp_tile_footprint(r, j->c.dtype, j->c.opt.intensity) != e[i].footprint)
             continue;   /* another element type or intensity */
-        size_t used = strlen(have);
-        snprintf(have + used, len - used, "%s%zu", used ? ", " : "", rows);
+        rows[found++] = r;
     }
+    if (found)
+        qsort(rows, found, sizeof *rows, rows_before);
+    for (size_t i = 0; i < found; i++) {
+        size_t used = strlen(have);
+        if (i == 0 || rows[i] != rows[i - 1])
+            snprintf(have + used, len - used, "%s%zu", used ? ", " : "", rows[i]);
+    }
+    free(rows);
 }
 
 /* lp-starpu-sim: every tile size of the run has a model in the capture,
@@ -438,12 +453,17 @@ static int models_captured(job *j)
             continue;
         char have[400];
         captured_sizes(j, entries, n, have, sizeof have);
+        char holds[440];
+        if (have[0])
+            snprintf(holds, sizeof holds, "it has tiles of %s rows", have);
+        else
+            snprintf(holds, sizeof holds, "it has no %s tiles at that intensity",
+                     lp_dtype_name(j->c.dtype));
         if (root(j))   /* every rank checks the same capture: one says it */
             lp_say(j->comm, "machine %s has no model for tiles of %zu %s rows at intensity %u "
-                   "(it has tiles of %s rows): --calibrate with these tiles on the real "
-                   "machine, then capture it again", j->machine.name, sizes[k],
-                   lp_dtype_name(j->c.dtype), j->c.opt.intensity ? j->c.opt.intensity : 1,
-                   have[0] ? have : "no");
+                   "(%s): --calibrate with these tiles on the real machine, then capture it "
+                   "again", j->machine.name, sizes[k], lp_dtype_name(j->c.dtype),
+                   j->c.opt.intensity ? j->c.opt.intensity : 1, holds);
         status = LP_ERR_USAGE;
     }
     free(entries);
@@ -485,7 +505,6 @@ static int prepare(job *j)
         lp_say(j->comm, "%s", lp_last_error());
         return status;
     }
-    accel_tiles_note(j);
     /* Accelerators' tiles --calibrate kept: one process's, and not for
      * --compare, whose single-backend runs share the tiles. */
     lp_layout layout = lp_tiles_for(&j->c.opt, j->rows, j->c.dtype, (unsigned)workers,
@@ -518,6 +537,7 @@ static int prepare(job *j)
     status = init_tiles(j, &layout);
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK || (status = models_captured(j)))
         return status;
+    accel_tiles_note(j);   /* after the refusals: one line for those */
     size_t window = 0;
     if ((status = choose_residence(j, &window)) != LP_OK)
         return status;

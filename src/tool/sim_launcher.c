@@ -126,6 +126,11 @@ int main(int argc, char **argv)
         lp_cli_usage(stdout);
         return LP_OK;
     }
+    if (c.version && !c.machine) {   /* StarPU's own versions come from the runner */
+        printf("lp-starpu-sim %s\n(StarPU's version and what it was built with: "
+               "lp-starpu-sim --version --machine NAME)\n", LP_VERSION);
+        return LP_OK;
+    }
     lp_machine m;
     if (lp_machine_options_check(&c, err, sizeof err) != 0 ||
         lp_machine_open(&m, c.machine, LP_MACHINES_DIR, err, sizeof err) != 0) {
