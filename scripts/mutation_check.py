@@ -23,6 +23,10 @@ import time
 
 # name: (file, text, replacement, tests that must fail, why)
 MUTATIONS = {
+    "ranks_commands_unchecked": (
+        "src/tool/job_agree.c", "    if (c->size == 1)\n        return LP_OK;",
+        "    if (1)\n        return LP_OK;", ["cli.mpi_ranks_agree_on_the_job"],
+        "ranks given other seeds or distributions add up to a wrong checksum, exit 0"),
     "small_calibration_replaces_floor": (
         "src/tool/calibrate.c", "        kept_ncpu == ncpu && kept_rows > ts->rows) {",
         "        kept_ncpu == ncpu && kept_rows > ts->rows && 0) {",

@@ -222,6 +222,8 @@ USAGE_ERRORS = {
     "calibrate_with_trace": (["--calibrate", "--trace", "t.svg"], "--calibrate runs alone"),
     "calibrate_with_output": (["--calibrate", "--output", "o.npy"], "--calibrate runs alone"),
     "trace_to_stdout": (["--trace", "-"], "--trace -: the SVG would mix with the report"),
+    "input_two_files": (["--input", "x.npy,y.npy"], "expected one file, or three files x,y,z"),
+    "input_empty_name": (["--input", "x.npy,,z.npy"], "expected one file, or three files x,y,z"),
 }
 
 
@@ -2031,6 +2033,9 @@ def mpi_accel_tiles_dealt_to_the_ranks():
         check([r["rows"] for r in rep["ranks"]] == rows, (dist, rep["ranks"]))
         check(open(f"{dist}.npy", "rb").read() == open("single.npy", "rb").read(),
               f"{dist}: outputs differ")
+    # A layout every rank refuses alike is said once.
+    rc, _, err = mpirun(2, "--rows", 1000, "--accel-tiles", "2x600")
+    check(rc == 2 and err.count("leave none of the 1000") == 1, f"exit {rc}: {err[-1500:]}")
 
 
 @case
@@ -2077,7 +2082,7 @@ def mpi_each_rank_reads_its_own_rows():
 def mpi_more_ranks_than_tiles():
     rc, out, err = mpirun(3, "--rows", 1000, "--tiles", 2, "--json", "-", "--output", "out.npy")
     check(rc == 0, err)
-    check("3 ranks for 2 tiles" in err, err)
+    check("3 ranks for 2 tiles: rank 2 has no tile and stays idle" in err, err)
     rep = json.loads(out)
     check([r["tiles"] for r in rep["ranks"]] == [1, 1, 0], rep["ranks"])
     ref = math.fsum(math.log(i) ** 3 for i in range(1, 1001))
@@ -2144,12 +2149,19 @@ def mpi_ranks_agree_on_the_job():
     check(rep["tiles"] == -(-200000 // (2**20 // (2 * 32))), f"tiles {rep['tiles']}")
     check(rep["checksum"] == ref["checksum"], f"streamed: {rep['checksum']!r}")
     check(open("streamed.npy", "rb").read() == open("single.npy", "rb").read(), "streamed differs")
-    # Ranks given different jobs stop, said, and leave nothing behind.
-    rc, out, err = mpmd(({}, (*args, "--output", "odd.npy")),
-                        ({}, (*args, "--output", "odd.npy", "--intensity", 2)))
-    check(rc == 2 and "the ranks disagree on the job (intensity: 1 on one, 2 on another)" in err,
-          f"exit {rc}: {err[-1500:]}")
-    check(not [f for f in os.listdir(".") if f.startswith("odd.npy")], os.listdir("."))
+    # Ranks given different jobs stop, said once, and leave nothing behind:
+    # other rows (--seed), another dealing of the tiles, a verification
+    # one rank waits for (it was a wrong checksum, or StarPU-MPI's abort).
+    plain = tuple(a for a in args if a != "--verify")
+    for extra, option in ((("--intensity", 2), "--intensity"), (("--seed", 4), "--seed"),
+                          (("--distribution", "cyclic"), "--distribution"),
+                          (("--verify",), "--verify")):
+        rc, out, err = mpmd(({}, (*plain, "--output", "odd.npy")),
+                            ({}, (*plain, "--output", "odd.npy", *extra)))
+        said = f"the ranks run different commands ({option} differs between them)"
+        check(rc == 2 and said in err and err.count(said) == 1, f"exit {rc}: {err[-1500:]}")
+        check("checksum" not in out, out)
+        check(not [f for f in os.listdir(".") if f.startswith("odd.npy")], os.listdir("."))
 
 
 @case

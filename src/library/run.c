@@ -509,8 +509,9 @@ static int same_job(const lp_comm *c, const lp_options *opt, const lp_tiles *ts,
     int k = 0;
     while (lo[k] == hi[k])
         k++;
-    lp_error("the ranks disagree on the job (%s: %lld on one, %lld on another): every rank "
-             "must run the same one", what[k], (long long)lo[k], (long long)hi[k]);
+    if (c->rank == 0)   /* every rank finds it: one says it (the others' message is empty) */
+        lp_error("the ranks disagree on the job (%s: %lld on one, %lld on another): every "
+                 "rank must run the same one", what[k], (long long)lo[k], (long long)hi[k]);
     return LP_ERR_USAGE;
 }
 

@@ -47,6 +47,21 @@ static const char *const with_value[] = {
     "--cpu-impl", "--dtype", "--machine", "--nodes", NULL,
 };
 
+/* "x,y,z": three non-empty names apart by commas. */
+static int three_names(const char *v)
+{
+    int names = 0;
+    for (const char *p = v;; p++) {
+        size_t n = strcspn(p, ",");
+        if (n == 0)
+            return 0;
+        names++;
+        p += n;
+        if (!*p)
+            return names == 3;
+    }
+}
+
 static int takes_value(const char *name)
 {
     for (int i = 0; with_value[i]; i++)
@@ -153,6 +168,8 @@ static int set_value(lp_cli *c, const char *name, const char *v,
     } else if (*v == '\0') {
         return fail(err, len, "%s: expected a file name", name);
     } else if (strcmp(name, "--input") == 0) {
+        if (strchr(v, ',') && !three_names(v))   /* the command line's fault, not a file's */
+            return fail(err, len, "--input '%s': expected one file, or three files x,y,z", v);
         c->input = v;
     } else if (strcmp(name, "--output") == 0) {
         if (strcmp(v, "-") == 0)
@@ -259,7 +276,8 @@ void lp_cli_usage(FILE *f)
 "Work:\n"
 "  --rows N            rows (default 10000000; k, M, G suffixes: 10M)\n"
 "  --tiles T           number of tiles (one task each)\n"
-"  --tile-rows R       rows per tile instead of --tiles\n"
+"  --tile-rows R       at most R rows per tile instead of --tiles (the rows\n"
+"                      cut into ceil(N/R) equal tiles)\n"
 "                      default: tiles of 262144 rows, at least 4 per worker\n"
 "                      while tiles keep 16384 rows or more, a multiple of\n"
 "                      the workers that run them; never more tiles than\n"

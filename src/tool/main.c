@@ -13,6 +13,7 @@
 #include "console.h"
 #include "environment.h"
 #include "file_out.h"
+#include "job_agree.h"
 #include "job_io.h"
 #include "npy.h"
 #include "lp_starpu_advanced.h"
@@ -236,9 +237,9 @@ static int bad_inputs(job *j)
 {
     j->ctx.bad_inputs = lp_tiles_bad_inputs(&j->ts, &j->ctx.first_bad_row);
     if (j->ctx.bad_inputs && root(j))
-        lp_say(j->comm, "%s: %zu rows with a non-positive or NaN input (first: row %zu)%s",
-               j->c.input, j->ctx.bad_inputs, j->ctx.first_bad_row,
-            j->c.strict ? "" : "; their results are NaN or infinite");
+        lp_say(j->comm, "%s: %zu row%s with a non-positive or NaN input (first: row %zu)%s",
+               j->c.input, j->ctx.bad_inputs, j->ctx.bad_inputs == 1 ? "" : "s",
+               j->ctx.first_bad_row, j->c.strict ? "" : "; their results are NaN or infinite");
     return j->ctx.bad_inputs && j->c.strict ? LP_ERR_INPUT : LP_OK;
 }
 
@@ -346,8 +347,8 @@ static void describe_data(job *j)
 /* Up to StarPU's start, every rank together; LP_OK or the agreed error. */
 static int start(job *j)
 {
-    int status = open_input(j);
-    if (status != LP_OK)
+    int status = lp_job_agree(j->comm, &j->c);
+    if (status != LP_OK || (status = open_input(j)) != LP_OK)
         return status;
     if ((status = lp_comm_agree(j->comm, root(j) ? outputs_ok(j) : LP_OK)) != LP_OK)
         return status;
@@ -502,7 +503,8 @@ static int prepare(job *j)
     int64_t workers = lp_backend_workers(j->c.opt.backend);
     j->comm->ops->reduce_i64(j->comm, &workers, 1, LP_REDUCE_SUM);
     if ((status = lp_layout_check(j->c.opt.accel_tiles, j->c.opt.accel_tile_rows, j->rows))) {
-        lp_say(j->comm, "%s", lp_last_error());
+        if (root(j))   /* every rank checks the same options: one says it */
+            lp_say(j->comm, "%s", lp_last_error());
         return status;
     }
     /* Accelerators' tiles --calibrate kept: one process's, and not for
@@ -531,9 +533,15 @@ static int prepare(job *j)
     else if (root(j) && !j->c.quiet && asked && tiles - layout.accel > asked)
         lp_say(j->comm, "note: %zu tiles: a tile holds at most %zu rows (StarPU's vectors count "
                "in 32 bits)", tiles, lp_tile_rows_limit);
-    if (root(j) && !j->c.quiet && j->comm->size > 1 && (size_t)j->comm->size > tiles)
-        lp_say(j->comm, "note: %d ranks for %zu tiles: ranks %zu to %d have no tile and stay idle",
-            j->comm->size, tiles, tiles, j->comm->size - 1);
+    if (root(j) && !j->c.quiet && j->comm->size > 1 && (size_t)j->comm->size > tiles) {
+        if (tiles + 1 == (size_t)j->comm->size)
+            lp_say(j->comm, "note: %d ranks for %zu tile%s: rank %zu has no tile and stays idle",
+                   j->comm->size, tiles, tiles == 1 ? "" : "s", tiles);
+        else
+            lp_say(j->comm, "note: %d ranks for %zu tile%s: ranks %zu to %d have no tile and "
+                   "stay idle", j->comm->size, tiles, tiles == 1 ? "" : "s", tiles,
+                   j->comm->size - 1);
+    }
     status = init_tiles(j, &layout);
     if ((status = lp_comm_agree(j->comm, status)) != LP_OK || (status = models_captured(j)))
         return status;
