@@ -418,7 +418,7 @@ MUTATIONS = {
         "return predicted;", ["sim.what_if_second_gpu"],
         "lp-eft counts the other GPUs' copies on each GPU's own link: two GPUs no better than one"),
     "captured_sizes_of_any_dtype": (
-        "src/tool/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(rows, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
+        "src/tool/main.c", "        if (e[i].bytes % row_bytes ||\n            lp_tile_footprint(r, j->c.dtype, j->c.opt.intensity) != e[i].footprint)",
         "        if (e[i].bytes % row_bytes)",
         ["sim.refusals_are_one_line"],
         "a capture without a tile size offers another element type's tiles as if it had it"),
