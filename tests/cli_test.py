@@ -2094,13 +2094,14 @@ def mpi_more_ranks_than_tiles():
 
 
 def mpmd(*contexts, env=None):
-    """mpirun of one rank per context, each context (environment, arguments)
-    its own: rank r runs lp-starpu --mpi with contexts[r]."""
+    """mpirun of one rank per context, each context (environment, arguments
+    [, working directory]) its own: rank r runs lp-starpu --mpi with
+    contexts[r]."""
     cmd = [mpi_launcher()]
-    for i, (ctx_env, args) in enumerate(contexts):
+    for i, (ctx_env, args, *cwd) in enumerate(contexts):
         cmd += [":"] if i else []
-        cmd += ["-np", "1", "env", *(f"{k}={v}" for k, v in ctx_env.items()), BIN, "--mpi",
-                *map(str, args)]
+        cmd += ["-np", "1", "env", *(["-C", cwd[0]] if cwd else []),
+                *(f"{k}={v}" for k, v in ctx_env.items()), BIN, "--mpi", *map(str, args)]
     p = subprocess.run(cmd, capture_output=True, text=True,
                        env=dict(os.environ, **MPI_ENV, **(env or {})), timeout=120)
     return p.returncode, p.stdout, p.stderr
@@ -2162,6 +2163,15 @@ def mpi_ranks_agree_on_the_job():
         check(rc == 2 and said in err and err.count(said) == 1, f"exit {rc}: {err[-1500:]}")
         check("checksum" not in out, out)
         check(not [f for f in os.listdir(".") if f.startswith("odd.npy")], os.listdir("."))
+    # The same command, but the one --input path another file on each node
+    # (no shared file system): refused before any row is read.
+    for d, rows in (("node0", 10), ("node1", 12)):
+        os.mkdir(d)
+        write_npy(os.path.join(d, "in.npy"), [2.0] * (3 * rows), (rows, 3))
+    rc, out, err = mpmd(({}, ("--input", "in.npy", "--tiles", 2), "node0"),
+                        ({}, ("--input", "in.npy", "--tiles", 2), "node1"))
+    check(rc == 1 and "rank 1]: not the input rank 0 reads" in err and
+          "checksum" not in out, f"exit {rc}: {err[-1500:]}")
 
 
 @case

@@ -486,35 +486,6 @@ static lp_rank_io io_stats(const lp_tiles *ts)
                         (double)atomic_load(&ts->write_ns) * 1e-9};
 }
 
-/* The same job on every rank: ranks that cut the rows differently would
- * compute some rows twice and others never, and still add up to a
- * checksum.  Every rank sees the same extremes, so all return alike. */
-static int same_job(const lp_comm *c, const lp_options *opt, const lp_tiles *ts,
-                    unsigned intensity)
-{
-    if (c->size == 1)
-        return LP_OK;
-    enum { N = 8 };
-    int64_t lo[N] = {(int64_t)ts->rows, (int64_t)ts->tiles, (int64_t)ts->accel,
-                     (int64_t)ts->accel_rows, (int64_t)ts->dtype, intensity, opt->warmup,
-                     opt->repeat}, hi[N];
-    memcpy(hi, lo, sizeof hi);
-    c->ops->reduce_i64(c, lo, N, LP_REDUCE_MIN);
-    c->ops->reduce_i64(c, hi, N, LP_REDUCE_MAX);
-    if (memcmp(lo, hi, sizeof lo) == 0)
-        return LP_OK;
-    static const char *const what[N] = {"rows", "tiles", "accelerator tiles",
-                                        "accelerator tile rows", "element type", "intensity",
-                                        "warm-up runs", "timed runs"};
-    int k = 0;
-    while (lo[k] == hi[k])
-        k++;
-    if (c->rank == 0)   /* every rank finds it: one says it (the others' message is empty) */
-        lp_error("the ranks disagree on the job (%s: %lld on one, %lld on another): every "
-                 "rank must run the same one", what[k], (long long)lo[k], (long long)hi[k]);
-    return LP_ERR_USAGE;
-}
-
 int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
 {
     const lp_comm *comm = ts->comm;
@@ -529,9 +500,9 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     rep->warmup = opt->warmup;
     rep->intensity = opt->intensity ? opt->intensity : 1;
     snprintf(rep->sched, sizeof rep->sched, "%s", lp_sched_name());
-    int status = same_job(comm, opt, ts, rep->intensity);
-    if (status != LP_OK)
-        return status;
+    /* Every rank runs the same tiles: the tool checks the ranks' commands
+     * (job_agree.c) and inputs, and gives them rank 0's layout. */
+    int status;
     if (opt->repeat < 1 || opt->warmup < 0) {
         lp_error("%d timed runs, %d warm-up runs: at least one timed run, no negative warm-up",
                  opt->repeat, opt->warmup);
