@@ -5,7 +5,8 @@
  * on each other for ever (seen: StarPU-MPI's assertion on a truncated
  * message).  Checked at start on the options themselves; what only changes
  * where a tile runs (--sched, --backend, --cpu-impl, STARPU_*) may differ.
- * The library checks the tiles and runs again at each run. */
+ * After it, each rank checks that it reads rank 0's input (job_io.c) and
+ * takes rank 0's tile layout (main.c). */
 #include <stdint.h>
 #include <string.h>
 
