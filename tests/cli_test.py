@@ -2170,7 +2170,8 @@ def mpi_ranks_agree_on_the_job():
         write_npy(os.path.join(d, "in.npy"), [2.0] * (3 * rows), (rows, 3))
     rc, out, err = mpmd(({}, ("--input", "in.npy", "--tiles", 2), "node0"),
                         ({}, ("--input", "in.npy", "--tiles", 2), "node1"))
-    check(rc == 1 and "rank 1]: not the input rank 0 reads" in err and
+    check(rc == 1 and "rank 1]: in.npy: 12 rows here, 10 at rank 0: not the input rank 0 reads"
+          in err and
           "checksum" not in out, f"exit {rc}: {err[-1500:]}")
 
 

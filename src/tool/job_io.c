@@ -34,9 +34,12 @@ int lp_job_input_open(const lp_comm *c, const char *spec, lp_npy_input *in)
     c->ops->bcast(c, &rows, sizeof rows);
     if (c->rank != 0) {
         int unreadable = lp_npy_input_open(in, spec, err, sizeof err) != 0;
+        if (!unreadable && in->rows != rows)
+            snprintf(err, sizeof err, "%s: %llu rows here, %llu at rank 0: not the input rank 0 "
+                     "reads", spec, (unsigned long long)in->rows, (unsigned long long)rows);
         if (unreadable || in->rows != rows) {
             lp_say(c, "%s (each rank reads its own rows: every rank must see rank 0's files)",
-                   unreadable ? err : "not the input rank 0 reads");
+                   err);
             status = LP_ERR_RUNTIME;
         }
     }
