@@ -158,9 +158,11 @@ int lp_run_tiles(const lp_options *opt, struct lp_tiles *ts, lp_report *rep);
 struct sigaction;
 int lp_sigint_stops(struct sigaction *before);
 /* Every signal's handler before StarPU starts, and those put back after
- * (stop.c: what libraries StarPU loads set), StarPU's own kept. */
+ * (stop.c: what libraries StarPU loads set; StarPU's own kept, unless the
+ * caller ignored the signal); whether signo is ignored now (1 or 0). */
 void lp_signals_save(void);
 void lp_signals_restore(void);
+int lp_signal_ignored(int signo);
 void lp_sigint_back(const struct sigaction *before);
 
 /* d's tiles for lp_run with keep_tiles (kept.c): those it kept from its

@@ -102,7 +102,8 @@ lp_layout lp_tiles_for(const lp_options *opt, size_t rows, lp_dtype dtype, unsig
     if (!opt->tiles && !opt->tile_rows && !l.accel) {   /* measured here by --calibrate */
         lp_layout chosen = lp_tiles_chosen(rows, dtype, opt->intensity, nworkers, sched);
         size_t equal = chosen.tiles - chosen.accel;
-        int fits = chosen.tiles && lp_tiles_clamp(equal, rows - lp_layout_head(&chosen)) == equal;   /* no tile over the 32-bit limit */
+        /* no tile over the 32-bit limit */
+        int fits = chosen.tiles && lp_tiles_clamp(equal, rows - lp_layout_head(&chosen)) == equal;
         if (calibrated)
             *calibrated = fits;
         if (fits)
@@ -502,13 +503,12 @@ int lp_run_tiles(const lp_options *opt, lp_tiles *ts, lp_report *rep)
     snprintf(rep->sched, sizeof rep->sched, "%s", lp_sched_name());
     /* Every rank runs the same tiles: the tool checks the ranks' commands
      * (job_agree.c) and inputs, and gives them rank 0's layout. */
-    int status;
     if (opt->repeat < 1 || opt->warmup < 0) {
         lp_error("%d timed runs, %d warm-up runs: at least one timed run, no negative warm-up",
                  opt->repeat, opt->warmup);
         return LP_ERR_USAGE;
     }
-    status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
+    int status = lp_backend_workers(opt->backend) == 0 ? LP_ERR_BACKEND : LP_OK;
     if (status != LP_OK)
         lp_error("--backend %s: StarPU found no %s worker", lp_backend_name(opt->backend),
                  lp_backend_name(opt->backend));

@@ -18,22 +18,34 @@ void lp_signals_save(void)
             before_start[s].sa_handler = SIG_ERR;   /* SIGKILL, SIGSTOP: not ours to set */
 }
 
+static int is_ignore(const struct sigaction *a)
+{
+    return !(a->sa_flags & SA_SIGINFO) && a->sa_handler == SIG_IGN;
+}
+
+int lp_signal_ignored(int signo)
+{
+    struct sigaction now;
+    return sigaction(signo, NULL, &now) == 0 && is_ignore(&now);
+}
+
 /* Libraries that StarPU loads take signals over: PoCL's LLVM puts its own
  * handler (which removes its temporary files) on SIGINT, SIGTERM, SIGQUIT
  * and a dozen more, over a SIGINT the caller ignored or handles (Python's
- * KeyboardInterrupt).  The caller's are put back; StarPU's own, where
- * STARPU_CATCH_SIGNALS asks for them, are kept. */
+ * KeyboardInterrupt).  The caller's are put back.  StarPU's own (where
+ * STARPU_CATCH_SIGNALS asks for them) and SimGrid's stay, but never over
+ * a signal the caller ignored (a script's background job). */
 void lp_signals_restore(void)
 {
-    if (lp_simulated())
-        return;   /* no device library loaded; SimGrid's own handlers stay */
     int starpu_catches = starpu_get_env_number_default("STARPU_CATCH_SIGNALS", 1) == 1;
     for (int s = 1; s < LP_SIGNALS; s++) {
         struct sigaction now;
         if (before_start[s].sa_handler == SIG_ERR || sigaction(s, NULL, &now) != 0 ||
             now.sa_handler == before_start[s].sa_handler)
             continue;
-        if (starpu_catches && (s == SIGINT || s == SIGSEGV || s == SIGTRAP))
+        int runtimes_own = lp_simulated() ||
+                           (starpu_catches && (s == SIGINT || s == SIGSEGV || s == SIGTRAP));
+        if (runtimes_own && !is_ignore(&before_start[s]))
             continue;
         sigaction(s, &before_start[s], NULL);
     }
@@ -59,7 +71,7 @@ int lp_sigint_stops(struct sigaction *before)
         return -1;
     /* Ignored by whoever started the process (a script's background job,
      * a daemon): left ignored, as a shell's own commands leave it. */
-    if (!(before->sa_flags & SA_SIGINFO) && before->sa_handler == SIG_IGN)
+    if (is_ignore(before))
         return 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -43,8 +43,9 @@ int lp_parse_count(const char *s, unsigned long long max,
 /* Options that take a value, in --name VALUE or --name=VALUE form. */
 static const char *const with_value[] = {
     "--rows", "--tiles", "--tile-rows", "--accel-tiles", "--sched", "--backend", "--repeat",
-    "--warmup", "--intensity", "--data", "--seed", "--input", "--output", "--json", "--distribution", "--trace", "--window",
-    "--cpu-impl", "--dtype", "--machine", "--nodes", NULL,
+    "--warmup", "--intensity", "--data", "--seed", "--input", "--output", "--json",
+    "--distribution", "--trace", "--window", "--cpu-impl", "--dtype", "--machine", "--nodes",
+    NULL,
 };
 
 /* "x,y,z": three non-empty names apart by commas. */

@@ -97,14 +97,15 @@ long lp_launcher_size(long *rank, const char **name)
 void lp_cpu_workers_note(char *note, size_t len)
 {
     note[0] = '\0';
+    if (lp_simulated())
+        return;
     unsigned ncpu = lp_backend_workers(LP_BACKEND_CPU);
     const char *asked = getenv("STARPU_NCPU");
     cpu_set_t set;
-    if (lp_simulated())
-        return;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && ncpu > (unsigned)CPU_COUNT(&set))
+    int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    if (cpus > 0 && ncpu > (unsigned)cpus)
         snprintf(note, len, "note: %u CPU workers on %d CPU%s: they share them, and the runs "
-                 "crawl (STARPU_NCPU%s%s)", ncpu, CPU_COUNT(&set), CPU_COUNT(&set) > 1 ? "s" : "",
+                 "crawl (STARPU_NCPU%s%s)", ncpu, cpus, cpus > 1 ? "s" : "",
                  asked ? "=" : " unset", asked ? asked : "");
     else if (asked && *asked && strtoul(asked, NULL, 10) > ncpu)
         snprintf(note, len, "note: STARPU_NCPU=%s: StarPU started %u CPU workers", asked, ncpu);

@@ -478,12 +478,14 @@ static int models_captured(job *j)
  * tiles by their speed.  Every rank calls it. */
 static void accel_tiles_note(const job *j)
 {
+    if (!j->c.opt.accel_tiles)   /* alike on every rank (job_agree.c) */
+        return;
     int64_t accelerators = 0;
     for (int b = LP_BACKEND_CPU + 1; b < LP_BACKEND_COUNT; b++)
         if (j->c.opt.backend == LP_BACKEND_AUTO || j->c.opt.backend == (lp_backend)b)
             accelerators += lp_backend_workers((lp_backend)b);
     j->comm->ops->reduce_i64(j->comm, &accelerators, 1, LP_REDUCE_SUM);
-    if (!j->c.opt.accel_tiles || !root(j) || j->c.quiet)
+    if (!root(j) || j->c.quiet)
         return;
     if (!accelerators)
         lp_say(j->comm, "note: --accel-tiles: no accelerator works on this job; its big tiles "

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lp_starpu.h"
+#include "lp_starpu_advanced.h"
 #include "console.h"
 #include "file_out.h"
 
@@ -37,9 +37,6 @@ static void on_stop_signal(int signo)
                           "at once)\n");
 }
 
-/* Which stop signals the process was started with ignored: StarPU's
- * start puts handlers of its own (STARPU_CATCH_SIGNALS) on SIGINT. */
-static int ignored_at_start[2];
 static const int stop_signos[2] = {SIGINT, SIGTERM};
 
 static void stop_signals(sigset_t *set)
@@ -51,11 +48,6 @@ static void stop_signals(sigset_t *set)
 
 void lp_block_stop_signals(void)
 {
-    for (int i = 0; i < 2; i++) {
-        struct sigaction was;
-        ignored_at_start[i] = sigaction(stop_signos[i], NULL, &was) == 0 &&
-                              !(was.sa_flags & SA_SIGINFO) && was.sa_handler == SIG_IGN;
-    }
     sigset_t set;
     stop_signals(&set);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -68,14 +60,12 @@ void lp_catch_stop_signals(void)
     sa.sa_handler = on_stop_signal;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2; i++)
         /* One ignored by whoever started us (SIGINT in a script's
-         * background job) stays ignored, as a shell's commands keep it. */
-        if (ignored_at_start[i])
-            signal(stop_signos[i], SIG_IGN);
-        else
+         * background job) stays ignored (lp_start keeps it so), as a
+         * shell's commands keep it. */
+        if (!lp_signal_ignored(stop_signos[i]))
             sigaction(stop_signos[i], &sa, NULL);
-    }
     sigset_t set;
     stop_signals(&set);
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);

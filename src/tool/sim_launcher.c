@@ -145,12 +145,11 @@ int main(int argc, char **argv)
     }
     /* The runner takes Ctrl-C and SIGTERM (the terminal signals both
      * processes): this one waits for it, to remove the copy after it. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
+    void (*int_was)(int) = signal(SIGINT, SIG_IGN), (*term_was)(int) = signal(SIGTERM, SIG_IGN);
     pid_t pid = fork();
-    if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
+    if (pid == 0) {   /* as this one found them: a signal ignored by its caller stays so */
+        signal(SIGINT, int_was);
+        signal(SIGTERM, term_was);
         execv(args[0], args);
         fprintf(stderr, "lp-starpu: %s: %s\n", args[0], strerror(errno));
         _exit(LP_ERR_RUNTIME);
